@@ -1,0 +1,105 @@
+"""The `envlab` command: argument parsing and the headless commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from rich.console import Console
+
+from envlab import __version__
+from envlab.errors import EnvlabError, Interrupted
+
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lessons", metavar="DIR", action="append", default=[],
+                        help="add a folder of lesson files (repeatable; also ENVLAB_LESSONS)")
+    common.add_argument("--lang", choices=["en", "ja"], help="language of lesson texts (also ENVLAB_LANG)")
+    parser = argparse.ArgumentParser(
+        prog="envlab", parents=[common],
+        description="Learn why 'it works on my machine' happens, on real containers. "
+        "Without a command, starts the interactive course.",
+    )
+    parser.add_argument("--version", action="version", version=f"envlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", parents=[common], help="chapters and lessons, in order")
+    run = sub.add_parser("run", parents=[common], help="run a lesson headless and show every step")
+    run.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a lesson file")
+    run.add_argument("--json", action="store_true", help="print one JSON event per line")
+    validate = sub.add_parser("validate", parents=[common], help="check lesson files (file:line:col problems)")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="lesson files or folders (default: all)")
+    test = sub.add_parser("test", parents=[common], help="prove lessons on the engine, twice each")
+    test.add_argument("lessons_to_test", nargs="*", metavar="LESSON")
+    test.add_argument("--all", action="store_true", help="prove every known lesson")
+    test.add_argument("--rounds", type=int, default=2, help=argparse.SUPPRESS)
+    images = sub.add_parser("images", parents=[common], help="the images lessons need")
+    images_sub = images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
+    images_sub.add_parser("prepare", parents=[common], help="make every image the lessons need available")
+    images_sub.add_parser("list", parents=[common], help="which images are present and which are missing")
+    sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
+    sub.add_parser("clean", parents=[common], help="remove every container, network and volume envlab made")
+    sub.add_parser("schema", parents=[common], help="print the lesson JSON Schema")
+    return parser
+
+
+def _handlers() -> dict[str, Handler]:
+    from envlab import commands
+
+    return {
+        "list": commands.cmd_list, "run": commands.cmd_run, "validate": commands.cmd_validate,
+        "test": commands.cmd_test, "images": commands.cmd_images, "doctor": commands.cmd_doctor,
+        "clean": commands.cmd_clean, "schema": commands.cmd_schema,
+    }
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    # Turning SIGTERM/SIGHUP into an exception unwinds through every `finally`, so a kiosk that shuts
+    # down mid-run still tears down its containers.
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `envlab` command; return its exit code."""
+    args = _parser().parse_args(argv)
+    console = Console(stderr=False, highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
+    try:
+        if args.command is None:
+            from envlab.ui.app import run_app
+
+            return run_app(lessons=args.lessons, lang=args.lang)
+        return _handlers()[args.command](args, console)
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted[/]: everything this run started has been removed")
+        return Interrupted.exit_code
+    except EnvlabError as exc:
+        errors.print(f"[bold red]error:[/] {_escape(exc.message)}")
+        if exc.hint:
+            errors.print(f"  [dim]hint:[/] {_escape(exc.hint)}")
+        return exc.exit_code
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def schema_json() -> str:
+    """The lesson JSON Schema as published (``envlab schema`` and ``schema/lesson.schema.json``)."""
+    from envlab.lessons.schema import lesson_schema
+
+    return json.dumps(lesson_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

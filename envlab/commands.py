@@ -1,0 +1,239 @@
+"""The headless commands behind `envlab list|run|validate|test|images|doctor|clean|schema`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from envlab.engine.images import ImageNeed, image_needs
+from envlab.engine.prepare import Prepared, prepare_one
+from envlab.engine.prove import prove
+from envlab.engine.runner import LessonRun
+from envlab.errors import EnvlabError, LessonError
+from envlab.headless import RichRenderer, print_json
+from envlab.lessons.catalog import Catalog, lesson_files, load_catalog, load_checked
+from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem
+from envlab.lessons.text import detect_language, pick
+from envlab.runtime.cleanup import clean_everything, sweep_dead_sessions
+from envlab.runtime.client import connect, endpoint
+from envlab.runtime.docker_runtime import DockerRuntime
+from envlab.runtime.labels import Session
+
+
+def _catalog(args: argparse.Namespace, console: Console, *, quiet: bool = False) -> Catalog:
+    catalog = load_catalog(args.lessons)
+    if catalog.problems and not quiet:
+        err = Console(stderr=True, highlight=False)
+        for problem in catalog.problems:
+            err.print(f"[yellow]skipped:[/] {escape(str(problem))}")
+    return catalog
+
+
+def open_runtime(session: Session | None = None) -> DockerRuntime:
+    """Connect to Docker and sweep what crashed envlab runs on this machine left behind."""
+    runtime = DockerRuntime(connect())
+    sweep_dead_sessions(runtime, session or Session())
+    return runtime
+
+
+# list, schema, validate ----------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    lang = detect_language(args.lang)
+    catalog = _catalog(args, console)
+    table = Table(title="envlab lessons", title_justify="left")
+    for column in ("chapter", "id", "title", "setups"):
+        table.add_column(column)
+    for loaded in catalog.lessons:
+        lesson = loaded.lesson
+        table.add_row(str(lesson.chapter), lesson.id, pick(lesson.title, lang), ", ".join(s.name for s in lesson.setups))
+    console.print(table)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, console: Console) -> int:
+    from envlab.cli import schema_json
+
+    console.out(schema_json(), end="", highlight=False)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    if args.paths:
+        files: list[Path] = []
+        problems: list[Problem] = []
+        for raw in args.paths:
+            path = Path(raw)
+            if path.is_dir():
+                files += lesson_files([path])
+            elif path.is_file():
+                files.append(path)
+            else:
+                problems.append(Problem(raw, 1, 1, "no such file or folder"))
+        count = 0
+        for path in files:
+            try:
+                load_checked(path)
+                count += 1
+            except LessonFileError as exc:
+                problems += exc.problems
+    else:
+        catalog = load_catalog(args.lessons)
+        problems, count = catalog.problems, len(catalog.lessons)
+    for problem in problems:
+        console.out(str(problem), highlight=False)
+    if problems:
+        console.print(f"[red]{len(problems)} problem(s)[/]; {count} lesson file(s) valid")
+        return 1
+    console.print(f"[green]{count} lesson file(s) valid[/]")
+    return 0
+
+
+# run and test --------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    lang = detect_language(args.lang)
+    loaded = _catalog(args, console, quiet=True).get(args.lesson)
+    session = Session()
+    runtime = open_runtime(session)
+    events = LessonRun(loaded, runtime, session=session, lang=lang).events()
+    if args.json:
+        return 0 if print_json(events, console) else 1
+    console.print(f"[bold]{escape(pick(loaded.lesson.title, lang))}[/]")
+    renderer = RichRenderer(console)
+    ok = False
+    for event in events:
+        renderer(event)
+        ok = getattr(event, "ok", ok)
+    return 0 if ok else 1
+
+
+def cmd_test(args: argparse.Namespace, console: Console) -> int:
+    catalog = _catalog(args, console)
+    if args.all or not args.lessons_to_test:
+        if not args.all:
+            raise LessonError("name the lessons to prove, or pass --all", hint="see `envlab list`")
+        chosen = catalog.lessons
+    else:
+        chosen = [catalog.get(ref) for ref in args.lessons_to_test]
+    runtime = open_runtime()
+    table = Table(title="lesson proofs", title_justify="left")
+    for column in ("lesson", "round", "result", "time"):
+        table.add_column(column)
+    failed = 0
+    for loaded in chosen:
+        with console.status(f"proving {loaded.lesson.id} ({args.rounds} rounds)…"):
+            proof = prove(loaded, runtime, rounds=args.rounds, lang=detect_language(args.lang))
+        for rnd in proof.rounds:
+            result = "[green]✓ proven[/]" if rnd.ok else "[red]✗ " + escape("\n".join(rnd.failures)) + "[/]"
+            table.add_row(proof.lesson, str(rnd.number), result, f"{rnd.duration:.1f}s")
+        failed += not proof.ok
+        mark = "[green]✓[/]" if proof.ok else "[red]✗[/]"
+        console.print(f"{mark} {proof.lesson}: {sum(r.ok for r in proof.rounds)}/{len(proof.rounds)} rounds proven")
+    console.print(table)
+    if failed:
+        console.print(f"[bold red]{failed} of {len(chosen)} lesson(s) not proven[/]")
+        return 1
+    console.print(f"[bold green]all {len(chosen)} lesson(s) proven[/]")
+    return 0
+
+
+# images --------------------------------------------------------------------------------------------
+def cmd_images(args: argparse.Namespace, console: Console) -> int:
+    needs = image_needs(_catalog(args, console).lessons)
+    runtime = DockerRuntime(connect())
+    if args.images_command == "list":
+        table = Table(title="images", title_justify="left")
+        for column in ("image", "kind", "state", "lessons"):
+            table.add_column(column)
+        missing = 0
+        for need in needs:
+            present = runtime.image_present(need.tag)
+            missing += not present
+            state = "[green]present[/]" if present else "[red]missing[/]"
+            table.add_row(need.tag, need.kind, state, ", ".join(need.lessons))
+        console.print(table)
+        return 1 if missing else 0
+    return _prepare(needs, runtime, console)
+
+
+def _prepare(needs: list[ImageNeed], runtime: DockerRuntime, console: Console) -> int:
+    started = time.monotonic()
+    results: list[Prepared] = []
+    columns = (SpinnerColumn(), TextColumn("{task.fields[tag]:<34}"), BarColumn(),
+               TextColumn("{task.description}", markup=False), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks = {n.tag: progress.add_task("waiting", total=1.0, tag=n.tag) for n in needs}
+
+        def note(need: ImageNeed, text: str, fraction: float | None) -> None:
+            task = tasks[need.tag]
+            progress.update(task, description=text.strip()[:60], **({"completed": fraction} if fraction else {}))
+
+        # Bases are independent downloads; hosts and fixes build on them, so go in phases.
+        for kind in ("base", "host", "fix"):
+            phase = [n for n in needs if n.kind == kind]
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                for result in pool.map(lambda n: prepare_one(runtime, n, note), phase):
+                    results.append(result)
+                    label = result.action if result.action != "failed" else "FAILED"
+                    progress.update(tasks[result.need.tag], completed=1.0, description=label)
+    failed = [r for r in results if r.action == "failed"]
+    for result in failed:
+        console.print(f"[bold red]✗ {escape(result.need.tag)}:[/] {escape(result.message)}")
+        if result.hint:
+            console.print(f"  [dim]hint:[/] {escape(result.hint)}")
+    counts = {a: sum(r.action == a for r in results) for a in ("present", "pulled", "bootstrapped", "built")}
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+    console.print(f"{len(results)} image(s): {summary or 'none'}; {len(failed)} failed "
+                  f"in {time.monotonic() - started:.1f}s")
+    return 1 if failed else 0
+
+
+# doctor and clean ----------------------------------------------------------------------------------
+def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
+    where = endpoint()
+    console.print(f"Docker endpoint: {escape(where.url)} (from {where.source})")
+    try:
+        runtime = DockerRuntime(connect())
+        version = runtime.client.version()
+    except EnvlabError as exc:
+        console.print(f"[red]✗ engine unreachable:[/] {escape(exc.message)}")
+        console.print(f"  [dim]what to do:[/] {escape(exc.hint)}")
+        return 1
+    console.print(f"[green]✓ engine reachable:[/] Docker {version.get('Version')} (API {version.get('ApiVersion')}), "
+                  f"{version.get('Os')}/{version.get('Arch')}, kernel {version.get('KernelVersion')}")
+    problems = 0
+    needs = image_needs(_catalog(args, console).lessons)
+    missing = [n for n in needs if not runtime.image_present(n.tag)]
+    console.print(f"{'[green]✓' if not missing else '[red]✗'} images:[/] {len(needs) - len(missing)} of "
+                  f"{len(needs)} present")
+    for need in missing:
+        console.print(f"   missing {need.tag} ({need.kind}, for {', '.join(need.lessons)})")
+    if missing:
+        problems += 1
+        console.print("  [dim]what to do:[/] run `envlab images prepare`")
+    leftovers = runtime.list_resources()
+    if leftovers:
+        console.print(f"[yellow]! {len(leftovers)} envlab container(s)/network(s) on the engine[/] "
+                      "(a run in progress, or leftovers)")
+        console.print("  [dim]what to do:[/] `envlab clean` removes them")
+    return 1 if problems else 0
+
+
+def cmd_clean(args: argparse.Namespace, console: Console) -> int:
+    runtime = DockerRuntime(connect())
+    removal = clean_everything(runtime)
+    for resource in removal.removed:
+        console.print(f"removed {resource.kind} {escape(resource.name)}")
+    for resource, why in removal.failed:
+        console.print(f"[red]could not remove {resource.kind} {escape(resource.name)}:[/] {escape(why)}")
+    console.print(f"{len(removal.removed)} removed, {len(removal.failed)} failed")
+    return 1 if removal.failed else 0
+
+
+

@@ -1,0 +1,51 @@
+"""`envlab images prepare`: make every image present, cheaply when it already is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from envlab.engine.images import CONTEXT_LABEL, ImageNeed, fix_labels
+from envlab.errors import EnvlabError
+from envlab.runtime.docker_runtime import DockerRuntime
+from envlab.runtime.labels import KIND
+
+#: Receives (the image, a progress note, fraction done or None).
+PrepareProgress = Callable[[ImageNeed, str, float | None], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What happened to one image."""
+
+    need: ImageNeed
+    action: str  # present, pulled, bootstrapped, built, failed
+    message: str = ""
+    hint: str = ""
+
+
+def prepare_one(runtime: DockerRuntime, need: ImageNeed, progress: PrepareProgress) -> Prepared:
+    """Make one image present; failures become a :class:`Prepared` with ``action="failed"``."""
+
+    def note(text: str, fraction: float | None) -> None:
+        progress(need, text, fraction)
+
+    try:
+        if need.kind == "base":
+            return Prepared(need, runtime.provide_base(need.tag, note))
+        if need.kind == "host":
+            if runtime.image_present(need.tag):
+                return Prepared(need, "present")
+            runtime.build_image(context=None, dockerfile=None,
+                                inline=need.dockerfile, tag=need.tag, labels={KIND: "host"},
+                                on_line=lambda line: note(line, None))
+            return Prepared(need, "built")
+        labels = fix_labels(need)
+        present = runtime.image_labels(need.tag)
+        if present is not None and present.get(CONTEXT_LABEL) == labels[CONTEXT_LABEL]:
+            return Prepared(need, "present")
+        runtime.build_image(context=need.context, dockerfile=need.dockerfile_name, inline=need.dockerfile,
+                            tag=need.tag, labels=labels, on_line=lambda line: note(line, None))
+        return Prepared(need, "built")
+    except EnvlabError as exc:
+        return Prepared(need, "failed", exc.message, exc.hint)

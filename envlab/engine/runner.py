@@ -1,0 +1,320 @@
+"""Run a lesson: bare hosts and the fix concurrently, as one stream of typed events."""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envlab.engine.checks import run_check
+from envlab.engine.events import (
+    BUILD_STEP,
+    PROBE_STEP,
+    CheckFinished,
+    CleanupFinished,
+    ErrorRaised,
+    Event,
+    LessonFinished,
+    LessonStarted,
+    OutputLine,
+    SetupFinished,
+    SetupStarted,
+    StepFinished,
+    StepStarted,
+    Verdict,
+)
+from envlab.engine.images import fix_image, fix_labels, fix_need, host_image
+from envlab.errors import EnvlabError
+from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.model import Expect, Fix, Host, Probe
+from envlab.lessons.text import pick
+from envlab.lessons.validate import resolve_asset
+from envlab.runtime.labels import LESSON, SESSION, Session
+from envlab.runtime.protocol import ContainerSpec, ExecResult, Runtime
+
+Emit = Callable[[Event], None]
+KEEP_ALIVE = ["sleep", "infinity"]
+
+
+def judge(expect: Expect, result: ExecResult) -> tuple[Verdict, str]:
+    """Compare what a setup did with what the lesson declares; return the verdict and why."""
+    matched = expect.output is None or re.search(expect.output, result.output, re.MULTILINE) is not None
+    pattern = f"/{expect.output}/"
+    if result.timed_out:
+        return "failed-unexpectedly", "it did not finish in time"
+    if expect.outcome == "pass":
+        if result.exit_code != 0:
+            return "failed-unexpectedly", f"exit code {result.exit_code}, expected success"
+        if not matched:
+            return "failed-unexpectedly", f"succeeded but the output does not match {pattern}"
+        return "passed", "exit code 0" + (f", output matches {pattern}" if expect.output else "")
+    if result.exit_code == 0:
+        return "passed-unexpectedly", f"exit code 0, but the lesson says it fails with {pattern}"
+    if not matched:
+        return "failed-unexpectedly", f"exit code {result.exit_code}, but not with the declared error {pattern}"
+    return "failed-as-expected", f"exit code {result.exit_code} with the declared error {pattern}"
+
+
+@dataclass
+class LessonRun:
+    """One run of a lesson on a runtime. Create it, then iterate :meth:`events`.
+
+    The finer methods (:meth:`run_setups`, :meth:`run_checks`, :meth:`apply_solution`,
+    :meth:`teardown`) let a face keep the setups alive for the learner's own fix.
+
+    Args:
+        loaded: The lesson and where it came from.
+        runtime: Where containers run.
+        session: The envlab process the containers belong to.
+        lang: Language of the texts put into events.
+    """
+
+    loaded: LoadedLesson
+    runtime: Runtime
+    session: Session = field(default_factory=Session)
+    lang: str = "en"
+    containers: dict[str, str] = field(default_factory=dict)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    _network: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def lesson_id(self) -> str:
+        return self.loaded.lesson.id
+
+    # the whole run -----------------------------------------------------------------------------
+    def events(self, *, solve: bool = False, keep: bool = False) -> Iterator[Event]:
+        """Run every setup concurrently and yield events as they happen, then clean up.
+
+        Args:
+            solve: Also apply the challenge's reference solution and prove the host is fixed.
+            keep: Leave the containers running (the caller must call :meth:`teardown`).
+        """
+        started = time.monotonic()
+        inbox: queue.Queue[Event | None] = queue.Queue()
+        outcome: list[bool] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._run(inbox.put, solve=solve))
+            except EnvlabError as exc:
+                inbox.put(ErrorRaised(exc.message, exc.hint))
+            except Exception as exc:  # a bug must still end the stream and the cleanup must run
+                inbox.put(ErrorRaised(f"internal error: {type(exc).__name__}: {exc}"))
+            finally:
+                inbox.put(None)
+
+        worker = threading.Thread(target=work, name=f"envlab-run-{self.lesson_id}", daemon=True)
+        worker.start()
+        finished = False
+        try:
+            while (event := inbox.get()) is not None:
+                yield event
+            finished = True
+        finally:
+            if not finished or not keep:
+                self.cancelled.set()
+                removed = self.teardown()
+                worker.join(timeout=10)
+        if not keep:
+            yield CleanupFinished(removed)
+        ok = bool(outcome and outcome[0])
+        yield LessonFinished(self.lesson_id, ok, round(time.monotonic() - started, 2), dict(self.verdicts))
+
+    def _run(self, emit: Emit, *, solve: bool) -> bool:
+        lesson = self.loaded.lesson
+        emit(LessonStarted(lesson.id, self.session.id, [s.name for s in lesson.setups]))
+        self.run_setups(emit)
+        challenge = set(lesson.challenge.checks) if lesson.challenge else set()
+        checks_ok = self.run_checks(emit, expect_fixed=False)
+        ok = checks_ok and all(v in ("passed", "failed-as-expected") for v in self.verdicts.values())
+        if solve and lesson.challenge:
+            ok = self.apply_solution(emit) and ok
+            ok = self.run_checks(emit, names=challenge, expect_fixed=True) and ok
+        return ok
+
+    # setups ------------------------------------------------------------------------------------
+    def run_setups(self, emit: Emit) -> dict[str, Verdict]:
+        """Run every bare host and the fix concurrently; return each setup's verdict."""
+        setups = self.loaded.lesson.setups
+        with ThreadPoolExecutor(max_workers=len(setups), thread_name_prefix="envlab-setup") as pool:
+            for setup in setups:
+                pool.submit(self._guarded, setup, emit)
+        return dict(self.verdicts)
+
+    def _guarded(self, setup: Host | Fix, emit: Emit) -> None:
+        started = time.monotonic()
+        expect = setup.probe.expect
+        try:
+            verdict, reason, code = self._run_setup(setup, emit)
+        except EnvlabError as exc:
+            if self.cancelled.is_set():
+                return
+            emit(ErrorRaised(exc.message, exc.hint, setup.name))
+            verdict, reason, code = "failed-unexpectedly", exc.message, -1
+        self.verdicts[setup.name] = verdict
+        emit(SetupFinished(setup.name, verdict, _describe(expect), code, reason,
+                           round(time.monotonic() - started, 2)))
+
+    def _run_setup(self, setup: Host | Fix, emit: Emit) -> tuple[Verdict, str, int]:
+        if isinstance(setup, Host):
+            image = host_image(setup)
+            emit(SetupStarted(setup.name, "host", image))
+            container = self._start(setup, image, KEEP_ALIVE)
+            self._place_files(setup, container)
+            for index, step in enumerate(setup.runbook):
+                result = self._exec(setup.name, container, index, pick(step.say, self.lang), step.run,
+                                    step.timeout, emit)
+                if result.exit_code != 0:
+                    verdict, reason = judge(setup.probe.expect, result)
+                    return verdict, f"runbook step {index + 1}: {reason}", result.exit_code
+        else:
+            image = fix_image(self.lesson_id)
+            emit(SetupStarted(setup.name, "fix", image))
+            self._build_fix(setup, image, emit)
+            container = self._start(setup, image, None if setup.serve else KEEP_ALIVE)
+        result = self.probe(setup.name, setup.probe, emit)
+        verdict, reason = judge(setup.probe.expect, result)
+        return verdict, reason, result.exit_code
+
+    def probe(self, name: str, probe: Probe, emit: Emit) -> ExecResult:
+        """Run a setup's probe command in its running container."""
+        return self._exec(name, self.containers[name], PROBE_STEP, "probe", probe.run, probe.timeout, emit)
+
+    def _build_fix(self, fix: Fix, image: str, emit: Emit) -> None:
+        need = fix_need(self.loaded)
+        command = "docker build" + (f" -f {fix.build.dockerfile}" if fix.build.dockerfile else "")
+        emit(StepStarted(fix.name, BUILD_STEP, "build the image", f"{command} -t {image} {fix.build.context}"))
+        started = time.monotonic()
+
+        def line(text: str) -> None:
+            emit(OutputLine(fix.name, BUILD_STEP, text))
+
+        try:
+            self.runtime.build_image(context=need.context, dockerfile=need.dockerfile_name,
+                                     inline=need.dockerfile, tag=image, labels=fix_labels(need), on_line=line)
+        except EnvlabError:
+            emit(StepFinished(fix.name, BUILD_STEP, 1, round(time.monotonic() - started, 2)))
+            raise
+        emit(StepFinished(fix.name, BUILD_STEP, 0, round(time.monotonic() - started, 2)))
+
+    def _start(self, setup: Host | Fix, image: str, command: list[str] | None) -> str:
+        network = self._ensure_network() if setup.ports else None
+        spec = ContainerSpec(
+            name=f"envlab-{self.session.id}-{self.lesson_id}-{setup.name}", image=image,
+            labels=self.session.labels(lesson=self.lesson_id, setup=setup.name), hostname=setup.name,
+            command=command, env=dict(setup.env), ports=list(setup.ports), network=network,
+            cap_add=list(setup.cap_add), memory=setup.limits.memory, cpus=setup.limits.cpus,
+            pids=setup.limits.pids,
+        )
+        if self.cancelled.is_set():
+            raise EnvlabError("the run was stopped")
+        container = self.runtime.start(spec)
+        self.containers[setup.name] = container
+        return container
+
+    def _ensure_network(self) -> str:
+        with self._lock:
+            if self._network is None:
+                name = f"envlab-{self.session.id}-{self.lesson_id}"
+                self._network = self.runtime.create_network(name, self.session.labels(lesson=self.lesson_id))
+            return self._network
+
+    def _place_files(self, host: Host, container: str) -> None:
+        for spec in host.files:
+            mode = int(spec.mode, 8)
+            if spec.content is not None:
+                self.runtime.put_file(container, spec.path, spec.content.encode(), mode)
+                continue
+            source = resolve_asset(self.loaded.assets_dir, spec.source or "")
+            if source is None or not source.exists():
+                raise EnvlabError(f"asset {spec.source!r} is missing", hint="run `envlab validate`")
+            for path, target in _walk(source, spec.path):
+                self.runtime.put_file(container, target, path.read_bytes(), mode)
+
+    def _exec(self, name: str, container: str, index: int, say: str, run: str, timeout: float,
+              emit: Emit) -> ExecResult:
+        emit(StepStarted(name, index, say, run))
+        started = time.monotonic()
+        result = self.runtime.exec(container, run, on_line=lambda t: emit(OutputLine(name, index, t)),
+                                   timeout=timeout)
+        emit(StepFinished(name, index, result.exit_code, round(time.monotonic() - started, 2), result.timed_out))
+        return result
+
+    # the learner's challenge -------------------------------------------------------------------
+    def run_checks(self, emit: Emit, *, names: set[str] | None = None, expect_fixed: bool = False) -> bool:
+        """Run checks from outside; return whether each came out as the lesson claims.
+
+        Before the fix, a challenge check must fail (the host is really broken) and any other check
+        must pass; with ``expect_fixed`` every check named must pass.
+        """
+        lesson = self.loaded.lesson
+        challenge = set(lesson.challenge.checks) if lesson.challenge else set()
+        ok = True
+        for check in lesson.checks:
+            if names is not None and check.name not in names:
+                continue
+            container = self.containers.get(check.target)
+            expected = expect_fixed or check.name not in challenge
+            if container is None:
+                emit(CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running"))
+                ok = False
+                continue
+            result = run_check(check, self.runtime, container)
+            emit(CheckFinished(check.name, check.target, result.passed, expected, result.detail))
+            ok = ok and result.passed == expected
+        return ok
+
+    def apply_solution(self, emit: Emit) -> bool:
+        """Apply the challenge's reference solution to its host, then probe it: it must now pass."""
+        challenge = self.loaded.lesson.challenge
+        assert challenge is not None
+        host = self.loaded.lesson.setup(challenge.target)
+        container = self.containers.get(host.name)
+        if container is None:
+            emit(ErrorRaised(f"{host.name} is not running, so the solution cannot be applied", setup=host.name))
+            return False
+        offset = 100  # solution steps are numbered after the runbook's in events
+        for index, step in enumerate(challenge.solution):
+            result = self._exec(host.name, container, offset + index, pick(step.say, self.lang), step.run,
+                                step.timeout, emit)
+            if result.exit_code != 0:
+                return False
+        result = self.probe(host.name, host.probe, emit)
+        verdict, reason = judge(Expect(outcome="pass"), result)
+        emit(SetupFinished(host.name, verdict, "pass after the fix", result.exit_code, reason, 0.0))
+        return verdict == "passed"
+
+    def teardown(self) -> list[str]:
+        """Remove every container and network this run created (found by label, not by memory)."""
+        labels = {SESSION: self.session.id, LESSON: self.lesson_id}
+        removed: list[str] = []
+        try:
+            resources = self.runtime.list_resources(labels)
+            for resource in sorted(resources, key=lambda r: r.kind != "container"):
+                self.runtime.remove(resource)
+                removed.append(resource.name)
+        except EnvlabError:
+            pass  # the engine went away; the sweep at the next start removes the rest
+        self.containers.clear()
+        self._network = None
+        return removed
+
+
+def _describe(expect: Expect) -> str:
+    return "pass" if expect.outcome == "pass" else f"fail with /{expect.output}/"
+
+
+def _walk(source: Path, target: str) -> Iterator[tuple[Path, str]]:
+    """Files under ``source`` paired with their destination below ``target``."""
+    if source.is_file():
+        yield source, target
+        return
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        yield path, f"{target.rstrip('/')}/{path.relative_to(source).as_posix()}"

@@ -1,0 +1,139 @@
+"""Headless faces of the runner's event stream: rich text for people, JSON lines for scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from envlab.engine.events import (
+    BUILD_STEP,
+    PROBE_STEP,
+    CheckFinished,
+    CleanupFinished,
+    ErrorRaised,
+    Event,
+    LessonFinished,
+    LessonStarted,
+    OutputLine,
+    SetupFinished,
+    SetupStarted,
+    StepFinished,
+    StepStarted,
+)
+
+PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
+VERDICT_STYLE = {
+    "passed": ("✓ passed", "green"),
+    "failed-as-expected": ("✓ failed as expected", "yellow"),
+    "failed-unexpectedly": ("✗ failed unexpectedly", "red"),
+    "passed-unexpectedly": ("✗ passed unexpectedly", "red"),
+}
+
+
+@dataclass
+class RichRenderer:
+    """Print events as they arrive: every step and output line, prefixed by its setup."""
+
+    console: Console
+    width: int = 12
+    colours: dict[str, str] = field(default_factory=dict)
+    finished: list[SetupFinished] = field(default_factory=list)
+    checks: list[CheckFinished] = field(default_factory=list)
+    errors: list[ErrorRaised] = field(default_factory=list)
+
+    def __call__(self, event: Event) -> None:
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+
+    def _tag(self, setup: str) -> Text:
+        colour = self.colours.setdefault(setup, PALETTE[len(self.colours) % len(PALETTE)])
+        return Text(f"{setup:<{self.width}} ", style=f"bold {colour}")
+
+    def _on_LessonStarted(self, event: LessonStarted) -> None:
+        self.width = max([len(s) for s in event.setups] + [8])
+        for setup in event.setups:
+            self._tag(setup)
+        self.console.rule(f"[bold]{escape(event.lesson)}[/] · session {event.session}")
+
+    def _on_SetupStarted(self, event: SetupStarted) -> None:
+        what = "bare host" if event.kind == "host" else "containerized fix"
+        self.console.print(self._tag(event.setup) + Text(f"● {what} from {event.image}", style="bold"))
+
+    def _on_StepStarted(self, event: StepStarted) -> None:
+        label = {BUILD_STEP: "build", PROBE_STEP: "probe"}.get(event.index, f"step {event.index + 1}"
+                                                               if event.index < 100 else "fix")
+        line = self._tag(event.setup) + Text(f"▶ {label}: {event.say}", style="bold")
+        self.console.print(line)
+        self.console.print(self._tag(event.setup) + Text(f"  $ {event.run}", style="dim"))
+
+    def _on_OutputLine(self, event: OutputLine) -> None:
+        self.console.print(self._tag(event.setup) + Text("  │ ", style="dim") + Text(event.text))
+
+    def _on_StepFinished(self, event: StepFinished) -> None:
+        ok = event.exit_code == 0
+        note = "timed out" if event.timed_out else f"exit {event.exit_code}"
+        mark = Text(f"  {'✓' if ok else '✗'} {note} in {event.duration:.1f}s", style="green" if ok else "red")
+        self.console.print(self._tag(event.setup) + mark)
+
+    def _on_SetupFinished(self, event: SetupFinished) -> None:
+        self.finished.append(event)
+        label, style = VERDICT_STYLE[event.verdict]
+        self.console.print(self._tag(event.setup) + Text(f"■ {label}: {event.reason}", style=f"bold {style}"))
+
+    def _on_CheckFinished(self, event: CheckFinished) -> None:
+        self.checks.append(event)
+
+    def _on_ErrorRaised(self, event: ErrorRaised) -> None:
+        self.errors.append(event)
+        where = f"{event.setup}: " if event.setup else ""
+        self.console.print(f"[bold red]error:[/] {escape(where + event.message)}")
+        if event.hint:
+            self.console.print(f"  [dim]hint:[/] {escape(event.hint)}")
+
+    def _on_CleanupFinished(self, event: CleanupFinished) -> None:
+        self.console.print(f"[dim]cleaned up {len(event.removed)} container(s) and network(s)[/]")
+
+    def _on_LessonFinished(self, event: LessonFinished) -> None:
+        self.console.print(summary_table(self.finished, self.checks))
+        if event.ok:
+            self.console.print(f"[bold green]✓ every expectation of {escape(event.lesson)} holds[/] "
+                               f"({event.duration:.1f}s)")
+        else:
+            self.console.print(f"[bold red]✗ {escape(event.lesson)}: some expectations do not hold[/] "
+                               f"({event.duration:.1f}s)")
+
+
+def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinished]) -> Table:
+    """Verdict per setup, then each check and whether it came out as the lesson claims."""
+    table = Table(title="verdicts", title_justify="left", expand=False)
+    table.add_column("setup")
+    table.add_column("expected")
+    table.add_column("verdict")
+    table.add_column("why")
+    table.add_column("time", justify="right")
+    for event in finished:
+        label, style = VERDICT_STYLE[event.verdict]
+        table.add_row(event.setup, event.expected, Text(label, style=style), event.reason, f"{event.duration:.1f}s")
+    for check in checks:
+        as_claimed = check.passed == check.expected
+        state = "passes" if check.passed else "fails"
+        claim = "" if as_claimed else f" (lesson says it {'passes' if check.expected else 'fails'})"
+        style = "green" if as_claimed else "red"
+        table.add_row(f"check {check.check}", check.target, Text(f"{state}{claim}", style=style), check.detail, "")
+    return table
+
+
+def print_json(events: Iterable[Event], console: Console) -> bool:
+    """Print one JSON object per line; return whether the lesson's expectations held."""
+    ok = False
+    for event in events:
+        console.out(event.to_json(), highlight=False, soft_wrap=True)
+        if isinstance(event, LessonFinished):
+            ok = event.ok
+    return ok

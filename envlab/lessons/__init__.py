@@ -1,0 +1,1 @@
+"""The lesson format: models, a YAML loader with file:line:col errors, the catalog and validation."""

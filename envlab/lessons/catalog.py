@@ -1,0 +1,113 @@
+"""Find lessons: the built-in curriculum plus instructors' folders (``--lessons``, ``ENVLAB_LESSONS``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envlab.errors import LessonError
+from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson
+from envlab.lessons.validate import asset_problems
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def builtin_root() -> Path:
+    """The folder holding the built-in ``lessons/``, ``assets/`` and ``schema/``.
+
+    In a source checkout that is the repository; in an installed wheel, ``envlab/_builtin``.
+    """
+    installed = _PACKAGE / "_builtin"
+    return installed if (installed / "lessons").is_dir() else _PACKAGE.parent
+
+
+def lesson_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
+    """Built-in lessons first, then ``ENVLAB_LESSONS`` (os.pathsep-separated), then ``extra``."""
+    dirs = [builtin_root() / "lessons"]
+    env = os.environ.get("ENVLAB_LESSONS", "")
+    dirs += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    dirs += [Path(p).expanduser() for p in extra]
+    return dirs
+
+
+def display_path(path: Path) -> str:
+    """A short name for messages: relative to the current folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Catalog:
+    """Every lesson found, in curriculum order, and the problems met on the way."""
+
+    lessons: list[LoadedLesson] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, ref: str) -> LoadedLesson:
+        """Return the lesson with id ``ref``, or load ``ref`` as a path to a lesson file.
+
+        Raises:
+            LessonError: No such lesson, or the file is not valid.
+        """
+        for loaded in self.lessons:
+            if loaded.lesson.id == ref:
+                return loaded
+        path = Path(ref)
+        if path.suffix in {".yaml", ".yml"} or path.exists():
+            if not path.is_file():
+                raise LessonError(f"no lesson file at {ref}", hint="check the path")
+            return load_checked(path)
+        known = ", ".join(loaded.lesson.id for loaded in self.lessons) or "none"
+        raise LessonError(f"no lesson called {ref!r}", hint=f"known lessons: {known}; see `envlab list`")
+
+
+def load_checked(path: Path) -> LoadedLesson:
+    """Load a lesson file and check its assets.
+
+    Raises:
+        LessonFileError: The file or its assets have problems.
+    """
+    loaded = load_lesson(path, display=display_path(path))
+    problems = asset_problems(loaded, display_path(path))
+    if problems:
+        raise LessonFileError(problems)
+    return loaded
+
+
+def lesson_files(dirs: Iterable[Path]) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` directly inside each folder (folders that do not exist are skipped)."""
+    files: list[Path] = []
+    for folder in dirs:
+        if folder.is_dir():
+            files += sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    return files
+
+
+def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
+    """Load every lesson; broken files become problems instead of stopping the others."""
+    catalog = Catalog()
+    for folder in lesson_dirs(extra)[1:]:
+        if not folder.is_dir():
+            catalog.problems.append(Problem(str(folder), 1, 1, "lesson folder does not exist"))
+    seen: dict[str, Path] = {}
+    for path in lesson_files(lesson_dirs(extra)):
+        try:
+            loaded = load_checked(path)
+        except LessonFileError as exc:
+            catalog.problems += exc.problems
+            continue
+        lesson_id = loaded.lesson.id
+        if lesson_id in seen:
+            line, col = loaded.where(("id",))
+            catalog.problems.append(
+                Problem(display_path(path), line, col, f"id: {lesson_id!r} is already used by {display_path(seen[lesson_id])}")
+            )
+            continue
+        seen[lesson_id] = path
+        catalog.lessons.append(loaded)
+    catalog.lessons.sort(key=lambda ll: (ll.lesson.chapter, ll.lesson.order, ll.lesson.id))
+    return catalog

@@ -1,0 +1,297 @@
+"""The lesson format: pydantic models that an instructor's YAML file must satisfy.
+
+Every model forbids unknown keys, so a typo in a lesson is an error with its position rather than a
+silently ignored field. The JSON Schema published by ``envlab schema`` is generated from these models.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from envlab.lessons.text import Text
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="Lower-case letters, digits and dashes.")]
+
+
+class Model(BaseModel):
+    """Base for every lesson model: strict about unknown keys, immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+class FileSpec(Model):
+    """A file placed into a bare host before its runbook runs (as if copied there by hand)."""
+
+    path: str = Field(description="Absolute path inside the host.")
+    source: str | None = Field(
+        default=None, description="A file or folder in the lesson's assets folder, relative to it."
+    )
+    content: str | None = Field(default=None, description="Inline file content.")
+    mode: str = Field(default="0644", pattern=r"^0?[0-7]{3}$", description="Octal permissions.")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not PurePosixPath(value).is_absolute():
+            raise ValueError("must be an absolute path inside the host, e.g. /opt/app/app.py")
+        return value
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> FileSpec:
+        if (self.source is None) == (self.content is None):
+            raise ValueError("give exactly one of 'source' (an asset) or 'content' (inline text)")
+        return self
+
+
+class Step(Model):
+    """One runbook step: what the operator means to do, and the shell command they type."""
+
+    say: Text = Field(description="What this step does, in the words of the runbook.")
+    run: str = Field(description="The shell command, run with /bin/sh -c inside the host.")
+    timeout: float = Field(default=120, gt=0, le=1800, description="Seconds before the step is stopped.")
+
+
+class Expect(Model):
+    """The outcome a setup must show for the lesson's claim to hold."""
+
+    outcome: Literal["pass", "fail"] = Field(description="pass: exit code 0; fail: non-zero.")
+    output: str | None = Field(
+        default=None,
+        description="A regular expression the probe's output must match (e.g. the real error).",
+    )
+
+    _regex = field_validator("output")(_check_regex)
+
+    @model_validator(mode="after")
+    def _failure_names_its_error(self) -> Expect:
+        if self.outcome == "fail" and not self.output:
+            raise ValueError("an expected failure must name its error with an 'output' pattern")
+        return self
+
+
+class Probe(Model):
+    """The command that starts or probes the app, and what it must show."""
+
+    run: str = Field(description="The shell command that runs or probes the app.")
+    timeout: float = Field(default=60, gt=0, le=600)
+    expect: Expect
+
+
+class Limits(Model):
+    """Resource limits of one setup's container (hardening: every container has them)."""
+
+    memory: str = Field(default="512m", pattern=r"^[0-9]+[kmg]$")
+    cpus: float = Field(default=1.0, gt=0, le=4)
+    pids: int = Field(default=256, ge=16, le=4096)
+
+
+class SetupBase(Model):
+    """What bare hosts and the containerized fix have in common."""
+
+    name: Name
+    title: Text | None = Field(default=None, description="A label for the setup's pane.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment of the container.")
+    ports: list[int] = Field(
+        default_factory=list,
+        description="Container ports published on 127.0.0.1 for HTTP checks; implies a network.",
+    )
+    cap_add: list[str] = Field(
+        default_factory=list, description="Capabilities given back (all are dropped by default)."
+    )
+    limits: Limits = Field(default_factory=Limits)
+    probe: Probe
+
+
+class Host(SetupBase):
+    """A hand-configured "bare host": a base OS, what was installed on it, and a runbook."""
+
+    image: str = Field(description="A public base tag, e.g. debian:bookworm-slim.")
+    packages: list[str] = Field(
+        default_factory=list,
+        description="Debian packages already on this server (installed when images are prepared).",
+    )
+    files: list[FileSpec] = Field(default_factory=list)
+    runbook: list[Step] = Field(default_factory=list)
+
+
+class Build(Model):
+    """How the fix image is built: a Dockerfile and a build context from the assets folder."""
+
+    context: str = Field(default=".", description="Build context, relative to the assets folder.")
+    dockerfile: str | None = Field(
+        default=None, description="Dockerfile path relative to the context (default: Dockerfile)."
+    )
+    inline: str | None = Field(default=None, description="An inline Dockerfile instead of a file.")
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Build:
+        if self.dockerfile is not None and self.inline is not None:
+            raise ValueError("give 'dockerfile' or 'inline', not both")
+        return self
+
+
+class Fix(SetupBase):
+    """The containerized fix: an image that carries its own userland."""
+
+    build: Build
+    serve: bool = Field(
+        default=False,
+        description="Run the image's own command (a service); otherwise the container idles and the "
+        "probe runs in it.",
+    )
+
+
+class CheckBase(Model):
+    """A typed check envlab runs from outside a container through the Docker SDK."""
+
+    name: Name
+    target: Name = Field(description="The host or fix the check looks at.")
+    title: Text | None = None
+    explain: Text | None = Field(default=None, description="Shown when the check fails.")
+
+
+class CommandCheck(CheckBase):
+    """Run a command in the target; check its exit code and output."""
+
+    type: Literal["command"]
+    run: str
+    exit_code: int = 0
+    output: str | None = Field(default=None, description="Regular expression the output must match.")
+
+    _regex = field_validator("output")(_check_regex)
+
+
+class FileCheck(CheckBase):
+    """Read a file out of the target's filesystem (no command runs inside)."""
+
+    type: Literal["file"]
+    path: str
+    exists: bool = True
+    contains: str | None = Field(default=None, description="Regular expression the content must match.")
+
+    _regex = field_validator("contains")(_check_regex)
+
+
+class EnvCheck(CheckBase):
+    """An environment variable of the target: its container config, or a KEY=VALUE file in it."""
+
+    type: Literal["env"]
+    var: str
+    equals: str | None = None
+    matches: str | None = None
+    file: str | None = Field(
+        default=None, description="Read KEY=VALUE lines from this file instead of the container env."
+    )
+
+    _regex = field_validator("matches")(_check_regex)
+
+
+class HttpCheck(CheckBase):
+    """Request a URL from a port the target publishes on 127.0.0.1."""
+
+    type: Literal["http"]
+    port: int
+    path: str = "/"
+    status: int = 200
+    body: str | None = Field(default=None, description="Regular expression the body must match.")
+    timeout: float = Field(default=10, gt=0, le=120)
+
+    _regex = field_validator("body")(_check_regex)
+
+
+Check = Annotated[CommandCheck | FileCheck | EnvCheck | HttpCheck, Field(discriminator="type")]
+
+
+class Challenge(Model):
+    """"Fix it yourself": the learner repairs a broken host; envlab's checks verify it."""
+
+    target: Name = Field(description="The host the learner fixes.")
+    task: Text
+    checks: list[Name] = Field(min_length=1, description="Checks that must pass once it is fixed.")
+    solution: list[Step] = Field(min_length=1, description="The reference solution `envlab test` applies.")
+
+
+class QuizQuestion(Model):
+    """One multiple-choice question."""
+
+    question: Text
+    choices: list[Text] = Field(min_length=2, max_length=6)
+    answer: int = Field(ge=0, description="Index of the right choice, counting from 0.")
+    explanation: Text
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> QuizQuestion:
+        if self.answer >= len(self.choices):
+            raise ValueError(f"answer {self.answer} is not one of the {len(self.choices)} choices")
+        return self
+
+
+class Lesson(Model):
+    """One lesson of the curriculum."""
+
+    id: Name
+    chapter: int = Field(ge=1, le=99)
+    order: int = Field(ge=1, le=999)
+    title: Text
+    summary: Text
+    narrative: Text = Field(description="Markdown shown beside the panes.")
+    goals: list[Text] = Field(default_factory=list, description="What the learner will be able to do.")
+    assets: str | None = Field(
+        default=None,
+        description="The lesson's assets folder, relative to the file (default: assets/<id> next to "
+        "the file, else ../assets/<id>).",
+    )
+    hosts: list[Host] = Field(default_factory=list)
+    fix: Fix | None = None
+    checks: list[Check] = Field(default_factory=list)
+    challenge: Challenge | None = None
+    hints: list[Text] = Field(default_factory=list, description="Progressive: each more direct.")
+    quiz: list[QuizQuestion] = Field(default_factory=list)
+
+    @property
+    def setups(self) -> list[Host | Fix]:
+        """Bare hosts in declared order, then the fix."""
+        return [*self.hosts, *([self.fix] if self.fix else [])]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Lesson:
+        names = [s.name for s in self.setups]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"setup names must be unique; repeated: {', '.join(sorted(duplicates))}")
+        if not self.setups:
+            raise ValueError("a lesson needs at least one host or a fix")
+        check_names = [c.name for c in self.checks]
+        for check in self.checks:
+            if check.target not in names:
+                raise ValueError(f"check {check.name!r} targets unknown setup {check.target!r}")
+            if check.type == "http" and check.port not in self.setup(check.target).ports:
+                raise ValueError(f"check {check.name!r}: {check.target} does not publish port {check.port}")
+        if self.challenge:
+            if self.challenge.target not in [h.name for h in self.hosts]:
+                raise ValueError(f"challenge targets unknown host {self.challenge.target!r}")
+            for name in self.challenge.checks:
+                if name not in check_names:
+                    raise ValueError(f"challenge names unknown check {name!r}")
+        return self
+
+    def setup(self, name: str) -> Host | Fix:
+        """Return the host or fix called ``name``."""
+        for setup in self.setups:
+            if setup.name == name:
+                return setup
+        raise KeyError(name)

@@ -1,0 +1,13 @@
+"""The published JSON Schema of the lesson format, generated from the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envlab.lessons.model import Lesson
+
+
+def lesson_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check and complete lesson files."""
+    schema = Lesson.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "envlab lesson"}

@@ -1,0 +1,1 @@
+"""The Docker SDK boundary: nothing outside this package talks to Docker."""

@@ -1,0 +1,294 @@
+"""The real runtime: hardened, labelled containers on a Docker engine through the Docker SDK."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import threading
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import docker
+import docker.errors
+from docker.utils.build import tar as build_tar
+
+from envlab.errors import EnvlabError, ImageMissing
+from envlab.runtime.errors import PREPARE_HINT, translating
+from envlab.runtime.images import Progress, bootstrap, try_pull
+from envlab.runtime.labels import MANAGED
+from envlab.runtime.protocol import ContainerSpec, ExecResult, LineSink, Resource
+
+
+class BuildFailed(EnvlabError):
+    """``docker build`` of a lesson image failed; the message is the engine's own error."""
+
+
+class LineSplitter:
+    """Turn a byte stream into complete text lines (UTF-8, invalid bytes replaced)."""
+
+    def __init__(self, sink: LineSink) -> None:
+        self._sink = sink
+        self._pending = b""
+        self.text: list[str] = []
+
+    def feed(self, chunk: bytes) -> None:
+        """Add bytes; emit every completed line."""
+        self._pending += chunk.replace(b"\r\n", b"\n")
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            self._emit(line)
+
+    def close(self) -> None:
+        """Emit what is left as a last line."""
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace").rsplit("\r", 1)[-1]  # keep a progress bar's end
+        self.text.append(line)
+        self._sink(line)
+
+
+class DockerRuntime:
+    """:class:`~envlab.runtime.protocol.Runtime` on a real engine.
+
+    Args:
+        client: A connected client (see :func:`envlab.runtime.client.connect`).
+    """
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
+        self.api: docker.APIClient = client.api
+
+    # images -----------------------------------------------------------------------------------
+    def image_present(self, ref: str) -> bool:
+        """Whether ``ref`` is on the engine; never pulls."""
+        with translating(f"looking up image {ref}"):
+            try:
+                self.client.images.get(ref)
+            except docker.errors.ImageNotFound:
+                return False
+        return True
+
+    def build_image(
+        self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
+        labels: dict[str, str], on_line: LineSink,
+    ) -> str:
+        """Build through the low-level streaming API so every build line arrives as it happens.
+
+        ``context`` ``None`` builds an inline Dockerfile with an empty context.
+        """
+        name = dockerfile or "Dockerfile"
+        extra = (".envlab.Dockerfile", inline) if inline is not None else None
+        with translating(f"building {tag}"):
+            archive = build_tar(str(context), dockerfile=extra) if context else _dockerfile_only(inline or "")
+            stream = self.api.build(
+                fileobj=archive, custom_context=True, tag=tag, rm=True, forcerm=True, pull=False,
+                dockerfile=extra[0] if extra else name, decode=True, labels=labels,
+            )
+            image_id = ""
+            splitter = LineSplitter(on_line)
+            for chunk in stream:
+                if "stream" in chunk:
+                    splitter.feed(chunk["stream"].encode())
+                if "aux" in chunk and "ID" in chunk["aux"]:
+                    image_id = chunk["aux"]["ID"]
+                if "error" in chunk:
+                    splitter.close()
+                    raise _build_error(tag, chunk["error"])
+            splitter.close()
+        return image_id or self.client.images.get(tag).id
+
+    def image_labels(self, ref: str) -> dict[str, str] | None:
+        """The labels of image ``ref``, or ``None`` when it is not on the engine."""
+        with translating(f"looking up image {ref}"):
+            try:
+                return dict(self.client.images.get(ref).labels or {})
+            except docker.errors.ImageNotFound:
+                return None
+
+    def provide_base(self, tag: str, progress: Progress) -> str:
+        """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
+        if self.image_present(tag):
+            return "present"
+        if try_pull(self.client, tag, progress):
+            return "pulled"
+        bootstrap(self.client, tag, progress)
+        return "bootstrapped"
+
+    # networks and containers ------------------------------------------------------------------
+    def create_network(self, name: str, labels: dict[str, str]) -> str:
+        """Create a labelled bridge network."""
+        with translating(f"creating network {name}"):
+            network = self.client.networks.create(name, driver="bridge", labels=labels)
+        return str(network.id)
+
+    def start(self, spec: ContainerSpec) -> str:
+        """Create and start a hardened container; remove it again if starting fails."""
+        if not self.image_present(spec.image):
+            raise ImageMissing(f"image {spec.image} is not on this engine", hint=PREPARE_HINT)
+        with translating(f"creating container {spec.name}"):
+            container = self.client.containers.create(spec.image, **_create_kwargs(spec))
+        try:
+            with translating(f"starting container {spec.name}"):
+                container.start()
+        except BaseException:
+            # testcontainers' rule: a failed start leaves nothing behind.
+            self._force_remove(container.id)
+            raise
+        return str(container.id)
+
+    def put_file(self, container: str, path: str, data: bytes, mode: int) -> None:
+        """Write ``data`` to ``path`` (parents created) through the archive API."""
+        target = PurePosixPath(path)
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            parents = list(target.parents)[::-1][1:]  # without "/"
+            for parent in parents:
+                folder = tarfile.TarInfo(str(parent).lstrip("/"))
+                folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, int(time.time())
+                archive.addfile(folder)
+            info = tarfile.TarInfo(str(target).lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+        with translating(f"copying {path} into a container"):
+            self.api.put_archive(container, "/", buffer.getvalue())
+
+    def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
+        """Run ``/bin/sh -c command``, stream merged stdout/stderr, read the real exit code."""
+        with translating("running a command in a container"):
+            exec_id = self.api.exec_create(container, ["/bin/sh", "-c", command], stdout=True, stderr=True)["Id"]
+            stream = self.api.exec_start(exec_id, stream=True, tty=False, demux=False)
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                stream.close()
+
+            watchdog = threading.Timer(timeout, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            splitter = LineSplitter(on_line)
+            try:
+                for chunk in stream:
+                    splitter.feed(chunk)
+            except Exception:
+                if not expired.is_set():
+                    raise
+            finally:
+                watchdog.cancel()
+                splitter.close()
+            if expired.is_set():
+                on_line(f"[envlab] stopped after {timeout:g}s without finishing")
+                return ExecResult(124, "\n".join(splitter.text), timed_out=True)
+            code = self.api.exec_inspect(exec_id).get("ExitCode")
+        return ExecResult(int(code if code is not None else -1), "\n".join(splitter.text))
+
+    def read_file(self, container: str, path: str) -> bytes | None:
+        """Read a regular file through the archive API (nothing runs inside the container)."""
+        with translating(f"reading {path} from a container"):
+            try:
+                chunks, _stat = self.api.get_archive(container, path)
+            except docker.errors.NotFound:
+                return None
+            raw = b"".join(chunks)
+        with tarfile.open(fileobj=io.BytesIO(raw)) as archive:
+            member = next((m for m in archive.getmembers() if m.isfile()), None)
+            handle = archive.extractfile(member) if member else None
+            return handle.read() if handle else None
+
+    def container_env(self, container: str) -> dict[str, str]:
+        """The environment from the container's configuration."""
+        with translating("inspecting a container"):
+            env = self.api.inspect_container(container)["Config"].get("Env") or []
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+
+    def published_port(self, container: str, port: int) -> tuple[str, int]:
+        """Where ``port/tcp`` is published on loopback."""
+        with translating("inspecting a container"):
+            ports = self.api.inspect_container(container)["NetworkSettings"]["Ports"] or {}
+        bindings = ports.get(f"{port}/tcp") or []
+        if not bindings:
+            raise EnvlabError(f"port {port} is not published by this container")
+        return bindings[0]["HostIp"] or "127.0.0.1", int(bindings[0]["HostPort"])
+
+    # ownership --------------------------------------------------------------------------------
+    def list_resources(self, labels: dict[str, str] | None = None) -> list[Resource]:
+        """Every container, network and volume labelled as envlab's (optionally narrowed)."""
+        wanted = [f"{MANAGED}=true", *(f"{k}={v}" for k, v in (labels or {}).items())]
+        found: list[Resource] = []
+        with translating("listing envlab's containers, networks and volumes"):
+            for c in self.client.containers.list(all=True, filters={"label": wanted}):
+                found.append(Resource("container", c.id, c.name, dict(c.labels)))
+            for n in self.client.networks.list(filters={"label": wanted}):
+                found.append(Resource("network", n.id, n.name, dict(n.attrs.get("Labels") or {})))
+            for v in self.client.volumes.list(filters={"label": wanted}):
+                found.append(Resource("volume", v.id, v.name, dict(v.attrs.get("Labels") or {})))
+        return found
+
+    def remove(self, resource: Resource) -> None:
+        """Remove a resource; one that is already gone is fine."""
+        with translating(f"removing {resource.kind} {resource.name}"):
+            try:
+                if resource.kind == "container":
+                    self.api.remove_container(resource.id, force=True, v=True)
+                elif resource.kind == "network":
+                    self.api.remove_network(resource.id)
+                else:
+                    self.api.remove_volume(resource.id, force=True)
+            except docker.errors.NotFound:
+                pass
+
+    def _force_remove(self, container_id: str) -> None:
+        try:
+            self.api.remove_container(container_id, force=True, v=True)
+        except docker.errors.DockerException:
+            pass  # best effort while already failing; the sweep at next start catches the rest
+
+
+def _dockerfile_only(text: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    data = text.encode()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo(".envlab.Dockerfile")
+        info.size, info.mtime = len(data), 0
+        archive.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
+    """The hardened defaults every envlab container gets."""
+    kwargs: dict[str, Any] = {
+        "name": spec.name,
+        "hostname": spec.hostname,
+        "labels": spec.labels,
+        "environment": spec.env,
+        "cap_drop": ["ALL"],
+        "cap_add": spec.cap_add or None,
+        "security_opt": ["no-new-privileges:true"],
+        "privileged": False,
+        "pids_limit": spec.pids,
+        "mem_limit": spec.memory,
+        "memswap_limit": spec.memory,
+        "nano_cpus": int(spec.cpus * 1e9),
+        "init": True,
+        "detach": True,
+    }
+    if spec.command is not None:
+        kwargs["command"] = spec.command
+    if spec.network:
+        kwargs["network"] = spec.network
+        kwargs["ports"] = {f"{p}/tcp": ("127.0.0.1", None) for p in spec.ports}
+    else:
+        kwargs["network_mode"] = "none"
+    return kwargs
+
+
+def _build_error(tag: str, message: str) -> EnvlabError:
+    text = message.strip()
+    if "pull access denied" in text or "manifest unknown" in text or "not found" in text and "FROM" in text:
+        return BuildFailed(f"building {tag} failed: {text}", hint=PREPARE_HINT)
+    return BuildFailed(f"building {tag} failed: {text}")
