@@ -285,6 +285,8 @@ class LessonRun:
             result = self._exec(host.name, container, offset + index, pick(step.say, self.lang), step.run,
                                 step.timeout, emit)
             if result.exit_code != 0:
+                emit(SetupFinished(host.name, "failed-unexpectedly", "pass after the fix", result.exit_code,
+                                   f"solution step {index + 1} exited {result.exit_code}", 0.0))
                 return False
         result = self.probe(host.name, host.probe, emit)
         verdict, reason = judge(Expect(outcome="pass"), result)
