@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
     sub.add_parser("clean", parents=[common], help="remove every container, network and volume envlab made")
     sub.add_parser("schema", parents=[common], help="print the lesson JSON Schema")
+    progress = sub.add_parser("progress", parents=[common], help="carry your progress between machines")
+    progress.add_argument("--profile", default="default", help="the learner profile (default: default)")
+    progress_sub = progress.add_subparsers(dest="progress_command", metavar="ACTION", required=True)
+    for action, verb in (("export", "write every profile's progress to"), ("import", "merge progress from")):
+        progress_sub.add_parser(action, parents=[common], help=f"{verb} a JSON FILE").add_argument(
+            "file", metavar="FILE")
     return parser
 
 
@@ -56,6 +62,7 @@ def _handlers() -> dict[str, Handler]:
         "list": commands.cmd_list, "run": commands.cmd_run, "validate": commands.cmd_validate,
         "test": commands.cmd_test, "images": commands.cmd_images, "doctor": commands.cmd_doctor,
         "clean": commands.cmd_clean, "schema": commands.cmd_schema,
+        "progress": commands.cmd_progress,
     }
 
 

@@ -236,4 +236,16 @@ def cmd_clean(args: argparse.Namespace, console: Console) -> int:
     return 1 if removal.failed else 0
 
 
+# progress ------------------------------------------------------------------------------------------
+def cmd_progress(args: argparse.Namespace, console: Console) -> int:
+    from envlab.engine.progress import ProgressStore
 
+    store = ProgressStore.open_default(args.profile)
+    path = Path(args.file)
+    if args.progress_command == "export":
+        count = store.export_file(path)
+        console.print(f"exported {count} lesson record(s) to {escape(str(path))}")
+    else:
+        count = store.import_file(path)
+        console.print(f"merged {count} lesson record(s) from {escape(str(path))} into {escape(str(store.path))}")
+    return 0
