@@ -121,7 +121,8 @@ class LessonRun:
             if not finished or not keep:
                 self.cancelled.set()
                 removed = self.teardown()
-                worker.join(timeout=10)
+                worker.join(timeout=30)
+                removed += self.teardown()  # anything a setup thread created while we tore down
         if not keep:
             yield CleanupFinished(removed)
         ok = bool(outcome and outcome[0])
@@ -217,6 +218,9 @@ class LessonRun:
             raise EnvlabError("the run was stopped")
         container = self.runtime.start(spec)
         self.containers[setup.name] = container
+        if self.cancelled.is_set():  # stopped while it was starting: do not leave it behind
+            self.teardown()
+            raise EnvlabError("the run was stopped")
         return container
 
     def _ensure_network(self) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from envlab.errors import LessonError
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson
-from envlab.lessons.validate import asset_problems
+from envlab.lessons.validate import asset_problems, reference_problems
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def load_checked(path: Path) -> LoadedLesson:
         LessonFileError: The file or its assets have problems.
     """
     loaded = load_lesson(path, display=display_path(path))
-    problems = asset_problems(loaded, display_path(path))
+    problems = reference_problems(loaded, display_path(path)) + asset_problems(loaded, display_path(path))
     if problems:
         raise LessonFileError(problems)
     return loaded

@@ -94,10 +94,26 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, tu
     except Exception as exc:  # ruamel raises a few unmarked errors (e.g. bad tags)
         raise LessonFileError([Problem(name, 1, 1, f"not valid YAML: {exc}")]) from None
     positions: dict[Loc, tuple[int, int]] = {(): (1, 1)}
-    return _plain(raw, (), positions), positions
+    try:
+        return _plain(raw, (), positions), positions
+    except _TagFound as found:
+        line, col = _nearest(positions, found.loc)
+        field = dotted(found.loc)
+        message = f"YAML tags are not allowed in lessons (found {found.tag})"
+        raise LessonFileError([Problem(name, line, col, f"{field}: {message}" if field else message)]) from None
+
+
+class _TagFound(Exception):
+    def __init__(self, tag: str, loc: Loc) -> None:
+        super().__init__(tag)
+        self.tag, self.loc = tag, loc
 
 
 def _plain(node: Any, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> Any:
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None:
+        # Lessons are plain data: an explicit tag (e.g. !!python/object) is refused, never constructed.
+        raise _TagFound(str(tag), loc)
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():

@@ -10,7 +10,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from envlab.lessons.text import Text
 
@@ -233,11 +234,68 @@ class QuizQuestion(Model):
     answer: int = Field(ge=0, description="Index of the right choice, counting from 0.")
     explanation: Text
 
-    @model_validator(mode="after")
-    def _answer_in_range(self) -> QuizQuestion:
-        if self.answer >= len(self.choices):
-            raise ValueError(f"answer {self.answer} is not one of the {len(self.choices)} choices")
-        return self
+    @field_validator("answer")
+    @classmethod
+    def _answer_in_range(cls, value: int, info: ValidationInfo) -> int:
+        choices = info.data.get("choices")
+        if choices is not None and value >= len(choices):
+            raise ValueError(f"{value} is not one of the {len(choices)} choices (counting from 0)")
+        return value
+
+
+#: The fixed items the drift inspector collects from every setup, and how each reads.
+INSPECT_ITEMS: dict[str, str] = {
+    "os": "OS release",
+    "kernel": "kernel",
+    "libc": "C library",
+    "python": "Python",
+    "openssl": "OpenSSL",
+    "locale": "locale",
+    "timezone": "time zone",
+}
+_ITEM_KEY = (
+    rf"^({'|'.join(INSPECT_ITEMS)}|package:[a-z0-9][a-z0-9+.-]*|env:[A-Za-z_][A-Za-z0-9_]*|file:/\S*)$"
+)
+_ITEM_HELP = f"one of {', '.join(INSPECT_ITEMS)}, package:NAME, env:NAME or file:/PATH"
+
+
+def _item_key(value: str) -> str:
+    if not re.match(_ITEM_KEY, value):
+        raise ValueError(f"{value!r} is not an inspected item; use {_ITEM_HELP}")
+    return value
+
+
+ItemKey = Annotated[str, AfterValidator(_item_key), Field(
+    json_schema_extra={"pattern": _ITEM_KEY}, description=f"An inspected item: {_ITEM_HELP}.",
+)]
+
+
+class Inspect(Model):
+    """What the drift inspector compares across setups (`envlab inspect`); every part is optional.
+
+    The fixed items (OS release, kernel, C library, Python, OpenSSL, locale, time zone) are always
+    collected; this section adds the lesson's own packages, variables and config files, and says
+    which items explain the lesson's outcome.
+    """
+
+    packages: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]] | None = Field(
+        default=None,
+        description="Debian packages whose installed version is compared (default: every package "
+        "the hosts declare).",
+    )
+    env: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
+        default=None,
+        description="Environment variables compared (default: PATH and every variable a setup "
+        "declares).",
+    )
+    files: list[Annotated[str, Field(pattern=r"^/")]] = Field(
+        default_factory=list,
+        description="Config files (absolute paths) compared by presence and sha256.",
+    )
+    focus: list[ItemKey] = Field(
+        default_factory=list,
+        description="Items that explain the lesson's outcome; the diff marks them as the cause.",
+    )
 
 
 class Lesson(Model):
@@ -261,33 +319,14 @@ class Lesson(Model):
     challenge: Challenge | None = None
     hints: list[Text] = Field(default_factory=list, description="Progressive: each more direct.")
     quiz: list[QuizQuestion] = Field(default_factory=list)
+    inspect: Inspect = Field(
+        default_factory=Inspect, description="What the drift inspector compares (optional)."
+    )
 
     @property
     def setups(self) -> list[Host | Fix]:
         """Bare hosts in declared order, then the fix."""
         return [*self.hosts, *([self.fix] if self.fix else [])]
-
-    @model_validator(mode="after")
-    def _references_resolve(self) -> Lesson:
-        names = [s.name for s in self.setups]
-        duplicates = {n for n in names if names.count(n) > 1}
-        if duplicates:
-            raise ValueError(f"setup names must be unique; repeated: {', '.join(sorted(duplicates))}")
-        if not self.setups:
-            raise ValueError("a lesson needs at least one host or a fix")
-        check_names = [c.name for c in self.checks]
-        for check in self.checks:
-            if check.target not in names:
-                raise ValueError(f"check {check.name!r} targets unknown setup {check.target!r}")
-            if check.type == "http" and check.port not in self.setup(check.target).ports:
-                raise ValueError(f"check {check.name!r}: {check.target} does not publish port {check.port}")
-        if self.challenge:
-            if self.challenge.target not in [h.name for h in self.hosts]:
-                raise ValueError(f"challenge targets unknown host {self.challenge.target!r}")
-            for name in self.challenge.checks:
-                if name not in check_names:
-                    raise ValueError(f"challenge names unknown check {name!r}")
-        return self
 
     def setup(self, name: str) -> Host | Fix:
         """Return the host or fix called ``name``."""

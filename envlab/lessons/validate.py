@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from envlab.lessons.loader import LoadedLesson, Loc, Problem, dotted
@@ -16,6 +17,41 @@ def resolve_asset(root: Path, relative: str) -> Path | None:
     if candidate == root or root in candidate.parents:
         return candidate
     return None
+
+
+def reference_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
+    """Names that must refer to something: unique setups, check targets, the challenge's host and checks."""
+    lesson = loaded.lesson
+    found: list[tuple[Loc, str]] = []
+    if not lesson.setups:
+        found.append(((), "a lesson needs at least one host or a fix"))
+    seen: set[str] = set()
+    for index, setup in enumerate(lesson.setups):
+        loc: Loc = ("hosts", index, "name") if index < len(lesson.hosts) else ("fix", "name")
+        if setup.name in seen:
+            found.append((loc, f"setup name {setup.name!r} is used twice"))
+        seen.add(setup.name)
+    for index, check in enumerate(lesson.checks):
+        if check.target not in seen:
+            found.append((("checks", index, "target"),
+                          f"unknown setup {check.target!r} (setups: {', '.join(sorted(seen))})"))
+        elif check.type == "http" and check.port not in lesson.setup(check.target).ports:
+            found.append((("checks", index, "port"), f"{check.target} does not publish port {check.port}"))
+    challenge = lesson.challenge
+    if challenge is not None:
+        hosts = [h.name for h in lesson.hosts]
+        if challenge.target not in hosts:
+            found.append((("challenge", "target"), f"unknown host {challenge.target!r} (hosts: {', '.join(hosts)})"))
+        names = {c.name for c in lesson.checks}
+        for index, check_name in enumerate(challenge.checks):
+            if check_name not in names:
+                found.append((("challenge", "checks", index), f"unknown check {check_name!r}"))
+    problems = []
+    for loc, message in found:
+        line, col = loaded.where(loc)
+        field = dotted(loc)
+        problems.append(Problem(name, line, col, f"{field}: {message}" if field else message))
+    return problems
 
 
 def asset_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
@@ -42,7 +78,8 @@ def asset_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
         if resolved is None:
             problems.append(Problem(name, line, col, f"{field}: {relative!r} leaves the lesson's assets folder"))
         elif not resolved.exists():
-            problems.append(Problem(name, line, col, f"{field}: {relative!r} not found in {root}"))
+            folder = os.path.relpath(root, loaded.path.parent)
+            problems.append(Problem(name, line, col, f"{field}: {relative!r} not found in the assets folder {folder}"))
         elif kind == "dir" and not resolved.is_dir():
             problems.append(Problem(name, line, col, f"{field}: {relative!r} is not a folder"))
         elif kind == "file" and not resolved.is_file():

@@ -1,0 +1,292 @@
+"""The drift inspector: fingerprint running setups from outside; show exactly what differs.
+
+A fingerprint is an ordered set of items (OS release, kernel, C library, runtimes, declared
+packages, environment variables, locale, time zone, declared config files), each collected
+through the runtime: files are read through the archive API, the rest with short read-only
+commands. Comparing the fingerprints of a lesson's bare hosts and its containerized fix shows the
+learner what drifted, and what every setup shares: the one kernel of the engine they all run on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
+
+from envlab.lessons.model import INSPECT_ITEMS, Lesson
+from envlab.runtime.protocol import Runtime
+
+DriftStatus = Literal["same", "differs", "missing"]
+
+#: The fixed items, in the order a fingerprint lists them, with the label people read.
+BASE_ITEMS = INSPECT_ITEMS
+#: The variable every lesson compares by default: it decides which programs a command finds.
+DEFAULT_ENV = ("PATH",)
+#: How a missing value reads, by item kind (the part of the key before ``:``).
+MISSING = {"python": "not installed", "openssl": "not installed", "package": "not installed",
+           "env": "unset", "file": "absent", "libc": "not found"}
+OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")  # the os-release(5) lookup order
+TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class InspectSpec:
+    """What to collect besides the fixed items, and which items the lesson says matter.
+
+    Attributes:
+        packages: Debian packages whose installed version is compared.
+        env: Environment variables (from the container's configuration) compared.
+        files: Absolute paths of config files compared by presence and sha256.
+        focus: Item keys that explain the lesson's outcome (``os``, ``python``, ``package:NAME``).
+    """
+
+    packages: tuple[str, ...] = ()
+    env: tuple[str, ...] = DEFAULT_ENV
+    files: tuple[str, ...] = ()
+    focus: tuple[str, ...] = ()
+
+    @classmethod
+    def for_lesson(cls, lesson: Lesson) -> InspectSpec:
+        """The lesson's ``inspect:`` section with its defaults filled in.
+
+        Packages default to every package the hosts declare; variables to ``PATH`` and every
+        variable a setup declares. A focused ``package:``, ``env:`` or ``file:`` item is always
+        collected, so a focus can never point at a row that is not there.
+        """
+        section = lesson.inspect
+        packages = section.packages
+        if packages is None:
+            packages = [p for host in lesson.hosts for p in host.packages]
+        env = section.env
+        if env is None:
+            env = [*DEFAULT_ENV, *(name for setup in lesson.setups for name in setup.env)]
+        focused: dict[str, list[str]] = {"package": [], "env": [], "file": []}
+        for key in section.focus:
+            kind, _, name = key.partition(":")
+            if kind in focused:
+                focused[kind].append(name)
+        return cls(
+            packages=tuple(dict.fromkeys([*packages, *focused["package"]])),
+            env=tuple(dict.fromkeys([*env, *focused["env"]])),
+            files=tuple(dict.fromkeys([*section.files, *focused["file"]])),
+            focus=tuple(section.focus),
+        )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What one setup looks like from outside.
+
+    Attributes:
+        items: Item key → value, in collection order; ``None`` when the thing is not there
+            (a runtime not installed, a variable unset, a file absent).
+    """
+
+    items: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    """One item compared across setups.
+
+    Attributes:
+        key: The item key, as a lesson's ``focus`` names it (``os``, ``package:python3``).
+        label: The item as people read it.
+        values: Setup → the value shown (a missing value reads "not installed", "unset", ...).
+        status: ``same`` everywhere, ``differs`` between setups, or ``missing`` on some of them.
+        missing_in: The setups where the item is not there.
+        shared_kernel: The kernel row when every setup reports one kernel: they all run on it.
+        cause: The lesson marks this item as the one that explains its outcome.
+    """
+
+    key: str
+    label: str
+    values: dict[str, str]
+    status: DriftStatus
+    missing_in: list[str] = field(default_factory=list)
+    shared_kernel: bool = False
+    cause: bool = False
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Every item of the fingerprints, compared; JSON-ready through :func:`dataclasses.asdict`."""
+
+    setups: list[str]
+    rows: list[DriftRow]
+
+    def row(self, key: str) -> DriftRow | None:
+        """The row of item ``key``, if it was collected."""
+        return next((r for r in self.rows if r.key == key), None)
+
+    @property
+    def drifted(self) -> list[DriftRow]:
+        """Rows that are not the same everywhere."""
+        return [r for r in self.rows if r.status != "same"]
+
+    @property
+    def shared(self) -> list[DriftRow]:
+        """Rows that are the same everywhere."""
+        return [r for r in self.rows if r.status == "same"]
+
+    @property
+    def causes(self) -> list[DriftRow]:
+        """Rows the lesson marks as the cause."""
+        return [r for r in self.rows if r.cause]
+
+
+def label(key: str) -> str:
+    """How an item key reads in a table: ``package:python3`` → ``package python3``."""
+    return BASE_ITEMS.get(key) or key.replace(":", " ", 1)
+
+
+def shown(key: str, value: str | None) -> str:
+    """A value as people read it; a missing one says how it is missing."""
+    if value is not None:
+        return value
+    return MISSING.get(key.split(":", 1)[0], "unknown")
+
+
+def diff(fingerprints: Mapping[str, Fingerprint], *, focus: Iterable[str] = ()) -> DriftReport:
+    """Compare fingerprints item by item.
+
+    Args:
+        fingerprints: Setup name → its fingerprint, in the order the columns should appear.
+        focus: Item keys the lesson marks as the cause of its outcome.
+    """
+    setups = list(fingerprints)
+    causes = set(focus)
+    keys = dict.fromkeys(k for fp in fingerprints.values() for k in fp.items)
+    rows = []
+    for key in keys:
+        raw = {s: fingerprints[s].items.get(key) for s in setups}
+        missing_in = [s for s, v in raw.items() if v is None]
+        status: DriftStatus = "same"
+        if len(set(raw.values())) > 1:
+            status = "missing" if missing_in else "differs"
+        rows.append(DriftRow(
+            key=key, label=label(key), values={s: shown(key, v) for s, v in raw.items()},
+            status=status, missing_in=missing_in if status == "missing" else [],
+            shared_kernel=key == "kernel" and status == "same" and not missing_in,
+            cause=key in causes,
+        ))
+    return DriftReport(setups, rows)
+
+
+# collecting ------------------------------------------------------------------------------------
+Parse = Callable[[int, str], str | None]
+
+
+def collect(runtime: Runtime, container: str, *, spec: InspectSpec) -> Fingerprint:
+    """Fingerprint one running container from outside.
+
+    Nothing is installed or changed in it: files are read through the runtime, the rest comes from
+    short read-only commands (``uname -r``, ``python3 --version``, ``dpkg-query``...).
+
+    Raises:
+        EnvlabError: The container is gone or the engine stopped answering.
+    """
+    probes = dict(PROBES)
+    for package in spec.packages:
+        query = f"dpkg-query -W -f='${{db:Status-Status}} ${{Version}}' {shlex.quote(package)}"
+        probes[f"package:{package}"] = (f"{query} 2>/dev/null", parse_dpkg)
+
+    def run(command: str, parse: Parse) -> str | None:
+        result = runtime.exec(container, command, on_line=lambda _line: None, timeout=TIMEOUT)
+        return parse(result.exit_code, result.output)
+
+    # Each command is a round trip to the engine; a few at once keep a fingerprint under a second.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="envlab-inspect") as pool:
+        pending = {key: pool.submit(run, *probe) for key, probe in probes.items()}
+        items: dict[str, str | None] = {"os": parse_os_release(_os_release(runtime, container))}
+        items.update({key: future.result() for key, future in pending.items()})
+    env = runtime.container_env(container)
+    items.update({f"env:{name}": env.get(name) for name in spec.env})
+    for path in spec.files:
+        data = runtime.read_file(container, path)
+        digest = hashlib.sha256(data).hexdigest() if data is not None else None
+        items[f"file:{path}"] = f"sha256:{digest}" if digest else None
+    return Fingerprint(items)
+
+
+def _os_release(runtime: Runtime, container: str) -> str | None:
+    for path in OS_RELEASE:
+        data = runtime.read_file(container, path)  # /etc/os-release is usually a symlink: try both
+        if data is not None:
+            return data.decode("utf-8", errors="replace")
+    return None
+
+
+def parse_os_release(text: str | None) -> str | None:
+    """``PRETTY_NAME`` of an os-release file, else ``NAME VERSION_ID``; ``None`` without one."""
+    if text is None:
+        return None
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            fields[key.strip()] = value.strip().strip("\"'")
+    plain = " ".join(v for v in (fields.get("NAME"), fields.get("VERSION_ID")) if v)
+    return fields.get("PRETTY_NAME") or plain or None
+
+
+def _first_line(code: int, output: str) -> str | None:
+    lines = output.strip().splitlines()
+    return lines[0].strip() if code == 0 and lines else None
+
+
+def parse_libc(code: int, output: str) -> str | None:
+    """``glibc 2.36`` from getconf or ldd; ``musl 1.2.4`` from musl's ldd (which exits 1)."""
+    if match := re.search(r"glibc (\S+)", output):
+        return f"glibc {match.group(1)}"
+    if match := re.search(r"GLIBC[^)]*\)\s+(\S+)", output):
+        return f"glibc {match.group(1)}"
+    if "musl" in output:
+        match = re.search(r"Version\s+(\S+)", output)
+        return f"musl {match.group(1)}" if match else "musl"
+    return None
+
+
+def parse_openssl(code: int, output: str) -> str | None:
+    """``OpenSSL 3.0.15`` without the build date and library details."""
+    line = _first_line(code, output)
+    return " ".join(line.split()[:2]) if line else None
+
+
+def parse_dpkg(code: int, output: str) -> str | None:
+    """The version of an installed package; ``None`` when dpkg does not have it installed."""
+    status, _, version = output.strip().partition(" ")
+    return version if code == 0 and status == "installed" and version else None
+
+
+def parse_timezone(code: int, output: str) -> str:
+    """``Etc/UTC`` from a zoneinfo link or /etc/timezone; ``TZ=...`` when the variable decides."""
+    zone = output.strip().splitlines()[0].strip() if output.strip() else ""
+    zone = re.sub(r"^.*/zoneinfo/", "", zone)
+    return zone or "UTC (no zone configured)"
+
+
+def parse_locale(code: int, output: str) -> str:
+    """The locale a program gets from ``LC_ALL`` or ``LANG``; neither set means POSIX."""
+    return output.strip() or "POSIX (LANG unset)"
+
+
+# The zone a process gets: TZ if set, else the /etc/localtime link, else Debian's /etc/timezone.
+TIMEZONE = (
+    'if [ -n "${TZ:-}" ]; then echo "TZ=$TZ"; '
+    "elif [ -L /etc/localtime ]; then readlink /etc/localtime; "
+    "elif [ -f /etc/timezone ]; then cat /etc/timezone; fi"
+)
+#: Item key → the read-only command that shows it, and how to read its output (in item order).
+PROBES: dict[str, tuple[str, Parse]] = {
+    "kernel": ("uname -r", _first_line),
+    "libc": ("getconf GNU_LIBC_VERSION 2>/dev/null || ldd --version 2>&1", parse_libc),
+    "python": ("python3 --version 2>&1", _first_line),
+    "openssl": ("openssl version 2>&1", parse_openssl),
+    "locale": ('printf "%s" "${LC_ALL:-${LANG:-}}"', parse_locale),
+    "timezone": (TIMEZONE, parse_timezone),
+}

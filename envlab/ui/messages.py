@@ -1,0 +1,71 @@
+"""Messages the UI's workers post when Docker work ends; named for what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from envlab.engine.events import CheckFinished, ErrorRaised
+from envlab.runtime.protocol import Runtime
+
+
+@dataclass
+class RuntimeConnected(Message):
+    """The Docker engine answered; lessons can run."""
+
+    runtime: Runtime
+
+
+@dataclass
+class RuntimeFailed(Message):
+    """The engine could not be reached; ``hint`` says what to do."""
+
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class RunFinished(Message):
+    """A lesson's setups and first checks ran; the containers stay up for the learner."""
+
+    lesson: str
+    ok: bool
+    verdicts: dict[str, str] = field(default_factory=dict)
+    errors: list[ErrorRaised] = field(default_factory=list)
+
+
+@dataclass
+class ChecksVerified(Message):
+    """The challenge checks ran against the (hopefully) fixed host."""
+
+    lesson: str
+    ok: bool
+    results: list[CheckFinished] = field(default_factory=list)
+    error: ErrorRaised | None = None
+
+
+@dataclass
+class DriftInspected(Message):
+    """The drift inspector compared the running setups; ``report`` is a ``DriftReport``."""
+
+    lesson: str
+    report: Any = None
+    error: ErrorRaised | None = None
+
+
+@dataclass
+class ShellClosed(Message):
+    """The learner left the shell inside a host."""
+
+    setup: str
+    exit_code: int | None
+
+
+@dataclass
+class LessonTornDown(Message):
+    """Everything a lesson run started has been removed."""
+
+    lesson: str
+    removed: list[str] = field(default_factory=list)

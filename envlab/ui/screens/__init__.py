@@ -1,0 +1,1 @@
+"""The screens of the envlab TUI, one class per module."""

@@ -1,0 +1,165 @@
+"""Home: the chapters and their lessons with the learner's progress, and where to resume."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Markdown, ProgressBar, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from envlab.engine.progress import lesson_steps
+from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.text import pick
+
+if TYPE_CHECKING:
+    from envlab.ui.app import EnvlabApp
+
+#: How each lesson state reads in the curriculum tree.
+STATE_MARK = {"new": "○", "in-progress": "◐", "done": "✓"}
+STATE_WORD = {"new": "new", "in-progress": "in progress", "done": "done"}
+
+
+class HomeScreen(Screen[None]):
+    """Chapters and lessons, each with its state; an overall progress bar; resume."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("c", "resume", "Continue"),
+        Binding("l", "app.switch_language", "Language"),
+        Binding("x", "forget", "Reset progress"),
+        Binding("e", "app.connect", "Reconnect Docker", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def envlab(self) -> EnvlabApp:
+        return cast("EnvlabApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home"):
+            with Vertical(id="home-left"):
+                yield Tree("Curriculum", id="curriculum")
+                with Horizontal(id="overall"):
+                    yield Label("Progress", id="overall-label")
+                    yield ProgressBar(id="overall-bar", show_eta=False)
+            with VerticalScroll(id="home-detail"):
+                yield Markdown(id="lesson-detail")
+        yield Static(id="engine-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", self._refresh, init=False)
+        self.watch(self.app, "engine_state", self._show_engine)
+        self._refresh()
+        tree = self.query_one(Tree)
+        last = self.envlab.store.last_lesson()
+        for node in self._lesson_nodes():
+            if node.data == last:
+                tree.move_cursor(node)
+        tree.focus()
+
+    def on_screen_resume(self) -> None:
+        self._refresh()
+
+    def _lesson_nodes(self) -> list[TreeNode[str]]:
+        tree: Tree[str] = self.query_one(Tree)
+        return [leaf for chapter in tree.root.children for leaf in chapter.children]
+
+    def _refresh(self) -> None:
+        """Rebuild the tree labels and the progress bar from the store, in the current language."""
+        app = self.envlab
+        tree: Tree[str] = self.query_one(Tree)
+        cursor = tree.cursor_node.data if tree.cursor_node else None
+        tree.clear()
+        tree.root.label = "Curriculum" if app.lang == "en" else "カリキュラム"
+        tree.root.expand()
+        progress = app.store.all()
+        done = total = 0
+        chapters: dict[int, TreeNode[str]] = {}
+        for loaded in app.catalog.lessons:
+            lesson = loaded.lesson
+            record = progress.get(lesson.id)
+            state = record.state(lesson) if record else "new"
+            steps = lesson_steps(lesson)
+            total += len(steps)
+            done += len(set(steps) & set(record.steps_done)) if record else 0
+            if lesson.chapter not in chapters:
+                word = "Chapter" if app.lang == "en" else "第"
+                suffix = "" if app.lang == "en" else "章"
+                chapters[lesson.chapter] = tree.root.add(f"{word} {lesson.chapter}{suffix}", expand=True)
+            title = escape(pick(lesson.title, app.lang))
+            node = chapters[lesson.chapter].add_leaf(f"{STATE_MARK[state]} {title}", data=lesson.id)
+            if lesson.id == cursor:
+                tree.move_cursor(node)
+        self.query_one("#overall-bar", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#overall-label", Label).update(f"{done}/{total} steps")
+        self._describe(self._highlighted())
+
+    def _highlighted(self) -> LoadedLesson | None:
+        node = self.query_one(Tree).cursor_node
+        if node is None or node.data is None:
+            return None
+        return self.envlab.lesson(node.data)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        self._describe(self.envlab.lesson(event.node.data) if event.node.data else None)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        if event.node.data:
+            self.envlab.open_lesson(event.node.data)
+
+    def _describe(self, loaded: LoadedLesson | None) -> None:
+        detail = self.query_one("#lesson-detail", Markdown)
+        if loaded is None:
+            detail.update("Choose a lesson and press **Enter**. **c** continues where you left off.")
+            return
+        lesson, lang = loaded.lesson, self.envlab.lang
+        record = self.envlab.store.get(lesson.id)
+        state = record.state(lesson)
+        lines = [f"## {pick(lesson.title, lang)}", "", pick(lesson.summary, lang), ""]
+        if lesson.goals:
+            lines += ["**Goals**", "", *(f"- {pick(goal, lang)}" for goal in lesson.goals), ""]
+        done = ", ".join(record.steps_done) or "nothing yet"
+        lines.append(f"*{STATE_WORD[state]}* · steps done: {done}")
+        if record.quiz_score is not None:
+            lines.append(f" · quiz {record.quiz_score}/{record.quiz_total}")
+        detail.update("\n".join(lines))
+
+    def _show_engine(self, state: str) -> None:
+        status = self.query_one("#engine-status", Static)
+        status.set_class(state == "failed", "-error")
+        error = self.envlab.engine_error
+        if state == "failed" and error is not None:
+            status.update(f"[b]Docker:[/b] {escape(error.message)}\n"
+                          f"[b]What to do:[/b] {escape(error.hint or 'see `envlab doctor`')} "
+                          "· then press [b]e[/b] to reconnect")
+        else:
+            status.update({"connecting": "Connecting to Docker…",
+                           "ready": "Docker is ready."}.get(state, state))
+
+    def action_open(self) -> None:
+        node = self.query_one(Tree).cursor_node
+        if node is not None and node.data:
+            self.envlab.open_lesson(node.data)
+        elif node is not None:
+            node.toggle()
+
+    def action_resume(self) -> None:
+        last = self.envlab.store.last_lesson()
+        if last and self.envlab.lesson(last):
+            self.envlab.open_lesson(last)
+        elif self.envlab.catalog.lessons:
+            self.envlab.open_lesson(self.envlab.catalog.lessons[0].lesson.id)
+
+    def action_forget(self) -> None:
+        loaded = self._highlighted()
+        if loaded is not None:
+            self.envlab.store.reset(loaded.lesson.id)
+            self.notify(f"Progress of {loaded.lesson.id} reset.")
+            self._refresh()

@@ -1,0 +1,31 @@
+"""The result of the lesson's checks: which passed, and why each of the others failed."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import Static
+
+from envlab.engine.events import CheckFinished
+from envlab.lessons.model import Lesson
+from envlab.lessons.text import pick
+
+
+class ChecksPanel(Static):
+    """Shows a list of :class:`CheckFinished` with each check's title and explanation."""
+
+    def show(self, results: list[CheckFinished], lesson: Lesson, lang: str, *, heading: str) -> None:
+        """Draw ``results``; a failed check says why, then what the lesson explains about it."""
+        checks = {c.name: c for c in lesson.checks}
+        lines = [f"[b]{escape(heading)}[/b]"]
+        for result in results:
+            check = checks.get(result.check)
+            title = pick(check.title, lang) if check and check.title else result.check
+            if result.passed:
+                lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]")
+                continue
+            lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]")
+            lines.append(f"    [dim]why:[/dim] {escape(result.detail)}")
+            if check and check.explain:
+                lines.append(f"    [i]{escape(pick(check.explain, lang))}[/i]")
+        self.update("\n".join(lines))
+        self.display = True

@@ -1,0 +1,106 @@
+"""One live pane per setup: a title with a status badge and duration, over its streamed output."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.reactive import reactive
+from textual.widgets import Log, Static
+
+from envlab.engine.events import BUILD_STEP, PROBE_STEP
+
+MAX_LINES = 2000  # a pane never holds more; a flood scrolls through without growing memory
+
+#: Badge text per state; the state is also the pane's CSS class (``-passed``...).
+BADGES = {
+    "idle": "○ not run",
+    "waiting": "… waiting",
+    "running": "● running",
+    "passed": "✓ passed",
+    "failed-as-expected": "✓ failed as expected",
+    "failed-unexpectedly": "✗ failed unexpectedly",
+    "passed-unexpectedly": "✗ passed unexpectedly",
+}
+
+
+#: Theme variables, not colours: the badge follows the theme.
+BADGE_STYLE = {
+    "running": "$accent", "passed": "$success", "failed-as-expected": "$warning",
+    "failed-unexpectedly": "$error", "passed-unexpectedly": "$error",
+}
+
+
+def step_label(index: int) -> str:
+    """How a step index reads in a pane: ``build``, ``probe``, ``step 2`` or ``fix 1``."""
+    if index == BUILD_STEP:
+        return "build"
+    if index == PROBE_STEP:
+        return "probe"
+    return f"step {index + 1}" if index < 100 else f"fix {index - 99}"
+
+
+class SetupPane(Vertical):
+    """The output of one bare host or of the containerized fix.
+
+    The lesson screen sets :attr:`state` and :attr:`duration` and appends batches of lines; the pane
+    only draws them.
+    """
+
+    state: reactive[str] = reactive("idle")
+    duration: reactive[float | None] = reactive(None)
+    reason: reactive[str] = reactive("")
+
+    def __init__(self, setup: str, title: str, kind: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="setup-pane -idle")
+        self.setup = setup
+        self.title_text = title
+        self.kind = kind
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pane-title", classes="pane-title")
+        yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True)
+
+    def on_mount(self) -> None:
+        self._draw_title()
+
+    @property
+    def output(self) -> Log:
+        """The pane's output log."""
+        return self.query_one(Log)
+
+    @property
+    def lines(self) -> list[str]:
+        """Every line the pane currently shows."""
+        return list(self.output.lines)
+
+    def append(self, lines: list[str]) -> None:
+        """Add a batch of lines at once (one refresh, however many lines)."""
+        if lines:
+            self.output.write_lines(lines)
+
+    def clear(self) -> None:
+        """Forget the output and the verdict."""
+        self.output.clear()
+        self.state, self.duration, self.reason = "waiting", None, ""
+
+    def watch_state(self, old: str, new: str) -> None:
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{new}")
+        self._draw_title()
+
+    def watch_duration(self) -> None:
+        self._draw_title()
+
+    def _draw_title(self) -> None:
+        if not self.is_mounted:
+            return
+        took = f" {self.duration:.1f}s" if self.duration is not None else ""
+        what = "fix" if self.kind == "fix" else "host"
+        badge = BADGES.get(self.state, self.state)
+        if self.state in BADGE_STYLE:
+            badge = f"[{BADGE_STYLE[self.state]}]{badge}[/]"
+        self.query_one("#pane-title", Static).update(
+            f"[b]{escape(self.setup)}[/b] [dim]{what}[/dim] · {badge}{took}"
+        )
+        self.tooltip = f"{self.title_text}\n{self.reason}" if self.reason else self.title_text
