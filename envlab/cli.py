@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -99,13 +98,6 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
-
-
-def schema_json() -> str:
-    """The lesson JSON Schema as published (``envlab schema`` and ``schema/lesson.schema.json``)."""
-    from envlab.lessons.schema import lesson_schema
-
-    return json.dumps(lesson_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

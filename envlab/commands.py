@@ -21,9 +21,10 @@ from envlab.headless import RichRenderer, print_json
 from envlab.lessons.catalog import Catalog, lesson_files, load_catalog, load_checked
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem
 from envlab.lessons.text import detect_language, pick
-from envlab.runtime.cleanup import clean_everything, sweep_dead_sessions
+from envlab.lessons.schema import schema_json
+from envlab.runtime.cleanup import clean_everything
 from envlab.runtime.client import connect, endpoint
-from envlab.runtime.docker_runtime import DockerRuntime
+from envlab.runtime.docker_runtime import DockerRuntime, open_runtime
 from envlab.runtime.labels import Session
 
 
@@ -34,13 +35,6 @@ def _catalog(args: argparse.Namespace, console: Console, *, quiet: bool = False)
         for problem in catalog.problems:
             err.print(f"[yellow]skipped:[/] {escape(str(problem))}")
     return catalog
-
-
-def open_runtime(session: Session | None = None) -> DockerRuntime:
-    """Connect to Docker and sweep what crashed envlab runs on this machine left behind."""
-    runtime = DockerRuntime(connect())
-    sweep_dead_sessions(runtime, session or Session())
-    return runtime
 
 
 # list, schema, validate ----------------------------------------------------------------------------
@@ -58,8 +52,6 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, console: Console) -> int:
-    from envlab.cli import schema_json
-
     console.out(schema_json(), end="", highlight=False)
     return 0
 

@@ -133,7 +133,8 @@ def print_json(events: Iterable[Event], console: Console) -> bool:
     """Print one JSON object per line; return whether the lesson's expectations held."""
     ok = False
     for event in events:
-        console.out(event.to_json(), highlight=False, soft_wrap=True)
+        console.file.write(event.to_json() + "\n")
+        console.file.flush()
         if isinstance(event, LessonFinished):
             ok = event.ok
     return ok

@@ -66,7 +66,7 @@ def _nothing_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
     except Exception:
         return  # no engine: the engine tests already failed (CI) or were skipped
     label = {"label": f"{MANAGED}=true"}
-    left = [c.name for c in client.containers.list(all=True, filters=label)]
+    left = [c["Names"][0] for c in client.api.containers(all=True, filters=label)]
     left += [n.name for n in client.networks.list(filters=label)]
     left += [v.name for v in client.volumes.list(filters=label)]
     if left:

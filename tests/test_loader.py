@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from envlab.cli import schema_json
 from envlab.lessons.catalog import display_path, load_catalog, load_checked
 from envlab.lessons.loader import LessonFileError, load_lesson
+from envlab.lessons.schema import schema_json
 
 from .conftest import REPO
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from envlab.lessons.model import Lesson
@@ -11,3 +12,8 @@ def lesson_schema() -> dict[str, Any]:
     """The JSON Schema editors use to check and complete lesson files."""
     schema = Lesson.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "envlab lesson"}
+
+
+def schema_json() -> str:
+    """The schema as published by ``envlab schema`` and committed as ``schema/lesson.schema.json``."""
+    return json.dumps(lesson_schema(), indent=2, ensure_ascii=False) + "\n"

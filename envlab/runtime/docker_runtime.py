@@ -16,7 +16,7 @@ from docker.utils.build import tar as build_tar
 from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.errors import PREPARE_HINT, translating
 from envlab.runtime.images import Progress, bootstrap, try_pull
-from envlab.runtime.labels import MANAGED
+from envlab.runtime.labels import MANAGED, Session
 from envlab.runtime.protocol import ContainerSpec, ExecResult, LineSink, Resource
 
 
@@ -219,13 +219,16 @@ class DockerRuntime:
         """Every container, network and volume labelled as envlab's (optionally narrowed)."""
         wanted = [f"{MANAGED}=true", *(f"{k}={v}" for k, v in (labels or {}).items())]
         found: list[Resource] = []
+        # The low-level listings answer in one call each; the high-level ones inspect every item and
+        # fail when another process removes one in between.
         with translating("listing envlab's containers, networks and volumes"):
-            for c in self.client.containers.list(all=True, filters={"label": wanted}):
-                found.append(Resource("container", c.id, c.name, dict(c.labels)))
-            for n in self.client.networks.list(filters={"label": wanted}):
-                found.append(Resource("network", n.id, n.name, dict(n.attrs.get("Labels") or {})))
-            for v in self.client.volumes.list(filters={"label": wanted}):
-                found.append(Resource("volume", v.id, v.name, dict(v.attrs.get("Labels") or {})))
+            for c in self.api.containers(all=True, filters={"label": wanted}):
+                name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
+                found.append(Resource("container", c["Id"], name, dict(c.get("Labels") or {})))
+            for n in self.api.networks(filters={"label": wanted}):
+                found.append(Resource("network", n["Id"], n["Name"], dict(n.get("Labels") or {})))
+            for v in self.api.volumes(filters={"label": wanted}).get("Volumes") or []:
+                found.append(Resource("volume", v["Name"], v["Name"], dict(v.get("Labels") or {})))
         return found
 
     def remove(self, resource: Resource) -> None:
@@ -292,3 +295,13 @@ def _build_error(tag: str, message: str) -> EnvlabError:
     if "pull access denied" in text or "manifest unknown" in text or "not found" in text and "FROM" in text:
         return BuildFailed(f"building {tag} failed: {text}", hint=PREPARE_HINT)
     return BuildFailed(f"building {tag} failed: {text}")
+
+
+def open_runtime(session: Session | None = None) -> DockerRuntime:
+    """Connect to Docker and sweep what crashed envlab runs on this machine left behind."""
+    from envlab.runtime.cleanup import sweep_dead_sessions
+    from envlab.runtime.client import connect
+
+    runtime = DockerRuntime(connect())
+    sweep_dead_sessions(runtime, session or Session())
+    return runtime
