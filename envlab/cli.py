@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="run a lesson headless and show every step")
     run.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a lesson file")
     run.add_argument("--json", action="store_true", help="print one JSON event per line")
+    run.add_argument("--inspect", action="store_true",
+                     help="after the verdict, show what differs between the setups and what is shared")
+    inspect = sub.add_parser("inspect", parents=[common],
+                             help="run a lesson's setups and show only what differs between them")
+    inspect.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a lesson file")
+    inspect.add_argument("--json", action="store_true", help="print the inspection as JSON events")
     validate = sub.add_parser("validate", parents=[common], help="check lesson files (file:line:col problems)")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="lesson files or folders (default: all)")
     test = sub.add_parser("test", parents=[common], help="prove lessons on the engine, twice each")
@@ -61,6 +67,7 @@ def _handlers() -> dict[str, Handler]:
         "list": commands.cmd_list, "run": commands.cmd_run, "validate": commands.cmd_validate,
         "test": commands.cmd_test, "images": commands.cmd_images, "doctor": commands.cmd_doctor,
         "clean": commands.cmd_clean, "schema": commands.cmd_schema,
+        "inspect": commands.cmd_inspect,
         "progress": commands.cmd_progress,
     }
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -12,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from envlab.engine.events import CleanupFinished, ErrorRaised, Event, InspectionFinished
 from envlab.engine.images import ImageNeed, image_needs
 from envlab.engine.prepare import Prepared, prepare_one
 from envlab.engine.prove import prove
@@ -93,7 +96,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     loaded = _catalog(args, console, quiet=True).get(args.lesson)
     session = Session()
     runtime = open_runtime(session)
-    events = LessonRun(loaded, runtime, session=session, lang=lang).events()
+    run = LessonRun(loaded, runtime, session=session, lang=lang)
+    events = inspected(run) if args.inspect else run.events()
     if args.json:
         return 0 if print_json(events, console) else 1
     console.print(f"[bold]{escape(pick(loaded.lesson.title, lang))}[/]")
@@ -103,6 +107,58 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         renderer(event)
         ok = getattr(event, "ok", ok)
     return 0 if ok else 1
+
+
+def inspected(run: LessonRun) -> Iterator[Event]:
+    """The run's events, then the drift between its setups, collected before anything is removed.
+
+    The containers outlive the verdict only to be inspected; they are torn down in a ``finally``,
+    so Ctrl+C, SIGTERM or a failure while inspecting leaves nothing behind.
+    """
+    stream = run.events(keep=True)
+    try:
+        yield from stream
+        found: list[Event] = []
+        run.inspect(found.append)
+        yield from found
+    finally:
+        if isinstance(stream, Generator):
+            stream.close()  # a stream stopped early tears down on its own; this makes it stop now
+        run.cancelled.set()
+        removed = run.teardown()
+    yield CleanupFinished(removed)
+
+
+def cmd_inspect(args: argparse.Namespace, console: Console) -> int:
+    """Run a lesson's setups, fingerprint them from outside, print only the drift between them."""
+    lang = detect_language(args.lang)
+    loaded = _catalog(args, console, quiet=True).get(args.lesson)
+    session = Session()
+    run = LessonRun(loaded, open_runtime(session), session=session, lang=lang)
+    seen: list[Event] = []
+    try:
+        with console.status(f"running the setups of {loaded.lesson.id} and inspecting them…") \
+                if not args.json else _quiet():
+            run.run_setups(seen.append)
+            run.inspect(seen.append)
+    finally:
+        run.cancelled.set()
+        run.teardown()
+    shown = [e for e in seen if isinstance(e, ErrorRaised | InspectionFinished)]
+    if args.json:
+        print_json(shown, console)
+    else:
+        console.print(f"[bold]{escape(pick(loaded.lesson.title, lang))}[/]")
+        renderer = RichRenderer(console)
+        for event in shown:
+            renderer(event)
+    finished = next((e for e in shown if isinstance(e, InspectionFinished)), None)
+    return 0 if finished is not None and not finished.skipped else 1
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    yield
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from envlab.engine.inspect import DriftReport
+
 SetupKind = Literal["host", "fix"]
 #: passed: ran and passed as declared; failed-as-expected: failed with the declared error;
 #: failed-unexpectedly: failed, or failed for another reason; passed-unexpectedly: should have failed.
@@ -108,6 +110,19 @@ class LessonFinished(Event):
     ok: bool
     duration: float
     verdicts: dict[str, str] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class InspectionFinished(Event):
+    """The drift inspector fingerprinted every running setup from outside and compared them.
+
+    ``report`` holds one row per item (what differs, what is shared, what the lesson calls the
+    cause); ``skipped`` names the setups that were not running, so they could not be inspected.
+    """
+
+    lesson: str
+    report: DriftReport
+    skipped: list[str] = field(default_factory=list)
+
 
 # Step index conventions for StepStarted/OutputLine/StepFinished.
 BUILD_STEP = -1

@@ -19,6 +19,7 @@ from envlab.engine.events import (
     CleanupFinished,
     ErrorRaised,
     Event,
+    InspectionFinished,
     LessonFinished,
     LessonStarted,
     OutputLine,
@@ -29,6 +30,7 @@ from envlab.engine.events import (
     Verdict,
 )
 from envlab.engine.images import fix_image, fix_labels, fix_need, host_image
+from envlab.engine.inspect import DriftReport, Fingerprint, InspectSpec, collect, diff
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import Expect, Fix, Host, Probe
@@ -311,6 +313,33 @@ class LessonRun:
         self.containers.clear()
         self._network = None
         return removed
+
+    # the drift inspector -----------------------------------------------------------------------
+    def inspect(self, emit: Emit) -> DriftReport:
+        """Fingerprint every running setup from outside, compare them, emit the comparison.
+
+        Emits :class:`InspectionFinished`. Call it while the containers are still there
+        (``events(keep=True)`` or after :meth:`run_setups`); a setup that cannot be inspected is
+        reported and left out.
+        """
+        lesson = self.loaded.lesson
+        spec = InspectSpec.for_lesson(lesson)
+        running = {s.name: self.containers[s.name] for s in lesson.setups
+                   if s.name in self.containers}
+        fingerprints: dict[str, Fingerprint] = {}
+        workers = max(len(running), 1)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-inspect") as pool:
+            futures = {name: pool.submit(collect, self.runtime, container, spec=spec)
+                       for name, container in running.items()}
+            for name, future in futures.items():
+                try:
+                    fingerprints[name] = future.result()
+                except EnvlabError as exc:
+                    emit(ErrorRaised(f"could not inspect {name}: {exc.message}", exc.hint, name))
+        report = diff(fingerprints, focus=spec.focus)
+        skipped = [s.name for s in lesson.setups if s.name not in fingerprints]
+        emit(InspectionFinished(self.lesson_id, report, skipped))
+        return report
 
 
 def _describe(expect: Expect) -> str:

@@ -2,52 +2,258 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from textual.app import App, ComposeResult
+from textual import work
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static, Tree
+from textual.reactive import reactive
+from textual.screen import Screen
 
+from envlab.engine.progress import ProgressStore
+from envlab.engine.runner import LessonRun
+from envlab.errors import EnvlabError
 from envlab.lessons.catalog import Catalog, load_catalog
-from envlab.lessons.text import detect_language, pick
+from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
+from envlab.runtime.labels import Session
+from envlab.runtime.protocol import Runtime
+from envlab.ui.messages import LessonTornDown, RuntimeConnected, RuntimeFailed
+from envlab.ui.screens.help_modal import HelpModal
+from envlab.ui.screens.home_screen import HomeScreen
+from envlab.ui.screens.lesson_screen import LessonScreen
+
+#: Builds the runtime for a session; called once, in a thread worker.
+RuntimeFactory = Callable[[Session], Runtime]
+#: Opens an interactive shell in a container (the terminal is the learner's meanwhile); returns its exit code.
+Shell = Callable[[str, str], int]
+SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def docker_runtime(session: Session) -> Runtime:
+    """Connect to Docker and sweep what crashed envlab sessions left behind (as the CLI does)."""
+    from envlab.runtime.docker_runtime import open_runtime  # the Docker SDK loads only when needed
+
+    return open_runtime(session)
+
+
+def docker_shell(container: str, setup: str) -> int:
+    """``docker exec -it`` a shell into ``container``: bash if it has one, else sh. The shell never
+    leaves the container, so a kiosk stays locked to the lesson."""
+    docker = shutil.which("docker")
+    if docker is None:
+        raise EnvlabError("the docker command is not installed, so envlab cannot open a shell",
+                          hint="install the Docker CLI, then press f again")
+    print(f"\n  You are inside {setup}. Fix it, then type `exit` to go back to envlab.\n", flush=True)
+    script = "command -v bash >/dev/null 2>&1 && exec bash -l || exec sh -l"
+    return subprocess.call([docker, "exec", "-it", "-w", "/", container, "/bin/sh", "-c", script])
 
 
 class EnvlabApp(App[int]):
-    """The interactive course."""
+    """The interactive course: chapters, lessons on real containers, the learner's progress."""
 
     CSS_PATH = "envlab.tcss"
     TITLE = "envlab"
     SUB_TITLE = "why it works on my machine"
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
 
-    def __init__(self, catalog: Catalog, *, lang: str = "en") -> None:
+    lang: reactive[str] = reactive("en")
+    #: ``connecting``, ``ready`` or ``failed`` (then :attr:`engine_error` says why).
+    engine_state: reactive[str] = reactive("connecting")
+
+    def __init__(self, catalog: Catalog, *, lang: str, runtime_factory: RuntimeFactory,
+                 store: ProgressStore, shell: Shell = docker_shell) -> None:
         super().__init__()
         self.catalog = catalog
-        self.lang = lang
+        self.set_reactive(EnvlabApp.lang, lang)
+        self.runtime_factory = runtime_factory
+        self.store = store
+        self.shell = shell
+        self.session = Session()
+        self.runtime: Runtime | None = None
+        self.engine_error: RuntimeFailed | None = None
+        self.live_runs: dict[int, LessonRun] = {}  # by id(): runs are unhashable dataclasses
+        self._quitting = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        tree: Tree[str] = Tree("Curriculum", id="chapters")
-        tree.root.expand()
-        chapters: dict[int, object] = {}
+    def on_mount(self) -> None:
+        self._install_signal_handlers()
+        self.push_screen(HomeScreen())
+        for problem in self.catalog.problems:
+            self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
+        self.action_connect()
+
+    # the engine --------------------------------------------------------------------------------
+    def action_connect(self) -> None:
+        """Connect to Docker in the background (again, after a failure)."""
+        if self.engine_state != "ready":
+            self.engine_state = "connecting"
+            self.connect()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runtime")
+    def connect(self) -> None:
+        try:
+            runtime = self.runtime_factory(self.session)
+        except EnvlabError as exc:
+            self.post_message(RuntimeFailed(exc.message, exc.hint))
+            return
+        self.post_message(RuntimeConnected(runtime))
+
+    def on_runtime_connected(self, message: RuntimeConnected) -> None:
+        self.runtime, self.engine_error = message.runtime, None
+        self.engine_state = "ready"
+
+    def on_runtime_failed(self, message: RuntimeFailed) -> None:
+        self.engine_error = message
+        self.engine_state = "failed"
+        self.notify(f"{message.message}\n{message.hint}", title="Docker is not available",
+                    severity="error", timeout=15)
+
+    # lessons -----------------------------------------------------------------------------------
+    def lesson(self, lesson_id: str) -> LoadedLesson | None:
+        """The loaded lesson with ``lesson_id``, if the catalog has it."""
+        return next((ll for ll in self.catalog.lessons if ll.lesson.id == lesson_id), None)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Show a lesson (from any screen)."""
+        loaded = self.lesson(lesson_id)
+        if loaded is not None:
+            self.push_screen(LessonScreen(loaded))
+
+    def action_switch_language(self) -> None:
+        """Cycle through the languages lessons are written in."""
+        index = SUPPORTED_LANGUAGES.index(self.lang) if self.lang in SUPPORTED_LANGUAGES else -1
+        self.lang = SUPPORTED_LANGUAGES[(index + 1) % len(SUPPORTED_LANGUAGES)]
+        self.notify({"en": "Language: English", "ja": "言語: 日本語"}.get(self.lang, self.lang))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "The keys and what each screen is for", self.action_help)
+        yield SystemCommand("Switch language", "English / 日本語", self.action_switch_language)
+        yield SystemCommand("Reconnect to Docker", "Try the engine again", self.action_connect)
         for loaded in self.catalog.lessons:
             lesson = loaded.lesson
-            if lesson.chapter not in chapters:
-                chapters[lesson.chapter] = tree.root.add(f"Chapter {lesson.chapter}", expand=True)
-            node = chapters[lesson.chapter]
-            node.add_leaf(f"{lesson.id} · {pick(lesson.title, self.lang)}", data=lesson.id)  # type: ignore[attr-defined]
-        yield tree
-        yield Static("Pick a lesson; run it headless with `envlab run ID`.", id="status")
-        yield Footer()
+            yield SystemCommand(f"Open lesson: {pick(lesson.title, self.lang)}",
+                                pick(lesson.summary, self.lang),
+                                lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
+
+    # the learner's shell -----------------------------------------------------------------------
+    def open_shell(self, container: str, setup: str) -> int | None:
+        """Hand the terminal to a shell inside ``container``; return its exit code, ``None`` if none ran."""
+        try:
+            try:
+                with self.suspend():
+                    return self.shell(container, setup)
+            except SuspendNotSupported:
+                if not self.is_headless:
+                    raise
+                return self.shell(container, setup)  # no terminal to hand over (tests, automation)
+        except (EnvlabError, SuspendNotSupported, OSError) as exc:
+            hint = getattr(exc, "hint", "") or f"run `docker exec -it {container} sh` in another terminal"
+            self.notify(f"{getattr(exc, 'message', exc)}\n{hint}", title="No shell", severity="error")
+            return None
+
+    # teardown ----------------------------------------------------------------------------------
+    def tear_down(self, run: LessonRun) -> None:
+        """Remove what ``run`` started, in the background."""
+        run.cancelled.set()
+        self._tear_down(run)
+
+    # Not exclusive: leaving two lessons quickly gives two teardowns, and neither may be cancelled.
+    @work(thread=True, exclusive=False, exit_on_error=False, group="teardown")
+    def _tear_down(self, run: LessonRun) -> None:
+        removed = run.teardown()
+        self.live_runs.pop(id(run), None)
+        self.post_message(LessonTornDown(run.lesson_id, removed))
+
+    def on_lesson_torn_down(self, message: LessonTornDown) -> None:
+        if self._quitting and not self.live_runs:
+            self.exit(0)
+
+    def teardown_all(self) -> list[str]:
+        """Remove everything every run started; blocking, so only call it once the UI is gone."""
+        removed: list[str] = []
+        for run in list(self.live_runs.values()):
+            run.cancelled.set()
+            removed += run.teardown()
+            self.live_runs.pop(id(run), None)
+        return removed
+
+    async def action_quit(self) -> None:
+        """Quit once every container this session started is gone."""
+        if not self.live_runs:
+            self.exit(0)
+            return
+        self._quitting = True
+        self.notify("Removing the lesson's containers…", title="Quitting")
+        for run in list(self.live_runs.values()):
+            self.tear_down(run)
+
+    # signals -----------------------------------------------------------------------------------
+    def _install_signal_handlers(self) -> None:
+        """Textual leaves SIGTERM and SIGHUP alone on Linux; a kiosk shutting down sends them."""
+        loop = asyncio.get_running_loop()
+        self._previous_handlers = {sig: signal.getsignal(sig) for sig in SIGNALS}
+        try:
+            for sig in SIGNALS:
+                loop.add_signal_handler(sig, self._signalled, sig)
+        except (ValueError, RuntimeError, NotImplementedError):
+            self._previous_handlers = {}  # not the main thread, or no signals on this platform
+
+    def _signalled(self, sig: signal.Signals) -> None:
+        # Runs on the event loop (add_signal_handler), so exiting here is safe. Containers are
+        # removed by run_app after the loop ends, without waiting on the UI.
+        self.exit(return_code=128 + int(sig))
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, previous in getattr(self, "_previous_handlers", {}).items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, previous)
 
 
 def make_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None,
-             catalog: Catalog | None = None) -> EnvlabApp:
-    """Build the app: the one factory the CLI and the tests share."""
-    return EnvlabApp(catalog or load_catalog(lessons), lang=detect_language(lang))
+             catalog: Catalog | None = None, runtime_factory: RuntimeFactory | None = None,
+             store: ProgressStore | None = None, shell: Shell | None = None) -> EnvlabApp:
+    """Build the app: the one factory the CLI and the tests share.
+
+    Args:
+        lessons: Extra lesson folders (``--lessons``).
+        lang: ``--lang``; otherwise ``ENVLAB_LANG`` or the locale decides.
+        catalog: The lessons to offer (default: the built-in curriculum plus ``lessons``).
+        runtime_factory: Makes the runtime for the app's session (default: Docker). It is called in
+            a thread worker, never on the UI thread.
+        store: Where progress is kept (default: the user data folder, or ``ENVLAB_DATA_DIR``).
+        shell: Opens the learner's shell in a container (default: ``docker exec -it``).
+    """
+    return EnvlabApp(
+        catalog if catalog is not None else load_catalog(lessons),
+        lang=detect_language(lang),
+        runtime_factory=runtime_factory or docker_runtime,
+        store=store or ProgressStore.open_default(),
+        shell=shell or docker_shell,
+    )
 
 
 def run_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None) -> int:
-    """Start the TUI and return its exit code."""
-    return make_app(lessons=lessons, lang=lang).run() or 0
+    """Start the TUI; when it ends, however it ends, remove what it started. Return its exit code."""
+    app = make_app(lessons=lessons, lang=lang)
+    try:
+        code = app.run()
+    finally:
+        removed = app.teardown_all()
+        if removed:
+            print(f"envlab: removed {len(removed)} container(s) and network(s)", file=sys.stderr)
+    return code or 0

@@ -27,7 +27,7 @@ class RuntimeFailed(Message):
 
 
 @dataclass
-class RunFinished(Message):
+class RunFinished(Message, bubble=False):
     """A lesson's setups and first checks ran; the containers stay up for the learner."""
 
     lesson: str
@@ -37,7 +37,7 @@ class RunFinished(Message):
 
 
 @dataclass
-class ChecksVerified(Message):
+class ChecksVerified(Message, bubble=False):
     """The challenge checks ran against the (hopefully) fixed host."""
 
     lesson: str
@@ -47,7 +47,7 @@ class ChecksVerified(Message):
 
 
 @dataclass
-class DriftInspected(Message):
+class DriftInspected(Message, bubble=False):
     """The drift inspector compared the running setups; ``report`` is a ``DriftReport``."""
 
     lesson: str
@@ -56,7 +56,7 @@ class DriftInspected(Message):
 
 
 @dataclass
-class ShellClosed(Message):
+class ShellClosed(Message, bubble=False):
     """The learner left the shell inside a host."""
 
     setup: str

@@ -44,7 +44,9 @@ class HomeScreen(Screen[None]):
         yield Header()
         with Horizontal(id="home"):
             with Vertical(id="home-left"):
-                yield Tree("Curriculum", id="curriculum")
+                tree: Tree[str] = Tree("Curriculum", id="curriculum")
+                tree.show_root = False
+                yield tree
                 with Horizontal(id="overall"):
                     yield Label("Progress", id="overall-label")
                     yield ProgressBar(id="overall-bar", show_eta=False)
@@ -59,9 +61,11 @@ class HomeScreen(Screen[None]):
         self._refresh()
         tree = self.query_one(Tree)
         last = self.envlab.store.last_lesson()
-        for node in self._lesson_nodes():
-            if node.data == last:
-                tree.move_cursor(node)
+        nodes = self._lesson_nodes()
+        resume = next((n for n in nodes if n.data == last), nodes[0] if nodes else None)
+        if resume is not None:
+            # Lines exist only after the tree is laid out.
+            self.call_after_refresh(tree.move_cursor, resume)  # resume where the learner left off
         tree.focus()
 
     def on_screen_resume(self) -> None:
@@ -96,7 +100,7 @@ class HomeScreen(Screen[None]):
             title = escape(pick(lesson.title, app.lang))
             node = chapters[lesson.chapter].add_leaf(f"{STATE_MARK[state]} {title}", data=lesson.id)
             if lesson.id == cursor:
-                tree.move_cursor(node)
+                self.call_after_refresh(tree.move_cursor, node)
         self.query_one("#overall-bar", ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#overall-label", Label).update(f"{done}/{total} steps")
         self._describe(self._highlighted())

@@ -1,0 +1,336 @@
+"""A lesson: the story on one side, a live pane per setup on the other, and the learner's challenge."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Generator
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, Static
+from textual.worker import get_current_worker
+
+from envlab.engine.events import (
+    CheckFinished,
+    ErrorRaised,
+    Event,
+    OutputLine,
+    SetupFinished,
+    SetupStarted,
+    StepFinished,
+    StepStarted,
+)
+from envlab.engine.runner import LessonRun
+from envlab.errors import EnvlabError
+from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.text import pick
+from envlab.ui.messages import ChecksVerified, RunFinished, ShellClosed
+from envlab.ui.screens.quiz_modal import QuizModal
+from envlab.ui.widgets.checks_panel import ChecksPanel
+from envlab.ui.widgets.setup_pane import SetupPane, step_label
+
+if TYPE_CHECKING:
+    from envlab.ui.app import EnvlabApp
+
+FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
+
+
+class LessonScreen(Screen[None]):
+    """Runs one lesson and keeps its containers up while the learner works on the challenge.
+
+    The run worker puts every engine event on :attr:`inbox` (a thread-safe queue); a timer drains it
+    into the panes in batches, so a flood of output costs one refresh per pane per tick.
+    """
+
+    BINDINGS = [
+        Binding("r", "run", "Run"),
+        Binding("h", "hint", "Hint"),
+        Binding("f", "fix_it", "Fix it yourself"),
+        Binding("v", "verify", "Verify"),
+        Binding("t", "quiz", "Quiz"),
+        Binding("x", "reset", "Reset"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, loaded: LoadedLesson) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.lesson = loaded.lesson
+        self.run: LessonRun | None = None
+        self.running = False
+        self.hints_shown = 0
+        self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.errors: list[ErrorRaised] = []
+        self.last_checks: list[CheckFinished] = []
+
+    @property
+    def envlab(self) -> EnvlabApp:
+        return cast("EnvlabApp", self.app)
+
+    # layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        lang = self.envlab.lang
+        yield Header()
+        with Horizontal(id="lesson"):
+            with Vertical(id="lesson-left"):
+                with VerticalScroll(id="story"):
+                    yield Markdown(self._story(), id="narrative")
+                yield ChecksPanel(id="checks")
+            with Vertical(id="panes"):
+                for setup in self.lesson.setups:
+                    kind = "host" if setup in self.lesson.hosts else "fix"
+                    title = pick(setup.title, lang) if setup.title else setup.name
+                    yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+        yield Static(id="lesson-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.query_one(ChecksPanel).display = False
+        self.query_one("#lesson-error").display = False
+        for pane in self.query(SetupPane):
+            pane.output.write_line("Press r to run this setup.")
+        self.set_interval(FLUSH_EVERY, self.flush)
+        self.envlab.store.opened(self.lesson.id)
+        self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
+
+    def _story(self) -> str:
+        lesson, lang = self.lesson, self.envlab.lang
+        parts = [pick(lesson.narrative, lang)]
+        if lesson.challenge:
+            parts.append("## Fix it yourself\n\n" + pick(lesson.challenge.task, lang)
+                         + "\n\nPress **f** for a shell on "
+                         f"`{lesson.challenge.target}`, then **v** to verify.")
+        shown = lesson.hints[: self.hints_shown]
+        if shown:
+            parts.append("## Hints\n\n" + "\n".join(f"{i}. {pick(h, lang)}" for i, h in enumerate(shown, 1)))
+        return "\n\n".join(parts)
+
+    def pane(self, setup: str) -> SetupPane:
+        """The pane of one setup."""
+        return self.query_one(f"#pane-{setup}", SetupPane)
+
+    # running -----------------------------------------------------------------------------------
+    def action_run(self) -> None:
+        """Run the lesson's setups (again): tear down the previous run first."""
+        runtime = self.envlab.runtime
+        if runtime is None:
+            self._engine_missing()
+            return
+        if self.running:
+            self.notify("The lesson is already running.", severity="warning")
+            return
+        previous, self.run = self.run, LessonRun(self.loaded, runtime, session=self.envlab.session,
+                                                 lang=self.envlab.lang)
+        self.envlab.live_runs[id(self.run)] = self.run
+        self.running = True
+        self.errors.clear()
+        self.query_one(ChecksPanel).display = False
+        self.query_one("#lesson-error").display = False
+        for pane in self.query(SetupPane):
+            pane.clear()
+        self.run_lesson(self.run, previous)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-run")
+    def run_lesson(self, run: LessonRun, previous: LessonRun | None) -> None:
+        """Tear down the previous run, then stream this one's events into :attr:`inbox`."""
+        if previous is not None:
+            previous.teardown()
+            self.envlab.live_runs.pop(id(previous), None)
+        worker = get_current_worker()
+        errors: list[ErrorRaised] = []
+        verdicts: dict[str, str] = {}
+        ok = False
+        events = cast("Generator[Event, None, None]", run.events(keep=True))
+        try:
+            for event in events:
+                if worker.is_cancelled:
+                    break
+                self.inbox.put(event)
+                if isinstance(event, ErrorRaised):
+                    errors.append(event)
+                ok = getattr(event, "ok", ok)
+                verdicts = getattr(event, "verdicts", verdicts)
+        finally:
+            events.close()  # when cancelled, the runner's own cleanup runs here
+        self.post_message(RunFinished(self.lesson.id, ok, dict(verdicts), errors))
+
+    def flush(self) -> None:
+        """Move queued events into the panes: one batch of lines per pane."""
+        batches: dict[str, list[str]] = {}
+        while True:
+            try:
+                event = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            self._apply(event, batches)
+        for setup, lines in batches.items():
+            self.pane(setup).append(lines)
+
+    def _apply(self, event: Event, batches: dict[str, list[str]]) -> None:
+        if isinstance(event, OutputLine):
+            batches.setdefault(event.setup, []).append(f"  {event.text}")
+        elif isinstance(event, StepStarted):
+            batches.setdefault(event.setup, []).append(f"▶ {step_label(event.index)}: {event.say}")
+            batches[event.setup].append(f"  $ {event.run}")
+        elif isinstance(event, StepFinished):
+            note = "timed out" if event.timed_out else f"exit {event.exit_code}"
+            mark = "✓" if event.exit_code == 0 else "✗"
+            batches.setdefault(event.setup, []).append(f"  {mark} {note} in {event.duration:.1f}s")
+        elif isinstance(event, SetupStarted):
+            self.pane(event.setup).state = "running"
+        elif isinstance(event, SetupFinished):
+            pane = self.pane(event.setup)
+            pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
+            verdict = event.verdict.replace("-", " ")
+            batches.setdefault(event.setup, []).append(f"■ {verdict}: {event.reason}")
+        elif isinstance(event, CheckFinished):
+            self.last_checks.append(event)
+        elif isinstance(event, ErrorRaised):
+            self._show_error(event)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.flush()
+        self.running = False
+        checks, self.last_checks = self.last_checks, []
+        if checks:
+            self.query_one(ChecksPanel).show(checks, self.lesson, self.envlab.lang,
+                                             heading="Checks before your fix")
+        if not message.errors:  # the learner has watched every setup run
+            self.envlab.store.step_done(self.lesson, "run")
+        if message.ok:
+            nxt = "press f to fix the broken host yourself" if self.lesson.challenge else "press t for the quiz"
+            self.notify(f"Every setup behaved as the lesson says; {nxt}.", title="Run finished")
+        elif not message.errors:
+            self.notify("Some setups did not behave as the lesson says; see the panes.",
+                        title="Run finished", severity="warning")
+
+    def _show_error(self, error: ErrorRaised) -> None:
+        self.errors.append(error)
+        where = f"{error.setup}: " if error.setup else ""
+        text = f"[b]✗ {escape(where + error.message)}[/b]"
+        if error.hint:
+            text += f"\n[b]What to do:[/b] {escape(error.hint)}"
+        panel = self.query_one("#lesson-error", Static)
+        panel.update(text)
+        panel.display = True
+
+    def _engine_missing(self) -> None:
+        error = self.envlab.engine_error
+        if error is None:
+            self.notify("Still connecting to Docker…", severity="warning")
+        else:
+            self._show_error(ErrorRaised(error.message, error.hint or "see `envlab doctor`"))
+
+    def _live_run(self) -> LessonRun | None:
+        if self.running:
+            self.notify("Wait for the run to finish.", severity="warning")
+            return None
+        if self.run is None or not self.run.containers:
+            self.notify("Run the lesson first (press r).", severity="warning")
+            return None
+        return self.run
+
+    # the learner's challenge -------------------------------------------------------------------
+    def action_hint(self) -> None:
+        if self.hints_shown >= len(self.lesson.hints):
+            self.notify("No more hints for this lesson.")
+            return
+        self.hints_shown += 1
+        self.envlab.store.hint_used(self.lesson.id, self.hints_shown)
+        self.query_one("#narrative", Markdown).update(self._story())
+        self.query_one("#story").scroll_end(animate=False)
+
+    def action_fix_it(self) -> None:
+        """Suspend the app and open a shell inside the challenge's host; verify on return."""
+        challenge = self.lesson.challenge
+        run = self._live_run()
+        if challenge is None or run is None:
+            if challenge is None:
+                self.notify("This lesson has no challenge.")
+            return
+        container = run.containers.get(challenge.target)
+        if container is None:
+            self.notify(f"{challenge.target} is not running; press r.", severity="warning")
+            return
+        code = self.envlab.open_shell(container, challenge.target)
+        self.post_message(ShellClosed(challenge.target, code))
+
+    def on_shell_closed(self, message: ShellClosed) -> None:
+        if message.exit_code is not None:
+            self.action_verify()
+
+    def action_verify(self) -> None:
+        challenge = self.lesson.challenge
+        if challenge is None:
+            self.notify("This lesson has no challenge to verify.")
+            return
+        run = self._live_run()
+        if run is not None:
+            self.notify("Running the checks…")
+            self.verify(run, set(challenge.checks))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-verify")
+    def verify(self, run: LessonRun, names: set[str]) -> None:
+        """Run the challenge checks from outside; the host must now be fixed."""
+        results: list[CheckFinished] = []
+        try:
+            ok = run.run_checks(lambda e: results.append(cast(CheckFinished, e)), names=names,
+                                expect_fixed=True)
+        except EnvlabError as exc:
+            self.post_message(ChecksVerified(self.lesson.id, False, results, ErrorRaised(exc.message, exc.hint)))
+            return
+        self.post_message(ChecksVerified(self.lesson.id, ok, results))
+
+    def on_checks_verified(self, message: ChecksVerified) -> None:
+        if message.error is not None:
+            self._show_error(message.error)
+            return
+        self.query_one(ChecksPanel).show(message.results, self.lesson, self.envlab.lang,
+                                         heading="Your fix" + (" works" if message.ok else ": not yet"))
+        passed = [r.check for r in message.results if r.passed]
+        self.envlab.store.checks_passed(self.lesson.id, passed)
+        if message.ok:
+            self.envlab.store.step_done(self.lesson, "fix")
+            self.notify("Fixed! Every check passes. Press t for the quiz.", title="Verified")
+        else:
+            self.notify(f"{len(passed)} of {len(message.results)} checks pass; see why below.",
+                        title="Not fixed yet", severity="warning")
+
+    def action_quiz(self) -> None:
+        if not self.lesson.quiz:
+            self.notify("This lesson has no quiz.")
+            return
+        self.app.push_screen(QuizModal(self.lesson.quiz, self.envlab.lang), self._quiz_done)
+
+    def _quiz_done(self, result: tuple[int, int] | None) -> None:
+        if result is not None:
+            score, total = result
+            self.envlab.store.quiz_taken(self.lesson, score, total)
+            self.notify(f"Quiz: {score} of {total} right.", title="Quiz saved")
+
+    # leaving -----------------------------------------------------------------------------------
+    def action_reset(self) -> None:
+        """Tear everything down and run the lesson from the start."""
+        if self.running:
+            self.notify("Wait for the run to finish, then reset.", severity="warning")
+            return
+        self.hints_shown = 0
+        self.query_one("#narrative", Markdown).update(self._story())
+        self.action_run()
+
+    def action_back(self) -> None:
+        self._release()
+        self.dismiss()
+
+    def _release(self) -> None:
+        """Hand this lesson's containers to the app to tear down in the background."""
+        if self.run is not None:
+            self.run.cancelled.set()
+            self.envlab.tear_down(self.run)
+            self.run = None
