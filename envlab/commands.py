@@ -21,7 +21,7 @@ from envlab.engine.prove import prove
 from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError, LessonError
 from envlab.headless import RichRenderer, print_json
-from envlab.lessons.catalog import Catalog, lesson_files, load_catalog, load_checked
+from envlab.lessons.catalog import Catalog, find_lesson, lesson_files, load_catalog, load_checked
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem
 from envlab.lessons.text import detect_language, pick
 from envlab.lessons.schema import schema_json
@@ -93,7 +93,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 # run and test --------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     lang = detect_language(args.lang)
-    loaded = _catalog(args, console, quiet=True).get(args.lesson)
+    loaded = find_lesson(args.lesson, args.lessons)
     session = Session()
     runtime = open_runtime(session)
     run = LessonRun(loaded, runtime, session=session, lang=lang)
@@ -132,7 +132,7 @@ def inspected(run: LessonRun) -> Iterator[Event]:
 def cmd_inspect(args: argparse.Namespace, console: Console) -> int:
     """Run a lesson's setups, fingerprint them from outside, print only the drift between them."""
     lang = detect_language(args.lang)
-    loaded = _catalog(args, console, quiet=True).get(args.lesson)
+    loaded = find_lesson(args.lesson, args.lessons)
     session = Session()
     run = LessonRun(loaded, open_runtime(session), session=session, lang=lang)
     seen: list[Event] = []

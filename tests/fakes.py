@@ -109,9 +109,9 @@ class FakeRuntime:
 def os_skew_runtime() -> FakeRuntime:
     """A fake that behaves like the real engine does for lessons/01-os-skew.yaml."""
     from envlab.engine.images import fix_image, host_image
-    from envlab.lessons.catalog import load_catalog
+    from envlab.lessons.catalog import find_lesson
 
-    lesson = load_catalog().get("os-skew").lesson
+    lesson = find_lesson("os-skew").lesson
     dev, prod = (host_image(h) for h in lesson.hosts)  # type: ignore[arg-type]
     fake = FakeRuntime(images={dev, prod, fix_image("os-skew")})
     report = ["Inventory report for Osaka warehouse", "  bolts     120"]

@@ -104,3 +104,22 @@ def test_help_for_every_command() -> None:
     for command in ("list", "run", "validate", "test", "images", "doctor", "clean", "schema"):
         result = envlab(command, "--help")
         assert result.returncode == 0 and "usage: envlab" in result.stdout
+
+
+def test_doctor_follows_the_current_docker_context(tmp_path: Path) -> None:
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    (config / "config.json").write_text("{}", encoding="utf-8")
+    code = (
+        "import os\n"
+        "from docker.context import ContextAPI\n"
+        f"ContextAPI.create_context('kiosk', host='unix://{tmp_path}/kiosk.sock')\n"
+        "ContextAPI.set_current_context('kiosk')\n"
+    )
+    env = {"DOCKER_CONFIG": str(config)}
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, check=True)
+    clean_env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"} | {"COLUMNS": "300"}
+    result = subprocess.run([sys.executable, "-m", "envlab", "doctor"], capture_output=True, text=True,
+                            env={**clean_env, **env}, cwd=REPO, timeout=120, check=False)
+    assert f"unix://{tmp_path}/kiosk.sock (from context kiosk)" in result.stdout
+    assert result.returncode == 1 and "engine unreachable" in result.stdout

@@ -20,16 +20,16 @@ from envlab.engine.events import (
 )
 from envlab.engine.images import host_image
 from envlab.engine.runner import LessonRun, judge
-from envlab.lessons.catalog import load_catalog
+from envlab.lessons.catalog import find_lesson
 from envlab.lessons.model import Expect
 from envlab.runtime.protocol import ExecResult
 
 from .fakes import os_skew_runtime
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def os_skew():  # type: ignore[no-untyped-def]
-    return load_catalog().get("os-skew")
+    return find_lesson("os-skew")
 
 
 @pytest.mark.parametrize(

@@ -33,9 +33,10 @@ from envlab.engine.images import fix_image, fix_labels, fix_need, host_image
 from envlab.engine.inspect import DriftReport, Fingerprint, InspectSpec, collect, diff
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
-from envlab.lessons.model import Expect, Fix, Host, Probe
+from envlab.lessons.model import Check, Expect, Fix, Host, Probe
 from envlab.lessons.text import pick
 from envlab.lessons.validate import resolve_asset
+from envlab.runtime.cleanup import remove_all
 from envlab.runtime.labels import LESSON, SESSION, Session
 from envlab.runtime.protocol import ContainerSpec, ExecResult, Runtime
 
@@ -262,20 +263,22 @@ class LessonRun:
         """
         lesson = self.loaded.lesson
         challenge = set(lesson.challenge.checks) if lesson.challenge else set()
-        ok = True
-        for check in lesson.checks:
-            if names is not None and check.name not in names:
-                continue
+        chosen = [c for c in lesson.checks if names is None or c.name in names]
+
+        def one(check: Check) -> CheckFinished:
             container = self.containers.get(check.target)
             expected = expect_fixed or check.name not in challenge
             if container is None:
-                emit(CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running"))
-                ok = False
-                continue
+                return CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running")
             result = run_check(check, self.runtime, container)
-            emit(CheckFinished(check.name, check.target, result.passed, expected, result.detail))
-            ok = ok and result.passed == expected
-        return ok
+            return CheckFinished(check.name, check.target, result.passed, expected, result.detail)
+
+        # Checks are independent reads from outside: run them together, report them in lesson order.
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(chosen))), thread_name_prefix="envlab-check") as pool:
+            results = list(pool.map(one, chosen))
+        for event in results:
+            emit(event)
+        return all(event.passed == event.expected for event in results)
 
     def apply_solution(self, emit: Emit) -> bool:
         """Apply the challenge's reference solution to its host, then probe it: it must now pass."""
@@ -304,10 +307,8 @@ class LessonRun:
         labels = {SESSION: self.session.id, LESSON: self.lesson_id}
         removed: list[str] = []
         try:
-            resources = self.runtime.list_resources(labels)
-            for resource in sorted(resources, key=lambda r: r.kind != "container"):
-                self.runtime.remove(resource)
-                removed.append(resource.name)
+            removal = remove_all(self.runtime, self.runtime.list_resources(labels))
+            removed = [r.name for r in removal.removed]
         except EnvlabError:
             pass  # the engine went away; the sweep at the next start removes the rest
         self.containers.clear()

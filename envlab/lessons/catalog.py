@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,28 @@ class Catalog:
             return load_checked(path)
         known = ", ".join(loaded.lesson.id for loaded in self.lessons) or "none"
         raise LessonError(f"no lesson called {ref!r}", hint=f"known lessons: {known}; see `envlab list`")
+
+
+_ID_LINE = re.compile(r"^id:\s*[\"']?([A-Za-z0-9_-]+)", re.MULTILINE)
+
+
+def find_lesson(ref: str, extra: Sequence[str | Path] = ()) -> LoadedLesson:
+    """Load one lesson by id or path without validating the whole curriculum first.
+
+    A file whose top-level ``id:`` line names ``ref`` is loaded alone; anything else falls back to the
+    full catalog, which also gives the helpful "known lessons" message.
+
+    Raises:
+        LessonError: No such lesson, or its file is not valid.
+    """
+    for path in lesson_files(lesson_dirs(extra)):
+        try:
+            match = _ID_LINE.search(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if match and match.group(1) == ref:
+            return load_checked(path)
+    return load_catalog(extra).get(ref)
 
 
 def load_checked(path: Path) -> LoadedLesson:

@@ -29,7 +29,8 @@ def endpoint() -> Endpoint:
         context = None
     if context is not None and context.Host:
         name = context.Name or "default"
-        return Endpoint(context.Host, "default" if name == "default" else f"context {name}")
+        url = context.Host.replace("http+unix://", "unix://", 1)  # the SDK's spelling; show the CLI's
+        return Endpoint(url, "default" if name == "default" else f"context {name}")
     return Endpoint("unix:///var/run/docker.sock", "default")
 
 
