@@ -7,17 +7,19 @@ import signal
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown, ProgressBar, Static, Tree
+from textual.widgets import DataTable, Markdown, ProgressBar, Static, Tree
 
 from envlab.errors import RuntimeUnavailable
 from envlab.ui.messages import (
     ChecksVerified,
+    DriftInspected,
     LessonTornDown,
     RunFinished,
     RuntimeConnected,
     RuntimeFailed,
     ShellClosed,
 )
+from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
@@ -270,3 +272,20 @@ async def test_language_switch_resume_and_help(h: Harness) -> None:
         await pilot.press("c")
         assert isinstance(h.app.screen, LessonScreen)
         assert "倉庫チーム" in h.app.screen._story()
+
+
+@async_test
+async def test_the_drift_inspector_shows_its_report_in_a_panel(h: Harness) -> None:
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await open_and_run(h, pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        [inspected] = h.posted(DriftInspected)
+        assert inspected.report is not None
+        assert inspected.report.report.setups == ["dev-laptop", "prod-server", "container"]
+        modal = h.app.screen
+        assert isinstance(modal, DriftModal)
+        table = modal.query_one(DataTable)
+        assert table.row_count == len(inspected.report.report.rows) > 0
+        await pilot.press("escape")
+        assert isinstance(h.app.screen, LessonScreen)

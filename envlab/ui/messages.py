@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from textual.message import Message
 
-from envlab.engine.events import CheckFinished, ErrorRaised
+from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
 from envlab.runtime.protocol import Runtime
 
 
@@ -48,11 +46,11 @@ class ChecksVerified(Message, bubble=False):
 
 @dataclass
 class DriftInspected(Message, bubble=False):
-    """The drift inspector compared the running setups; ``report`` is a ``DriftReport``."""
+    """The drift inspector compared the running setups (``report`` is ``None`` if it could not)."""
 
     lesson: str
-    report: Any = None
-    error: ErrorRaised | None = None
+    report: InspectionFinished | None = None
+    errors: list[ErrorRaised] = field(default_factory=list)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from envlab.engine.events import (
     CheckFinished,
     ErrorRaised,
     Event,
+    InspectionFinished,
     OutputLine,
     SetupFinished,
     SetupStarted,
@@ -29,7 +30,8 @@ from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.text import pick
-from envlab.ui.messages import ChecksVerified, RunFinished, ShellClosed
+from envlab.ui.messages import ChecksVerified, DriftInspected, RunFinished, ShellClosed
+from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
 from envlab.ui.widgets.setup_pane import SetupPane, step_label
@@ -50,6 +52,7 @@ class LessonScreen(Screen[None]):
     BINDINGS = [
         Binding("r", "run", "Run"),
         Binding("h", "hint", "Hint"),
+        Binding("i", "inspect", "Inspect"),
         Binding("f", "fix_it", "Fix it yourself"),
         Binding("v", "verify", "Verify"),
         Binding("t", "quiz", "Quiz"),
@@ -176,7 +179,9 @@ class LessonScreen(Screen[None]):
         if isinstance(event, OutputLine):
             batches.setdefault(event.setup, []).append(f"  {event.text}")
         elif isinstance(event, StepStarted):
-            batches.setdefault(event.setup, []).append(f"▶ {step_label(event.index)}: {event.say}")
+            label = step_label(event.index)
+            title = label if event.say in ("", label) else f"{label}: {event.say}"
+            batches.setdefault(event.setup, []).append(f"▶ {title}")
             batches[event.setup].append(f"  $ {event.run}")
         elif isinstance(event, StepFinished):
             note = "timed out" if event.timed_out else f"exit {event.exit_code}"
@@ -301,6 +306,30 @@ class LessonScreen(Screen[None]):
         else:
             self.notify(f"{len(passed)} of {len(message.results)} checks pass; see why below.",
                         title="Not fixed yet", severity="warning")
+
+    def action_inspect(self) -> None:
+        """Fingerprint the running setups from outside and show what drifted."""
+        run = self._live_run()
+        if run is not None:
+            self.notify("Inspecting the running setups…")
+            self.inspect_drift(run)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-inspect")
+    def inspect_drift(self, run: LessonRun) -> None:
+        found: list[Event] = []
+        try:
+            run.inspect(found.append)
+        except EnvlabError as exc:
+            found.append(ErrorRaised(exc.message, exc.hint))
+        report = next((e for e in found if isinstance(e, InspectionFinished)), None)
+        errors = [e for e in found if isinstance(e, ErrorRaised)]
+        self.post_message(DriftInspected(self.lesson.id, report, errors))
+
+    def on_drift_inspected(self, message: DriftInspected) -> None:
+        for error in message.errors:
+            self._show_error(error)
+        if message.report is not None:
+            self.app.push_screen(DriftModal(message.report.report, message.report.skipped))
 
     def action_quiz(self) -> None:
         if not self.lesson.quiz:
