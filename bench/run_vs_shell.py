@@ -50,7 +50,8 @@ def shell_script(loaded: LoadedLesson) -> str:
         else:
             assert isinstance(setup, Fix)
             dockerfile = f"-f {q(str(assets / setup.build.context / (setup.build.dockerfile or 'Dockerfile')))}"
-            lines.append(f"docker build -q {dockerfile} -t {fix_image(lesson.id)} {q(str(assets / setup.build.context))} >/dev/null")
+            context = q(str(assets / setup.build.context))
+            lines.append(f"docker build -q {dockerfile} -t {fix_image(lesson.id)} {context} >/dev/null")
             command = "" if setup.serve else "sleep infinity"
             lines.append(f"docker run -d --name {name} --hostname {setup.name} {HARDENING} {network} {ports} "
                          f"{envs} {fix_image(lesson.id)} {command} >/dev/null")
@@ -65,7 +66,8 @@ def shell_script(loaded: LoadedLesson) -> str:
             lines.append(f"docker inspect -f '{{{{.Config.Env}}}}' {name} >/dev/null")
         elif isinstance(check, HttpCheck):
             lines.append(f"port=$(docker port {name} {check.port}/tcp | head -1 | cut -d: -f2)")
-            lines.append(f"for i in $(seq 50); do curl -sf http://127.0.0.1:$port{check.path} >/dev/null && break; sleep 0.2; done")
+            url = f"http://127.0.0.1:$port{check.path}"
+            lines.append(f"for i in $(seq 50); do curl -sf {url} >/dev/null && break; sleep 0.2; done")
     names = " ".join(f"envlab-bench-{s.name}" for s in lesson.setups)
     lines += [f"docker rm -f {names} >/dev/null", "docker network rm $net >/dev/null"]
     return "\n".join(lines) + "\n"

@@ -22,9 +22,9 @@ from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError, LessonError
 from envlab.headless import RichRenderer, print_json
 from envlab.lessons.catalog import Catalog, find_lesson, lesson_files, load_catalog, load_checked
-from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem
-from envlab.lessons.text import detect_language, pick
+from envlab.lessons.loader import LessonFileError, Problem
 from envlab.lessons.schema import schema_json
+from envlab.lessons.text import detect_language, pick
 from envlab.runtime.cleanup import clean_everything
 from envlab.runtime.client import connect, endpoint
 from envlab.runtime.docker_runtime import DockerRuntime, open_runtime
@@ -49,7 +49,8 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
         table.add_column(column)
     for loaded in catalog.lessons:
         lesson = loaded.lesson
-        table.add_row(str(lesson.chapter), lesson.id, pick(lesson.title, lang), ", ".join(s.name for s in lesson.setups))
+        setups = ", ".join(s.name for s in lesson.setups)
+        table.add_row(str(lesson.chapter), lesson.id, pick(lesson.title, lang), setups)
     console.print(table)
     return 0
 
@@ -219,8 +220,7 @@ def _prepare(needs: list[ImageNeed], runtime: DockerRuntime, console: Console) -
         tasks = {n.tag: progress.add_task("waiting", total=1.0, tag=n.tag) for n in needs}
 
         def note(need: ImageNeed, text: str, fraction: float | None) -> None:
-            task = tasks[need.tag]
-            progress.update(task, description=text.strip()[:60], **({"completed": fraction} if fraction else {}))
+            progress.update(tasks[need.tag], description=text.strip()[:60], completed=fraction)
 
         # Bases are independent downloads; hosts and fixes build on them, so go in phases.
         for kind in ("base", "host", "fix"):

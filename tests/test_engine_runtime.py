@@ -16,6 +16,11 @@ from envlab.runtime.protocol import ContainerSpec
 
 pytestmark = pytest.mark.engine
 BASE = "debian:bookworm-slim"
+# A one-line HTTP server from perl-base, which even a minimal Debian has.
+TINY_SERVER = (
+    "$s = IO::Socket::INET->new(LocalPort => 8000, Listen => 5, ReuseAddr => 1) or die;"
+    ' while ($c = $s->accept) { <$c>; print $c "HTTP/1.0 200 OK\r\n\r\nhello\n"; close $c }'
+)
 
 
 def spec(runtime: DockerRuntime, name: str, **overrides: object) -> ContainerSpec:
@@ -75,7 +80,7 @@ def test_exec_stops_a_command_that_runs_too_long(runtime: DockerRuntime) -> None
 
 def test_files_go_in_and_come_out_through_the_archive_api(runtime: DockerRuntime) -> None:
     container = runtime.start(spec(runtime, "files"))
-    runtime.put_file(container, "/opt/app/deep/config.toml", "name = 'x'\n".encode(), 0o600)
+    runtime.put_file(container, "/opt/app/deep/config.toml", b"name = 'x'\n", 0o600)
     assert runtime.read_file(container, "/opt/app/deep/config.toml") == b"name = 'x'\n"
     assert runtime.read_file(container, "/nope") is None
     mode = runtime.exec(container, "stat -c %a /opt/app/deep/config.toml", on_line=lambda _: None, timeout=30)
@@ -120,7 +125,7 @@ def test_published_ports_answer_http_on_loopback_only(runtime: DockerRuntime) ->
                         inline=f"FROM {BASE}\nRUN mkdir -p /srv && echo hello > /srv/index.html\n")
     try:
         container = runtime.start(spec(runtime, "http", image=image, network=network, ports=[8000],
-                                       command=["/bin/sh", "-c", "cd /srv && exec /usr/bin/perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>8000,Listen=>5,ReuseAddr=>1) or die; while($c=$s->accept){<$c>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n\"; close $c}'"]))
+                                       command=["/usr/bin/perl", "-MIO::Socket::INET", "-e", TINY_SERVER]))
         host, port = runtime.published_port(container, 8000)
         assert host == "127.0.0.1"
         body = b""

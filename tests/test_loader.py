@@ -17,13 +17,15 @@ BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
 EXPECTED = [
     ("asset-escape", "12:17: hosts[0].files[0].source: '../../../../etc/passwd' leaves the lesson's assets folder"),
-    ("asset-missing", "12:17: hosts[0].files[0].source: 'app/app.py' not found in the assets folder assets/asset-missing"),
+    ("asset-missing",
+     "12:17: hosts[0].files[0].source: 'app/app.py' not found in the assets folder assets/asset-missing"),
     ("bad-name", "1:5: id: string should match pattern '^[a-z0-9][a-z0-9-]{0,39}$'"),
     ("bad-regex", "14:17: hosts[0].probe.expect.output: not a valid regular expression: missing ), "
                   "unterminated subpattern at position 16"),
     ("bad-yaml", "9:10: while parsing a flow sequence expected ',' or ']', but got ':'"),
     ("duplicate-key", "7:1: duplicate key: title"),
-    ("fail-without-pattern", "13:9: hosts[0].probe.expect: an expected failure must name its error with an 'output' pattern"),
+    ("fail-without-pattern",
+     "13:9: hosts[0].probe.expect: an expected failure must name its error with an 'output' pattern"),
     ("missing-field", "11:9: hosts[0].runbook[0].run: field required"),
     ("not-a-mapping", "1:1: a lesson file must be a mapping of fields"),
     ("quiz-answer", "16:13: quiz[0].answer: 2 is not one of the 2 choices (counting from 0)"),

@@ -126,9 +126,9 @@ def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
         lesson_id = loaded.lesson.id
         if lesson_id in seen:
             line, col = loaded.where(("id",))
-            catalog.problems.append(
-                Problem(display_path(path), line, col, f"id: {lesson_id!r} is already used by {display_path(seen[lesson_id])}")
-            )
+            other = display_path(seen[lesson_id])
+            message = f"id: {lesson_id!r} is already used by {other}"
+            catalog.problems.append(Problem(display_path(path), line, col, message))
             continue
         seen[lesson_id] = path
         catalog.lessons.append(loaded)

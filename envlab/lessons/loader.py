@@ -142,22 +142,31 @@ def _nearest(positions: dict[Loc, tuple[int, int]], loc: Loc) -> tuple[int, int]
     return (1, 1)
 
 
+# Names pydantic puts in an error location for the members of a `str | dict[str, str]` text field.
+_UNION_LABELS = frozenset({"str", "dict[str,str]"})
+
+
 def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
-    """Drop parts of a pydantic location that are not keys in the data (union tags, validators)."""
+    """Keep the parts of a pydantic error location that are places in the file.
+
+    Pydantic also names the tag of a discriminated union (``checks[0].command.run``) and the member
+    of a plain union; neither is a key an author wrote, so both are dropped.
+    """
     kept: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-            kept.append(part)
+        if isinstance(node, dict) and isinstance(part, str):
+            if part in node:
+                node = node[part]
+                kept.append(part)
+            elif node.get("type") == part or part in _UNION_LABELS:
+                continue
+            else:
+                kept.append(part)  # a missing or unknown key: keep it so the message names it
+                node = None
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             kept.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and not part.startswith(
-            ("function-", "tagged-union")
-        ) and part not in {"command", "file", "env", "http", "str", "dict[str,str]"}:
-            kept.append(part)  # a missing or unknown key: keep it so the message names it
-            node = None
     return tuple(kept)
 
 

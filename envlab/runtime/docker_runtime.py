@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import threading
@@ -245,10 +246,9 @@ class DockerRuntime:
                 pass
 
     def _force_remove(self, container_id: str) -> None:
-        try:
+        # Best effort while already failing; the sweep at the next start catches the rest.
+        with contextlib.suppress(docker.errors.DockerException):
             self.api.remove_container(container_id, force=True, v=True)
-        except docker.errors.DockerException:
-            pass  # best effort while already failing; the sweep at next start catches the rest
 
 
 def _dockerfile_only(text: str) -> io.BytesIO:
@@ -292,7 +292,7 @@ def _create_kwargs(spec: ContainerSpec) -> dict[str, Any]:
 
 def _build_error(tag: str, message: str) -> EnvlabError:
     text = message.strip()
-    if "pull access denied" in text or "manifest unknown" in text or "not found" in text and "FROM" in text:
+    if "pull access denied" in text or "manifest unknown" in text or ("not found" in text and "FROM" in text):
         return BuildFailed(f"building {tag} failed: {text}", hint=PREPARE_HINT)
     return BuildFailed(f"building {tag} failed: {text}")
 
