@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -47,6 +48,7 @@ class RichRenderer:
     finished: list[SetupFinished] = field(default_factory=list)
     checks: list[CheckFinished] = field(default_factory=list)
     errors: list[ErrorRaised] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
 
     def __call__(self, event: Event) -> None:
         handler = getattr(self, f"_on_{type(event).__name__}", None)
@@ -59,6 +61,7 @@ class RichRenderer:
 
     def _on_LessonStarted(self, event: LessonStarted) -> None:
         self.width = max([len(s) for s in event.setups] + [8])
+        self.order = list(event.setups)
         for setup in event.setups:
             self._tag(setup)
         self.console.rule(f"[bold]{escape(event.lesson)}[/] · session {event.session}")
@@ -105,7 +108,7 @@ class RichRenderer:
         self.console.print(f"[dim]cleaned up {len(event.removed)} container(s) and network(s)[/]")
 
     def _on_LessonFinished(self, event: LessonFinished) -> None:
-        self.console.print(summary_table(self.finished, self.checks))
+        self.console.print(summary_table(self.finished, self.checks, self.order))
         if event.ok:
             self.console.print(f"[bold green]✓ every expectation of {escape(event.lesson)} holds[/] "
                                f"({event.duration:.1f}s)")
@@ -114,85 +117,33 @@ class RichRenderer:
                                f"({event.duration:.1f}s)")
 
 
-def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinished]) -> Table:
-    """Verdict per setup, then each check and whether it came out as the lesson claims."""
-    table = Table(title="verdicts", title_justify="left", expand=False)
-    table.add_column("setup")
-    table.add_column("expected")
-    table.add_column("verdict")
-    table.add_column("why")
-    table.add_column("time", justify="right")
-    for event in finished:
+def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinished],
+                  order: Sequence[str] = ()) -> Group:
+    """Verdict per setup (in the lesson's order), then each check and whether it came out as claimed."""
+    rank = {name: i for i, name in enumerate(order)}
+    verdicts = Table(title="verdicts", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    verdicts.add_column("setup", no_wrap=True)
+    verdicts.add_column("verdict", no_wrap=True)
+    verdicts.add_column("time", justify="right", no_wrap=True)
+    verdicts.add_column("why", overflow="fold")
+    for event in sorted(finished, key=lambda e: rank.get(e.setup, len(rank))):
         label, style = VERDICT_STYLE[event.verdict]
-        table.add_row(event.setup, event.expected, Text(label, style=style), event.reason, f"{event.duration:.1f}s")
+        verdicts.add_row(event.setup, Text(label, style=style), f"{event.duration:.1f}s", event.reason)
+    parts: list[Table | Text] = [verdicts]
+    checks = list(checks)
+    if checks:
+        parts.append(Text("checks (run from outside the containers)", style="italic"))
     for check in checks:
-        as_claimed = check.passed == check.expected
         state = "passes" if check.passed else "fails"
-        claim = "" if as_claimed else f" (lesson says it {'passes' if check.expected else 'fails'})"
-        style = "green" if as_claimed else "red"
-        table.add_row(f"check {check.check}", check.target, Text(f"{state}{claim}", style=style), check.detail, "")
-    return table
-
-
-STATUS_STYLE = {"same": ("= same", "dim"), "differs": ("≠ differs", "bold yellow"),
-                "missing": ("∅ missing", "bold yellow")}
-
-
-def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -> Table:
-    """One row per item: what differs is highlighted, what is shared is dim, the cause is marked."""
-    table = Table(title="drift between setups", title_justify="left", expand=False)
-    table.add_column("item", min_width=9)
-    for setup in report.setups:
-        colour = (colours or {}).get(setup, "")
-        table.add_column(setup, header_style=f"bold {colour}".strip(), overflow="fold")
-    table.add_column("", no_wrap=True)
-    for row in report.rows:
-        status, style = STATUS_STYLE[row.status]
-        if row.shared_kernel:
-            status, style = "= shared kernel", "bold cyan"
-        item = Text(row.label, style="bold" if row.status != "same" else "")
-        if row.cause:
-            item = Text("▶ ", style="bold red") + Text(row.label, style="bold red")
-        values = [_value(row, setup) for setup in report.setups]
-        dim = row.status == "same" and not row.shared_kernel and not row.cause
-        table.add_row(item, *values, Text(status, style=style), style="dim" if dim else "")
-    return table
-
-
-def _value(row: DriftRow, setup: str) -> Text:
-    value = row.values[setup]
-    if value.startswith("sha256:"):
-        value = value[:19] + "…"  # enough of the digest to tell files apart
-    if setup in row.missing_in:
-        return Text(value, style="italic red")
-    if row.shared_kernel:
-        return Text(value, style="cyan")
-    return Text(value, style="yellow" if row.status != "same" else "")
-
-
-def print_drift(console: Console, event: InspectionFinished, *,
-                colours: dict[str, str] | None = None) -> None:
-    """The drift table, then what it means in one or two sentences."""
-    report = event.report
-    console.print(drift_table(report, colours=colours))
-    drifted = report.drifted
-    if drifted:
-        console.print(f"[bold yellow]{len(drifted)} of {len(report.rows)} items differ:[/] "
-                      + escape(", ".join(r.label for r in drifted)))
-    else:
-        console.print(f"[green]all {len(report.rows)} items are the same on every setup[/]")
-    causes = report.causes
-    if causes:
-        same = ", ".join(r.label for r in causes if r.status == "same")
-        note = f" [dim](the same everywhere in this run: {escape(same)})[/]" if same else ""
-        labels = escape(", ".join(r.label for r in causes))
-        console.print(f"[bold red]▶ the cause:[/] {labels}{note}")
-    kernel = report.row("kernel")
-    if kernel is not None and kernel.shared_kernel:
-        console.print(f"[cyan]= shared:[/] every setup runs on the engine's one kernel "
-                      f"({escape(next(iter(kernel.values.values())))}); only the userland differs")
-    if event.skipped:
-        console.print(f"[dim]not inspected (not running): {escape(', '.join(event.skipped))}[/]")
+        if check.passed == check.expected:
+            line = Text(f"  ✓ {check.check} on {check.target} {state}", style="green" if check.passed else "yellow")
+            if not check.passed:
+                line.append(" (not fixed yet)")
+        else:
+            line = Text(f"  ✗ {check.check} on {check.target} {state}, should "
+                        f"{'pass' if check.expected else 'fail'}", style="red")
+        parts += [line, Text(f"      {check.detail}", style="dim")]
+    return Group(*parts)
 
 
 def print_json(events: Iterable[Event], console: Console) -> bool:

@@ -55,12 +55,12 @@ def judge(expect: Expect, result: ExecResult) -> tuple[Verdict, str]:
             return "failed-unexpectedly", f"exit code {result.exit_code}, expected success"
         if not matched:
             return "failed-unexpectedly", f"succeeded but the output does not match {pattern}"
-        return "passed", "exit code 0" + (f", output matches {pattern}" if expect.output else "")
+        return "passed", "exit code 0" + (", output as declared" if expect.output else "")
     if result.exit_code == 0:
         return "passed-unexpectedly", f"exit code 0, but the lesson says it fails with {pattern}"
     if not matched:
         return "failed-unexpectedly", f"exit code {result.exit_code}, but not with the declared error {pattern}"
-    return "failed-as-expected", f"exit code {result.exit_code} with the declared error {pattern}"
+    return "failed-as-expected", f"exit code {result.exit_code}, with the declared error"
 
 
 @dataclass
