@@ -1,0 +1,139 @@
+"""End to end in a real terminal: `envlab` inside tmux on the real engine, driven by send-keys."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+pytestmark = pytest.mark.engine
+
+WIDTH, HEIGHT = 160, 48  # wide enough that the panes show whole error lines
+PATIENCE = 90.0  # seconds a step may take on a cold engine
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), holding one window that runs `envlab`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.socket = f"envlab-test-{uuid.uuid4().hex[:8]}"
+        command = " ".join(shlex.quote(part) for part in (
+            # pytest may export COLUMNS/LINES, which Textual would prefer to the real window size.
+            "exec", "env", "-u", "COLUMNS", "-u", "LINES", f"ENVLAB_DATA_DIR={data_dir}", "ENVLAB_LANG=en", sys.executable, "-m", "envlab"))
+        self.tmux("new-session", "-d", "-s", "envlab", "-x", str(WIDTH), "-y", str(HEIGHT), command)
+        # `exec` all the way down: the pane's process is envlab itself, and its pid labels its containers.
+        self.pid = int(self.tmux("list-panes", "-t", "envlab", "-F", "#{pane_pid}").strip())
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
+                              check=False)
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "envlab")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "envlab", key)
+
+    def wait_for(self, *texts: str, timeout: float = PATIENCE) -> str:
+        """Poll the screen until every text is on it; fail with the screen if that never happens."""
+        return self.wait_until(lambda screen: all(t in screen for t in texts), f"{texts}", timeout)
+
+    def wait_until(self, ready: Callable[[str], bool], what: str, timeout: float = PATIENCE) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if ready(screen):
+                return screen
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} never appeared; the screen shows:\n{screen}")
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "envlab"],
+                              capture_output=True, check=False).returncode == 0
+
+    def close(self) -> None:
+        """Hang up on envlab (as closing a terminal does) and give it time to clean up."""
+        self.tmux("kill-server")
+        deadline = time.monotonic() + PATIENCE
+        while _running(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs tmux for the end-to-end test (install it in .ci/run)")
+        pytest.skip("tmux is not installed")
+    term = Terminal(tmp_path / "data")
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def ours(client: docker.DockerClient, pid: int) -> list[str]:
+    """Containers envlab made from the process we started (others may share the engine)."""
+    labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}"]
+    return [c.name for c in client.containers.list(all=True, filters={"label": labels})]
+
+
+def test_home_lesson_run_inspect_quit_on_the_real_engine(terminal: Terminal,
+                                                         docker_client: docker.DockerClient) -> None:
+    terminal.wait_for("Docker is ready.", "OS version skew")
+    terminal.keys("Enter")  # the first lesson is under the cursor on a fresh start
+    terminal.wait_for("Press r to run this setup.", "It works on my machine")
+
+    terminal.keys("r")
+    screen = terminal.wait_for("prod-server host · ✓ failed as expected", "dev-laptop host · ✓ passed",
+                               "container fix · ✓ passed")
+    assert "ModuleNotFoundError: No module named 'tomllib'" in screen  # the real failure
+    assert "Inventory report for Osaka warehouse" in screen  # the real success
+    assert len(ours(docker_client, terminal.pid)) == 3, "the setups stay up for the learner"
+
+    terminal.keys("i")
+    screen = terminal.wait_for("Drift between the setups", "shared kernel")
+    assert "Python 3.9." in screen and "Python 3.11." in screen  # the drift, read from the hosts
+    assert "Debian GNU/Linux 11" in screen and "Debian GNU/Linux 12" in screen
+    terminal.keys("Escape")
+    terminal.wait_until(lambda s: "Drift between the setups" not in s, "the lesson again")
+
+    terminal.keys("C-q")
+    deadline = time.monotonic() + PATIENCE
+    while terminal.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not terminal.alive(), f"envlab did not quit:\n{terminal.screen()}"
+    assert ours(docker_client, terminal.pid) == []
+
+
+def test_closing_the_terminal_mid_lesson_removes_the_containers(terminal: Terminal,
+                                                                docker_client: docker.DockerClient) -> None:
+    terminal.wait_for("Docker is ready.")
+    terminal.keys("Enter")
+    terminal.wait_for("Press r to run this setup.")
+    terminal.keys("r")
+    terminal.wait_for("prod-server host · ✓ failed as expected")
+    assert ours(docker_client, terminal.pid)
+    terminal.close()  # SIGHUP, as when a kiosk's terminal goes away
+    assert not _running(terminal.pid), "envlab did not exit on SIGHUP"
+    assert ours(docker_client, terminal.pid) == []
