@@ -28,7 +28,8 @@ class Terminal:
         self.socket = f"envlab-test-{uuid.uuid4().hex[:8]}"
         command = " ".join(shlex.quote(part) for part in (
             # pytest may export COLUMNS/LINES, which Textual would prefer to the real window size.
-            "exec", "env", "-u", "COLUMNS", "-u", "LINES", f"ENVLAB_DATA_DIR={data_dir}", "ENVLAB_LANG=en", sys.executable, "-m", "envlab"))
+            "exec", "env", "-u", "COLUMNS", "-u", "LINES", f"ENVLAB_DATA_DIR={data_dir}", "ENVLAB_LANG=en",
+            sys.executable, "-m", "envlab"))
         self.tmux("new-session", "-d", "-s", "envlab", "-x", str(WIDTH), "-y", str(HEIGHT), command)
         # `exec` all the way down: the pane's process is envlab itself, and its pid labels its containers.
         self.pid = int(self.tmux("list-panes", "-t", "envlab", "-F", "#{pane_pid}").strip())

@@ -9,10 +9,11 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -61,7 +62,7 @@ class EnvlabApp(App[int]):
     CSS_PATH = "envlab.tcss"
     TITLE = "envlab"
     SUB_TITLE = "why it works on my machine"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
@@ -27,7 +27,7 @@ STATE_WORD = {"new": "new", "in-progress": "in progress", "done": "done"}
 class HomeScreen(Screen[None]):
     """Chapters and lessons, each with its state; an overall progress bar; resume."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
         Binding("c", "resume", "Continue"),
         Binding("l", "app.switch_language", "Language"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Generator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
@@ -49,7 +49,7 @@ class LessonScreen(Screen[None]):
     into the panes in batches, so a flood of output costs one refresh per pane per tick.
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run"),
         Binding("h", "hint", "Hint"),
         Binding("i", "inspect", "Inspect"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
@@ -19,7 +21,7 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
     Choosing an option answers; choosing again (or ``n``) moves to the next question.
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "next", "Next"),
         Binding("escape", "dismiss_quiz", "Close"),
     ]
