@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -110,7 +112,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     return 0 if ok else 1
 
 
-def inspected(run: LessonRun) -> Iterator[Event]:
+def inspected(run: LessonRun) -> Generator[Event, None, None]:
     """The run's events, then the drift between its setups, collected before anything is removed.
 
     The containers outlive the verdict only to be inspected; they are torn down in a ``finally``,
@@ -123,10 +125,11 @@ def inspected(run: LessonRun) -> Iterator[Event]:
         run.inspect(found.append)
         yield from found
     finally:
-        if isinstance(stream, Generator):
-            stream.close()  # a stream stopped early tears down on its own; this makes it stop now
-        run.cancelled.set()
-        removed = run.teardown()
+        with _signals_deferred():
+            if isinstance(stream, Generator):
+                stream.close()  # a stream stopped early tears down on its own; this stops it now
+            run.cancelled.set()
+            removed = run.teardown()
     yield CleanupFinished(removed)
 
 
@@ -136,16 +139,11 @@ def cmd_inspect(args: argparse.Namespace, console: Console) -> int:
     loaded = find_lesson(args.lesson, args.lessons)
     session = Session()
     run = LessonRun(loaded, open_runtime(session), session=session, lang=lang)
-    seen: list[Event] = []
-    try:
-        with console.status(f"running the setups of {loaded.lesson.id} and inspecting them…") \
-                if not args.json else _quiet():
-            run.run_setups(seen.append)
-            run.inspect(seen.append)
-    finally:
-        run.cancelled.set()
-        run.teardown()
-    shown = [e for e in seen if isinstance(e, ErrorRaised | InspectionFinished)]
+    busy = console.status(f"running the setups of {loaded.lesson.id} and inspecting them…")
+    # The same stream as `run --inspect`: it joins the setup threads before its last teardown, so
+    # an interruption at any moment leaves nothing behind; only the drift and errors are shown.
+    with nullcontext() if args.json else busy, closing(inspected(run)) as events:
+        shown = [e for e in events if isinstance(e, ErrorRaised | InspectionFinished)]
     if args.json:
         print_json(shown, console)
     else:
@@ -158,8 +156,25 @@ def cmd_inspect(args: argparse.Namespace, console: Console) -> int:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
-    yield
+def _signals_deferred() -> Iterator[None]:
+    """Let a teardown finish: Ctrl+C, SIGTERM or SIGHUP arriving meanwhile is raised right after it.
+
+    Without this, a second Ctrl+C (or a first one landing during the teardown) stops the removal
+    half-way and leaves a network behind until the next start sweeps it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda signum, _frame: caught.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])  # now handled as usual (KeyboardInterrupt, Interrupted)
 
 
 def cmd_test(args: argparse.Namespace, console: Console) -> int:

@@ -146,6 +146,67 @@ def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinis
     return Group(*parts)
 
 
+STATUS_STYLE = {"same": ("= same", "dim"), "differs": ("≠ differs", "bold yellow"),
+                "missing": ("∅ missing", "bold yellow")}
+
+
+def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -> Table:
+    """One row per item: what differs is highlighted, what is shared is dim, the cause is marked."""
+    table = Table(title="drift between setups", title_justify="left", expand=False)
+    table.add_column("item", min_width=9)
+    for setup in report.setups:
+        colour = (colours or {}).get(setup, "")
+        table.add_column(setup, header_style=f"bold {colour}".strip(), overflow="fold")
+    table.add_column("", no_wrap=True)
+    for row in report.rows:
+        status, style = STATUS_STYLE[row.status]
+        if row.shared_kernel:
+            status, style = "= shared kernel", "bold cyan"
+        item = Text(row.label, style="bold" if row.status != "same" else "")
+        if row.cause:
+            item = Text("▶ ", style="bold red") + Text(row.label, style="bold red")
+        values = [_value(row, setup) for setup in report.setups]
+        dim = row.status == "same" and not row.shared_kernel and not row.cause
+        table.add_row(item, *values, Text(status, style=style), style="dim" if dim else "")
+    return table
+
+
+def _value(row: DriftRow, setup: str) -> Text:
+    value = row.values[setup]
+    if value.startswith("sha256:"):
+        value = value[:19] + "…"  # enough of the digest to tell files apart
+    if setup in row.missing_in:
+        return Text(value, style="italic red")
+    if row.shared_kernel:
+        return Text(value, style="cyan")
+    return Text(value, style="yellow" if row.status != "same" else "")
+
+
+def print_drift(console: Console, event: InspectionFinished, *,
+                colours: dict[str, str] | None = None) -> None:
+    """The drift table, then what it means in one or two sentences."""
+    report = event.report
+    console.print(drift_table(report, colours=colours))
+    drifted = report.drifted
+    if drifted:
+        console.print(f"[bold yellow]{len(drifted)} of {len(report.rows)} items differ:[/] "
+                      + escape(", ".join(r.label for r in drifted)))
+    else:
+        console.print(f"[green]all {len(report.rows)} items are the same on every setup[/]")
+    causes = report.causes
+    if causes:
+        same = ", ".join(r.label for r in causes if r.status == "same")
+        note = f" [dim](the same everywhere in this run: {escape(same)})[/]" if same else ""
+        labels = escape(", ".join(r.label for r in causes))
+        console.print(f"[bold red]▶ the cause:[/] {labels}{note}")
+    kernel = report.row("kernel")
+    if kernel is not None and kernel.shared_kernel:
+        console.print(f"[cyan]= shared:[/] every setup runs on the engine's one kernel "
+                      f"({escape(next(iter(kernel.values.values())))}); only the userland differs")
+    if event.skipped:
+        console.print(f"[dim]not inspected (not running): {escape(', '.join(event.skipped))}[/]")
+
+
 def print_json(events: Iterable[Event], console: Console) -> bool:
     """Print one JSON object per line; return whether the lesson's expectations held."""
     ok = False
