@@ -154,7 +154,8 @@ async def test_hints_are_revealed_one_at_a_time_and_remembered(h: Harness) -> No
         await pilot.press("enter", "h")
         screen = h.app.screen
         assert isinstance(screen, LessonScreen)
-        assert "## Hints" in screen._story() and "Compare the first runbook step" in screen._story()
+        guide = screen._guide()
+        assert "Step 3 of 4 · Fix it yourself" in guide and "Compare the first runbook step" in guide
         await pilot.press("h", "h", "h")
         assert screen.hints_shown == 3
         assert h.store.get("os-skew").hints_used == 3
@@ -271,7 +272,7 @@ async def test_language_switch_resume_and_help(h: Harness) -> None:
         await pilot.press("escape")
         await pilot.press("c")
         assert isinstance(h.app.screen, LessonScreen)
-        assert "倉庫チーム" in h.app.screen._story()
+        assert "倉庫チーム" in h.app.screen._guide()
 
 
 @async_test
@@ -289,3 +290,25 @@ async def test_the_drift_inspector_shows_its_report_in_a_panel(h: Harness) -> No
         assert table.row_count == len(inspected.report.report.rows) > 0
         await pilot.press("escape")
         assert isinstance(h.app.screen, LessonScreen)
+
+
+@async_test
+async def test_the_guide_steps_forward_and_back_and_follows_the_learner(h: Harness) -> None:
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        assert screen._guide().startswith("**Step 1 of 4 · The story**")
+        await pilot.press("n", "n")
+        assert screen.step == 2 and "Press **f** for a shell inside `prod-server`" in screen._guide()
+        await pilot.press("p")
+        assert screen.step == 1
+        await pilot.press("n", "n", "n", "n")
+        assert screen.step == 3 and "**n**: next step" not in screen._guide()
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.step == 1, "running shows what to watch"
+        await pilot.press("f")
+        await settle(pilot)
+        assert screen.step == 3, "once fixed, the quiz is next"

@@ -28,6 +28,7 @@ Learn why *it works on my machine* happens: each lesson runs the same app on han
 ## Lesson
 | Key | |
 |---|---|
+| n / p | next / previous step of the guide |
 | r | run every setup (again) and watch the panes |
 | h | show the next hint |
 | i | inspect the drift between the running setups |

@@ -30,6 +30,7 @@ from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.text import pick
+from envlab.ui.guide import guide_steps, guide_text
 from envlab.ui.messages import ChecksVerified, DriftInspected, RunFinished, ShellClosed
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
@@ -51,6 +52,8 @@ class LessonScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run"),
+        Binding("n", "next_step", "Next"),
+        Binding("p", "previous_step", "Previous", show=False),
         Binding("h", "hint", "Hint"),
         Binding("i", "inspect", "Inspect"),
         Binding("f", "fix_it", "Fix it yourself"),
@@ -67,6 +70,7 @@ class LessonScreen(Screen[None]):
         self.run: LessonRun | None = None
         self.running = False
         self.hints_shown = 0
+        self.step = 0
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.errors: list[ErrorRaised] = []
         self.last_checks: list[CheckFinished] = []
@@ -82,7 +86,7 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson"):
             with Vertical(id="lesson-left"):
                 with VerticalScroll(id="story"):
-                    yield Markdown(self._story(), id="narrative")
+                    yield Markdown(self._guide(), id="narrative")
                 yield ChecksPanel(id="checks")
             with Vertical(id="panes"):
                 for setup in self.lesson.setups:
@@ -102,17 +106,25 @@ class LessonScreen(Screen[None]):
         self.envlab.store.opened(self.lesson.id)
         self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
 
-    def _story(self) -> str:
-        lesson, lang = self.lesson, self.envlab.lang
-        parts = [pick(lesson.narrative, lang)]
-        if lesson.challenge:
-            parts.append("## Fix it yourself\n\n" + pick(lesson.challenge.task, lang)
-                         + "\n\nPress **f** for a shell on "
-                         f"`{lesson.challenge.target}`, then **v** to verify.")
-        shown = lesson.hints[: self.hints_shown]
-        if shown:
-            parts.append("## Hints\n\n" + "\n".join(f"{i}. {pick(h, lang)}" for i, h in enumerate(shown, 1)))
-        return "\n\n".join(parts)
+    def _guide(self) -> str:
+        return guide_text(self.lesson, self.envlab.lang, step=self.step, hints_shown=self.hints_shown)
+
+    def show_step(self, step: int) -> None:
+        """Move the guide to step number ``step`` (clamped to the lesson's steps)."""
+        self.step = max(0, min(step, len(guide_steps(self.lesson)) - 1))
+        self.query_one("#narrative", Markdown).update(self._guide())
+        self.query_one("#story").scroll_home(animate=False)
+
+    def _go_to(self, key: str) -> None:
+        keys = [s.key for s in guide_steps(self.lesson)]
+        if key in keys:
+            self.show_step(keys.index(key))
+
+    def action_next_step(self) -> None:
+        self.show_step(self.step + 1)
+
+    def action_previous_step(self) -> None:
+        self.show_step(self.step - 1)
 
     def pane(self, setup: str) -> SetupPane:
         """The pane of one setup."""
@@ -137,6 +149,7 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-error").display = False
         for pane in self.query(SetupPane):
             pane.clear()
+        self._go_to("watch")
         self.run_lesson(self.run, previous)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-run")
@@ -248,7 +261,7 @@ class LessonScreen(Screen[None]):
             return
         self.hints_shown += 1
         self.envlab.store.hint_used(self.lesson.id, self.hints_shown)
-        self.query_one("#narrative", Markdown).update(self._story())
+        self._go_to("fix")
         self.query_one("#story").scroll_end(animate=False)
 
     def action_fix_it(self) -> None:
@@ -302,6 +315,7 @@ class LessonScreen(Screen[None]):
         self.envlab.store.checks_passed(self.lesson.id, passed)
         if message.ok:
             self.envlab.store.step_done(self.lesson, "fix")
+            self._go_to("quiz")
             self.notify("Fixed! Every check passes. Press t for the quiz.", title="Verified")
         else:
             self.notify(f"{len(passed)} of {len(message.results)} checks pass; see why below.",
@@ -350,7 +364,6 @@ class LessonScreen(Screen[None]):
             self.notify("Wait for the run to finish, then reset.", severity="warning")
             return
         self.hints_shown = 0
-        self.query_one("#narrative", Markdown).update(self._story())
         self.action_run()
 
     def action_back(self) -> None:
