@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from rich.console import Console
 from envlab import __version__
 from envlab.errors import EnvlabError, Interrupted
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
@@ -99,6 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             errors.print(f"  [dim]hint:[/] {_escape(exc.hint)}")
         return exc.exit_code
+    except Exception as exc:  # a bug: say so plainly; the traceback is one variable away
+        if os.environ.get("ENVLAB_DEBUG"):
+            raise
+        errors.print(f"[bold red]internal error:[/] {_escape(type(exc).__name__)}: {_escape(str(exc))}")
+        errors.print("  [dim]hint:[/] this is a bug in envlab; run again with ENVLAB_DEBUG=1 for the details")
+        return INTERNAL_ERROR
 
 
 def _escape(text: str) -> str:

@@ -79,3 +79,18 @@ def test_unsafe_yaml_tags_are_rejected_not_executed(tmp_path: Path) -> None:
         load_lesson(path)
     assert str(caught.value.problems[0]).startswith(f"{path}:1:")
     assert not Path("/tmp/envlab-pwned").exists()
+
+
+def test_a_merge_key_shares_fields_and_errors_still_have_positions(tmp_path: Path) -> None:
+    text = (REPO / "tests" / "fixtures" / "merge-key.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "merge-key.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_lesson(path)
+    first, second = loaded.lesson.hosts
+    assert second.probe.run == first.probe.run and second.probe.timeout == 5
+    path.write_text(text.replace("timeout: 5", "timeout: 5\n      colour: red"), encoding="utf-8")
+    with pytest.raises(LessonFileError) as caught:
+        load_lesson(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:18:7: hosts[1].probe.colour: unknown field (check its spelling against `envlab schema`)"
+    ]

@@ -116,11 +116,16 @@ def _plain(node: Any, loc: Loc, positions: dict[Loc, tuple[int, int]]) -> Any:
         raise _TagFound(str(tag), loc)
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
+        here = positions.get(loc, (1, 1))
         for key, value in node.items():
-            kline, kcol = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
-            positions[(*loc, f"\0key:{key}")] = (kline + 1, kcol + 1)
-            positions[(*loc, str(key))] = (vline + 1, vcol + 1)
+            try:
+                kline, kcol = node.lc.key(key)
+                vline, vcol = node.lc.value(key)
+                key_at, value_at = (kline + 1, kcol + 1), (vline + 1, vcol + 1)
+            except KeyError:  # a key merged in with `<<: *anchor` has no position of its own here
+                key_at = value_at = here
+            positions[(*loc, f"\0key:{key}")] = key_at
+            positions[(*loc, str(key))] = value_at
             out[str(key)] = _plain(value, (*loc, str(key)), positions)
         return out
     if isinstance(node, CommentedSeq):
