@@ -238,7 +238,7 @@ def _prepare(needs: list[ImageNeed], runtime: DockerRuntime, console: Console) -
             progress.update(tasks[need.tag], description=text.strip()[:60], completed=fraction)
 
         # Bases are independent downloads; hosts and fixes build on them, so go in phases.
-        for kind in ("base", "host", "fix"):
+        for kind in ("base", "host", "fix", "service"):
             phase = [n for n in needs if n.kind == kind]
             with ThreadPoolExecutor(max_workers=3) as pool:
                 for result in pool.map(lambda n: prepare_one(runtime, n, note), phase):

@@ -28,6 +28,7 @@ from envlab.engine.events import (
     StepStarted,
 )
 from envlab.engine.inspect import DriftReport, DriftRow
+from envlab.headless_scenario import ScenarioRendering
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
 VERDICT_STYLE = {
@@ -39,7 +40,7 @@ VERDICT_STYLE = {
 
 
 @dataclass
-class RichRenderer:
+class RichRenderer(ScenarioRendering):
     """Print events as they arrive: every step and output line, prefixed by its setup."""
 
     console: Console

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from envlab.lessons.base import Build
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import Fix, Host
 from envlab.runtime.labels import KIND
 
-ImageKind = Literal["base", "host", "fix"]
+ImageKind = Literal["base", "host", "fix", "service"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,11 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
             for base in _from_lines(lesson.fix, context):
                 add(ImageNeed(base, "base", lessons=ids))
             add(fix_need(loaded))
-    order = {"base": 0, "host": 1, "fix": 2}
+        for need in service_needs(loaded):
+            for base in _dockerfile_bases(need):
+                add(ImageNeed(base, "base", lessons=ids))
+            add(need)
+    order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return sorted(found.values(), key=lambda n: order[n.kind])
 
 
@@ -97,6 +102,20 @@ def _from_lines(fix: Fix, context: Path) -> list[str]:
             text = (context / (fix.build.dockerfile or "Dockerfile")).read_text(encoding="utf-8")
         except OSError:
             return []
+    return _bases_in(text)
+
+
+def _dockerfile_bases(need: ImageNeed) -> list[str]:
+    if need.dockerfile is not None:
+        return _bases_in(need.dockerfile)
+    try:
+        text = ((need.context or Path()) / (need.dockerfile_name or "Dockerfile")).read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return _bases_in(text)
+
+
+def _bases_in(text: str) -> list[str]:
     bases: list[str] = []
     stages: set[str] = set()
     for line in text.splitlines():
@@ -126,7 +145,7 @@ def context_digest(need: ImageNeed) -> str:
 
 def fix_labels(need: ImageNeed) -> dict[str, str]:
     """Labels of a fix image; the digest lets `images prepare` skip an image that is up to date."""
-    return {KIND: "fix", CONTEXT_LABEL: context_digest(need)}
+    return {KIND: need.kind, CONTEXT_LABEL: context_digest(need)}
 
 
 def fix_need(loaded: LoadedLesson) -> ImageNeed:
@@ -136,3 +155,26 @@ def fix_need(loaded: LoadedLesson) -> ImageNeed:
     return ImageNeed(fix_image(loaded.lesson.id), "fix", dockerfile=fix.build.inline,
                      context=(loaded.assets_dir / fix.build.context).resolve(),
                      dockerfile_name=fix.build.dockerfile, lessons=(loaded.lesson.id,))
+
+
+def service_need(loaded: LoadedLesson, name: str, build: Build) -> ImageNeed:
+    """How to build one service (or balancer) image of a scenario lesson.
+
+    The tag carries a digest of the build context, so lessons sharing an app share its image and a
+    changed app gets a new tag (``envlab images prepare`` then builds it).
+    """
+    context = (loaded.assets_dir / build.context).resolve()
+    draft = ImageNeed("", "service", dockerfile=build.inline, context=context, dockerfile_name=build.dockerfile,
+                      lessons=(loaded.lesson.id,))
+    return ImageNeed(**{**draft.__dict__, "tag": f"envlab-svc/{name}:{context_digest(draft)[:12]}"})
+
+
+def service_needs(loaded: LoadedLesson) -> list[ImageNeed]:
+    """Every image a lesson's topology builds: its services' and its balancer's."""
+    topology = loaded.lesson.topology
+    if topology is None:
+        return []
+    needs = [service_need(loaded, s.name, s.build) for s in topology.services if s.build is not None]
+    if topology.balancer is not None:
+        needs.append(service_need(loaded, "balancer", topology.balancer.build))
+    return needs

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, LessonFinished, OutputLine, SetupFinished
 from envlab.engine.runner import LessonRun
+from envlab.engine.scenario_events import MeasurementChecked
 from envlab.lessons.loader import LoadedLesson
 from envlab.runtime.labels import SESSION, Session
 from envlab.runtime.protocol import Runtime
@@ -74,6 +75,10 @@ def _collect(event: Event, current: Round, tails: dict[str, list[str]]) -> None:
     elif isinstance(event, CheckFinished) and event.passed != event.expected:
         claim = "pass" if event.expected else "fail"
         current.failures.append(f"check {event.check} should {claim}: {event.detail}")
+    elif isinstance(event, MeasurementChecked) and not event.ok:
+        value = "never" if event.value is None else f"{event.value:g}"
+        current.failures.append(f"{event.phase}: {event.metric} = {value}, outside [{event.low}, {event.high}]"
+                                + (f" ({event.detail})" if event.detail else ""))
     elif isinstance(event, ErrorRaised):
         current.failures.append(f"error: {event.message}")
     elif isinstance(event, LessonFinished):

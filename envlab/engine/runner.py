@@ -134,6 +134,8 @@ class LessonRun:
     def _run(self, emit: Emit, *, solve: bool) -> bool:
         lesson = self.loaded.lesson
         emit(LessonStarted(lesson.id, self.session.id, [s.name for s in lesson.setups]))
+        if lesson.topology is not None:
+            return self._run_scenario(emit)
         self.run_setups(emit)
         challenge = set(lesson.challenge.checks) if lesson.challenge else set()
         checks_ok = self.run_checks(emit, expect_fixed=False)
@@ -142,6 +144,21 @@ class LessonRun:
             ok = self.apply_solution(emit) and ok
             ok = self.run_checks(emit, names=challenge, expect_fixed=True) and ok
         return ok
+
+    def _run_scenario(self, emit: Emit) -> bool:
+        """A lesson with a topology: services, a balancer, phases of traffic and faults."""
+        from envlab.engine.scenario import ScenarioRun
+        from envlab.runtime.docker_runtime import DockerRuntime
+        from envlab.runtime.services import ServiceRuntime
+
+        if not isinstance(self.runtime, DockerRuntime):
+            raise EnvlabError("scenario lessons run only on a real Docker engine")
+        scenario = ScenarioRun(self.loaded, ServiceRuntime(self.runtime), self.session, emit, self.lang,
+                               self.cancelled)
+        try:
+            return scenario.run()
+        finally:
+            self.verdicts.update(scenario.verdicts)
 
     # setups ------------------------------------------------------------------------------------
     def run_setups(self, emit: Emit) -> dict[str, Verdict]:

@@ -10,19 +10,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import AfterValidator
 
+from envlab.lessons.base import NAME_PATTERN, Build, Limits, Model, Name  # noqa: F401 - re-exported
+from envlab.lessons.scenario import Kubernetes, Phase, Topology
 from envlab.lessons.text import Text
-
-NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN, description="Lower-case letters, digits and dashes.")]
-
-
-class Model(BaseModel):
-    """Base for every lesson model: strict about unknown keys, immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_regex(value: str | None) -> str | None:
@@ -92,14 +85,6 @@ class Probe(Model):
     expect: Expect
 
 
-class Limits(Model):
-    """Resource limits of one setup's container (hardening: every container has them)."""
-
-    memory: str = Field(default="512m", pattern=r"^[0-9]+[kmg]$")
-    cpus: float = Field(default=1.0, gt=0, le=4)
-    pids: int = Field(default=256, ge=16, le=4096)
-
-
 class SetupBase(Model):
     """What bare hosts and the containerized fix have in common."""
 
@@ -127,22 +112,6 @@ class Host(SetupBase):
     )
     files: list[FileSpec] = Field(default_factory=list)
     runbook: list[Step] = Field(default_factory=list)
-
-
-class Build(Model):
-    """How the fix image is built: a Dockerfile and a build context from the assets folder."""
-
-    context: str = Field(default=".", description="Build context, relative to the assets folder.")
-    dockerfile: str | None = Field(
-        default=None, description="Dockerfile path relative to the context (default: Dockerfile)."
-    )
-    inline: str | None = Field(default=None, description="An inline Dockerfile instead of a file.")
-
-    @model_validator(mode="after")
-    def _not_both(self) -> Build:
-        if self.dockerfile is not None and self.inline is not None:
-            raise ValueError("give 'dockerfile' or 'inline', not both")
-        return self
 
 
 class Fix(SetupBase):
@@ -321,6 +290,13 @@ class Lesson(Model):
     quiz: list[QuizQuestion] = Field(default_factory=list)
     inspect: Inspect = Field(
         default_factory=Inspect, description="What the drift inspector compares (optional)."
+    )
+    topology: Topology | None = Field(
+        default=None, description="Services behind a load balancer, for scenario lessons (optional)."
+    )
+    phases: list[Phase] = Field(default_factory=list, description="The scenario's acts, in order.")
+    kubernetes: Kubernetes | None = Field(
+        default=None, description="Equivalent Kubernetes manifests shown beside the Swarm spec (optional)."
     )
 
     @property

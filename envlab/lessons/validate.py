@@ -7,6 +7,7 @@ from pathlib import Path
 
 from envlab.lessons.loader import LoadedLesson, Loc, Problem, dotted
 from envlab.lessons.model import Fix
+from envlab.lessons.scenario_refs import scenario_assets, scenario_references
 
 
 def resolve_asset(root: Path, relative: str) -> Path | None:
@@ -23,8 +24,9 @@ def reference_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
     """Names that must refer to something: unique setups, check targets, the challenge's host and checks."""
     lesson = loaded.lesson
     found: list[tuple[Loc, str]] = []
-    if not lesson.setups:
-        found.append(((), "a lesson needs at least one host or a fix"))
+    if not lesson.setups and lesson.topology is None:
+        found.append(((), "a lesson needs at least one host, a fix or a topology"))
+    found += scenario_references(lesson)
     seen: set[str] = set()
     for index, setup in enumerate(lesson.setups):
         loc: Loc = ("hosts", index, "name") if index < len(lesson.hosts) else ("fix", "name")
@@ -63,6 +65,7 @@ def asset_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
         for f_index, spec in enumerate(host.files):
             if spec.source is not None:
                 wanted.append((("hosts", h_index, "files", f_index, "source"), spec.source, "any"))
+    wanted += scenario_assets(lesson)
     fix = lesson.fix
     if isinstance(fix, Fix):
         wanted.append((("fix", "build", "context"), fix.build.context, "dir"))

@@ -9,7 +9,8 @@ from envlab.errors import EnvlabError
 from envlab.runtime.labels import Session, session_is_dead
 from envlab.runtime.protocol import Resource, Runtime
 
-_ORDER = {"container": 0, "network": 1, "volume": 2}  # containers first: they hold the others
+# Services first (they would restart their containers), then containers: they hold the rest.
+_ORDER = {"service": 0, "container": 1, "network": 2, "volume": 3}
 
 
 @dataclass
@@ -21,8 +22,8 @@ class Removal:
 
 
 def remove_all(runtime: Runtime, resources: list[Resource]) -> Removal:
-    """Remove ``resources``: containers first (in parallel: each stop takes a while), then the
-    networks and volumes they held. Keeps going past failures."""
+    """Remove ``resources``: Swarm services first, then containers (in parallel: each stop takes a
+    while), then the networks and volumes they held. Keeps going past failures."""
     removal = Removal()
 
     def remove(resource: Resource) -> None:
@@ -32,11 +33,14 @@ def remove_all(runtime: Runtime, resources: list[Resource]) -> Removal:
         except EnvlabError as exc:
             removal.failed.append((resource, exc.message))
 
+    for service in (r for r in resources if r.kind == "service"):
+        remove(service)
     containers = [r for r in resources if r.kind == "container"]
     if containers:
         with ThreadPoolExecutor(max_workers=min(8, len(containers))) as pool:
             list(pool.map(remove, containers))
-    for resource in sorted((r for r in resources if r.kind != "container"), key=lambda r: _ORDER.get(r.kind, 9)):
+    rest = (r for r in resources if r.kind not in ("service", "container"))
+    for resource in sorted(rest, key=lambda r: _ORDER.get(r.kind, 9)):
         remove(resource)
     return removal
 

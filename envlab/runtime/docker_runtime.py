@@ -226,6 +226,7 @@ class DockerRuntime:
             for c in self.api.containers(all=True, filters={"label": wanted}):
                 name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
                 found.append(Resource("container", c["Id"], name, dict(c.get("Labels") or {})))
+            found += self._services(wanted)
             for n in self.api.networks(filters={"label": wanted}):
                 found.append(Resource("network", n["Id"], n["Name"], dict(n.get("Labels") or {})))
             for v in self.api.volumes(filters={"label": wanted}).get("Volumes") or []:
@@ -238,12 +239,52 @@ class DockerRuntime:
             try:
                 if resource.kind == "container":
                     self.api.remove_container(resource.id, force=True, v=True)
+                elif resource.kind == "service":
+                    self._remove_service(resource.id)
                 elif resource.kind == "network":
-                    self.api.remove_network(resource.id)
+                    self._remove_network(resource.id)
                 else:
                     self.api.remove_volume(resource.id, force=True)
             except docker.errors.NotFound:
                 pass
+
+    def _services(self, wanted: list[str]) -> list[Resource]:
+        """Swarm services with the labels; none when this node is no swarm manager."""
+        if self.client.info().get("Swarm", {}).get("ControlAvailable") is not True:
+            return []
+        try:
+            services = self.api.services(filters={"label": wanted})
+        except docker.errors.APIError:
+            return []  # the swarm went away between the two calls
+        return [Resource("service", s["ID"], s["Spec"]["Name"], dict(s["Spec"].get("Labels") or {}))
+                for s in services]
+
+    def _remove_service(self, service_id: str) -> None:
+        """Remove a service and wait until its task containers are gone (they hold its networks)."""
+        self.api.remove_service(service_id)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            tasks = self.api.containers(all=True, filters={"label": f"com.docker.swarm.service.id={service_id}"})
+            if not tasks:
+                return
+            for task in tasks:
+                with contextlib.suppress(docker.errors.APIError):  # the orchestrator removed it first
+                    self.api.remove_container(task["Id"], force=True)
+            time.sleep(0.2)
+
+    def _remove_network(self, network_id: str) -> None:
+        """Remove a network; an overlay network stays busy for a moment after its last task ends."""
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                self.api.remove_network(network_id)
+                return
+            except docker.errors.APIError as exc:
+                if isinstance(exc, docker.errors.NotFound) or time.monotonic() > deadline:
+                    raise
+                if "active endpoints" not in str(exc):
+                    raise
+                time.sleep(0.3)
 
     def _force_remove(self, container_id: str) -> None:
         # Best effort while already failing; the sweep at the next start catches the rest.

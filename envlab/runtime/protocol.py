@@ -42,7 +42,7 @@ class ExecResult:
 class Resource:
     """A container, network or volume carrying envlab's labels."""
 
-    kind: str  # "container" | "network" | "volume"
+    kind: str  # "service" | "container" | "network" | "volume"
     id: str
     name: str
     labels: dict[str, str]

@@ -1,0 +1,117 @@
+"""Typed events of scenario lessons (services, traffic, faults, measurements), in the runner's one stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from envlab.engine.events import Event
+
+
+@dataclass(frozen=True)
+class ServiceStarted(Event):
+    """A service of the topology is up: its replicas (or the balancer) run and answer."""
+
+    service: str
+    orchestrator: str  # docker, swarm or balancer
+    replicas: int
+    image: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    phase: str
+    index: int
+    say: str
+
+
+@dataclass(frozen=True)
+class ChangeApplied(Event):
+    """A change to a service began (a rolling update, a scale, new settings)."""
+
+    phase: str
+    service: str
+    what: str
+
+
+@dataclass(frozen=True)
+class ChangeSettled(Event):
+    """A change finished: ``state`` is completed, rollback_completed, paused, ... as the engine says."""
+
+    phase: str
+    service: str
+    state: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class FaultInjected(Event):
+    phase: str
+    service: str
+    action: str
+    replica: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ReplicaChanged(Event):
+    """The engine reported a replica's state change (from the Docker events stream)."""
+
+    service: str
+    replica: str
+    state: str  # start, die, kill, stop, healthy, unhealthy, ...
+    at: float  # seconds since the phase's traffic started (or since the run started, between phases)
+    container: str = ""
+
+
+@dataclass(frozen=True)
+class TrafficSample(Event):
+    """One second of traffic: what the virtual users saw, and how many replicas were up."""
+
+    phase: str
+    second: int
+    requests: int
+    errors: int
+    lost: int
+    replicas: dict[str, int] = field(default_factory=dict)
+    running: int = 0
+
+
+@dataclass(frozen=True)
+class TrafficSummary(Event):
+    """A phase's traffic as a whole; ``timeline`` holds (second, running replicas) pairs."""
+
+    phase: str
+    requests: int
+    duration: float
+    rate: float
+    errors: int
+    lost: int
+    page_requests: int
+    distribution: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    timeline: list[tuple[float, int]] = field(default_factory=list)
+    desired: int = 0
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class MeasurementChecked(Event):
+    """A measured outcome against the lesson's bound; ``value`` is None when it never happened."""
+
+    phase: str
+    metric: str
+    value: float | None
+    low: float | None
+    high: float | None
+    ok: bool
+    title: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PhaseFinished(Event):
+    phase: str
+    ok: bool
+    duration: float

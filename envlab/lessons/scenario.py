@@ -1,0 +1,187 @@
+"""The lesson format for scenarios: services behind a load balancer, phases of traffic and faults.
+
+A lesson with a ``topology`` runs real replicas (plain Docker containers or a Docker Swarm service),
+a real load balancer in front of one service, and a built-in traffic generator. Each phase applies
+changes, triggers faults on a timer, and checks measured outcomes against declared bounds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from envlab.lessons.base import Build, Limits, Model, Name
+from envlab.lessons.text import Text
+
+
+class HealthCheck(Model):
+    """How the engine decides a replica is healthy (Docker HEALTHCHECK / a Kubernetes probe)."""
+
+    run: str = Field(description="A shell command run inside the replica; exit 0 means healthy.")
+    interval: float = Field(default=1.0, gt=0, le=60, description="Seconds between checks.")
+    timeout: float = Field(default=1.0, gt=0, le=60, description="Seconds before one check counts as failed.")
+    retries: int = Field(default=2, ge=1, le=10, description="Failed checks in a row that make it unhealthy.")
+    start_period: float = Field(default=0, ge=0, le=120, description="Seconds of grace after start.")
+
+
+class UpdateConfig(Model):
+    """How a rolling update replaces replicas (Swarm update_config / a Deployment's strategy)."""
+
+    order: Literal["start-first", "stop-first"] = Field(
+        default="stop-first", description="start-first: new replica before the old one stops.")
+    parallelism: int = Field(default=1, ge=0, le=10, description="Replicas replaced at a time (0: all).")
+    delay: float = Field(default=0, ge=0, le=60, description="Seconds between batches.")
+    failure_action: Literal["pause", "continue", "rollback"] = Field(
+        default="pause", description="What to do when a new replica fails.")
+    monitor: float = Field(default=3, ge=0, le=60,
+                           description="Seconds a new replica is watched for failure after it starts.")
+
+
+class Service(Model):
+    """One service: an image run as one or more identical replicas."""
+
+    name: Name
+    title: Text | None = None
+    build: Build | None = Field(default=None, description="Build the image from the lesson's assets.")
+    image: str | None = Field(default=None, description="Or run a local image by tag (never pulled).")
+    replicas: int = Field(default=1, ge=0, le=12)
+    port: int | None = Field(default=None, ge=1, le=65535, description="The port the service listens on.")
+    env: dict[str, str] = Field(default_factory=dict)
+    command: list[str] | None = Field(default=None, description="Instead of the image's own command.")
+    health: HealthCheck | None = None
+    restart: Literal["no", "on-failure", "always"] = Field(
+        default="no", description="Plain Docker's restart policy (Swarm always restarts failed tasks).")
+    update: UpdateConfig = Field(default_factory=UpdateConfig)
+    stop_grace: float = Field(default=10, ge=0, le=60,
+                              description="Seconds between SIGTERM and SIGKILL when a replica is stopped.")
+    limits: Limits = Field(default_factory=lambda: Limits(memory="128m", cpus=0.5, pids=128))
+
+    @model_validator(mode="after")
+    def _one_image(self) -> Service:
+        if (self.build is None) == (self.image is None):
+            raise ValueError("give exactly one of 'build' (from the assets) or 'image' (a local tag)")
+        return self
+
+
+class Balancer(Model):
+    """A real load balancer container in front of one service, published on 127.0.0.1."""
+
+    service: Name = Field(description="The service it spreads requests over.")
+    build: Build = Field(description="The balancer's image (e.g. HAProxy from Debian's packages).")
+    port: int = Field(default=8080, ge=1, le=65535, description="The port it listens on inside.")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the balancer.")
+
+
+class Topology(Model):
+    """What runs: services on one network, and a load balancer in front of one of them."""
+
+    orchestrator: Literal["docker", "swarm"] = Field(
+        default="docker", description="docker: plain containers; swarm: a Docker Swarm service per entry.")
+    services: list[Service] = Field(min_length=1)
+    balancer: Balancer | None = None
+
+
+class Change(Model):
+    """A change applied to a service at the start of a phase.
+
+    With Swarm, changing ``env``, ``health`` or ``update`` is a rolling update following the service's
+    update config; with plain Docker, envlab replaces the replicas one by one, like a person would.
+    """
+
+    service: Name
+    env: dict[str, str] | None = Field(default=None, description="Variables to set (merged).")
+    replicas: int | None = Field(default=None, ge=0, le=12, description="Scale to this many replicas.")
+    health: HealthCheck | Literal["none"] | None = Field(
+        default=None, description="A new health check, or 'none' to remove it.")
+    update: UpdateConfig | None = Field(default=None, description="A new update config.")
+    at: float | None = Field(default=None, ge=0, le=120,
+                             description="Seconds into the phase's traffic; default: before the traffic starts.")
+    wait: bool = Field(default=True, description="Wait until the change has settled before traffic ends.")
+
+
+class Fault(Model):
+    """Something that goes wrong, at a time after the phase's traffic starts."""
+
+    at: float = Field(ge=0, le=120, description="Seconds after the phase's traffic starts.")
+    action: Literal["kill", "hang", "stop"] = Field(
+        description="kill: SIGKILL a replica; hang: freeze its processes (health checks time out); "
+        "stop: stop it gracefully.")
+    service: Name
+    count: int = Field(default=1, ge=1, le=12, description="How many replicas it hits.")
+    title: Text | None = None
+
+
+class Traffic(Model):
+    """Virtual users that log in, then keep requesting a page that needs their session."""
+
+    users: int = Field(default=10, ge=1, le=100)
+    rate: float = Field(default=30, gt=0, le=500, description="Requests per second, all users together.")
+    duration: float = Field(default=8, gt=0, le=90, description="Seconds of traffic.")
+    login: str = Field(default="/login", description="POSTed once per user (and again after a lost session).")
+    page: str = Field(default="/cart", description="Requested with the session cookie; 401 means logged out.")
+    timeout: float = Field(default=3, gt=0, le=30, description="Seconds before a request counts as failed.")
+
+
+Metric = Literal[
+    "error_rate", "failed_requests", "lost_session_share", "requests", "replica_share", "replicas_seen",
+    "min_running", "final_running", "recovery_time", "detection_time", "update_state", "versions_seen",
+]
+METRIC_HELP: dict[str, str] = {
+    "error_rate": "share of requests that failed (5xx, refused, reset or timed out)",
+    "failed_requests": "number of failed requests",
+    "lost_session_share": "share of page requests that found the user logged out",
+    "requests": "number of requests made",
+    "replica_share": "each answering replica's share of the requests",
+    "replicas_seen": "how many different replicas answered",
+    "min_running": "fewest running replicas of the service at any moment",
+    "final_running": "running replicas of the service at the end of the phase",
+    "recovery_time": "seconds from the first fault until the service again runs its desired replicas "
+                     "(the bound fails if it never does)",
+    "detection_time": "seconds from the first fault until the engine reports the replica dead or unhealthy",
+    "update_state": "1 when the change completed, 2 when it was rolled back, 0 otherwise",
+    "versions_seen": "how many different versions answered",
+}
+
+
+class Expectation(Model):
+    """A measured outcome of a phase with its bounds; `envlab test` proves it."""
+
+    metric: Metric = Field(description="; ".join(f"{k}: {v}" for k, v in METRIC_HELP.items()))
+    service: Name | None = Field(default=None, description="For replica counts: the service (default: the "
+                                 "balanced one).")
+    min: float | None = None
+    max: float | None = None
+    title: Text | None = Field(default=None, description="What the bound shows, for the learner.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Expectation:
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min', 'max' or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("'min' is above 'max'")
+        return self
+
+
+class Phase(Model):
+    """One act of the scenario: changes, then traffic with faults on a timer, then measured checks."""
+
+    name: Name
+    say: Text = Field(description="What happens in this phase, for the learner.")
+    changes: list[Change] = Field(default_factory=list)
+    traffic: Traffic | None = None
+    faults: list[Fault] = Field(default_factory=list)
+    expect: list[Expectation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _traffic_for_faults(self) -> Phase:
+        if self.faults and self.traffic is None:
+            raise ValueError("faults are timed from the traffic's start: give the phase 'traffic'")
+        return self
+
+
+class Kubernetes(Model):
+    """The equivalent Kubernetes manifests shown next to what actually ran, and how they map."""
+
+    manifests: str = Field(description="A YAML file (multi-document) in the lesson's assets.")
+    mapping: Text = Field(description="How the Swarm spec maps onto the Kubernetes objects.")

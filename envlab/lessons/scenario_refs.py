@@ -1,0 +1,65 @@
+"""Checks beyond the schema for scenario lessons: every service a phase names exists, every build is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envlab.lessons.base import Build
+from envlab.lessons.model import Lesson
+
+Loc = tuple[str | int, ...]
+
+
+def scenario_references(lesson: Lesson) -> list[tuple[Loc, str]]:
+    """Unknown services in the balancer, changes, faults and expectations; phases without a topology."""
+    topology = lesson.topology
+    if topology is None:
+        return [(("phases",), "phases need a topology")] if lesson.phases else []
+    found: list[tuple[Loc, str]] = []
+    names = [s.name for s in topology.services]
+    known = ", ".join(names)
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            found.append((("topology", "services", index, "name"), f"service name {name!r} is used twice"))
+
+    def need(loc: Loc, name: str | None) -> None:
+        if name is not None and name not in names:
+            found.append((loc, f"unknown service {name!r} (services: {known})"))
+
+    if topology.balancer is not None:
+        need(("topology", "balancer", "service"), topology.balancer.service)
+        balanced = next((s for s in topology.services if s.name == topology.balancer.service), None)
+        if balanced is not None and balanced.port is None:
+            found.append((("topology", "balancer", "service"), f"{balanced.name} declares no 'port' to balance"))
+    if not lesson.phases:
+        found.append((("topology",), "a topology needs at least one phase"))
+    for p_index, phase in enumerate(lesson.phases):
+        for c_index, change in enumerate(phase.changes):
+            need(("phases", p_index, "changes", c_index, "service"), change.service)
+        for f_index, fault in enumerate(phase.faults):
+            need(("phases", p_index, "faults", f_index, "service"), fault.service)
+        for e_index, expectation in enumerate(phase.expect):
+            need(("phases", p_index, "expect", e_index, "service"), expectation.service)
+        if phase.traffic is not None and topology.balancer is None:
+            found.append((("phases", p_index, "traffic"), "traffic goes through the balancer: declare one"))
+    return found
+
+
+def scenario_assets(lesson: Lesson) -> list[tuple[Loc, str, str]]:
+    """(location, relative path, "file" | "dir" | "any") of every asset a scenario names."""
+    topology = lesson.topology
+    wanted: list[tuple[Loc, str, str]] = []
+    if topology is None:
+        return wanted
+    builds: list[tuple[Loc, Build]] = [(("topology", "services", i, "build"), s.build)
+                                       for i, s in enumerate(topology.services) if s.build is not None]
+    if topology.balancer is not None:
+        builds.append((("topology", "balancer", "build"), topology.balancer.build))
+    for loc, build in builds:
+        wanted.append(((*loc, "context"), build.context, "dir"))
+        if build.inline is None:
+            wanted.append(((*loc, "dockerfile" if build.dockerfile else "context"),
+                           str(Path(build.context) / (build.dockerfile or "Dockerfile")), "file"))
+    if lesson.kubernetes is not None:
+        wanted.append((("kubernetes", "manifests"), lesson.kubernetes.manifests, "file"))
+    return wanted
