@@ -107,7 +107,7 @@ def test_home_lesson_run_inspect_quit_on_the_real_engine(terminal: Terminal,
 
     terminal.keys("r")
     screen = terminal.wait_for("prod-server host · ✓ failed as expected", "dev-laptop host · ✓ passed",
-                               "container fix · ✓ passed")
+                               "container fix · ✓ passed", "Checks before your fix")  # the run has ended
     assert "ModuleNotFoundError: No module named 'tomllib'" in screen  # the real failure
     assert "Inventory report for Osaka warehouse" in screen  # the real success
     assert len(ours(docker_client, terminal.pid)) == 3, "the setups stay up for the learner"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -35,6 +38,7 @@ RuntimeFactory = Callable[[Session], Runtime]
 #: Opens an interactive shell in a container (the terminal is the learner's meanwhile); returns its exit code.
 Shell = Callable[[str, str], int]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
 
 
 def docker_runtime(session: Session) -> Runtime:
@@ -83,6 +87,7 @@ class EnvlabApp(App[int]):
         self.runtime: Runtime | None = None
         self.engine_error: RuntimeFailed | None = None
         self.live_runs: dict[int, LessonRun] = {}  # by id(): runs are unhashable dataclasses
+        self.run_threads: dict[int, threading.Thread] = {}  # the worker thread streaming each run
         self._quitting = False
 
     def on_mount(self) -> None:
@@ -188,6 +193,7 @@ class EnvlabApp(App[int]):
         removed: list[str] = []
         for run in list(self.live_runs.values()):
             run.cancelled.set()
+        for run in list(self.live_runs.values()):
             removed += run.teardown()
             self.live_runs.pop(id(run), None)
         return removed
@@ -214,9 +220,24 @@ class EnvlabApp(App[int]):
             self._previous_handlers = {}  # not the main thread, or no signals on this platform
 
     def _signalled(self, sig: signal.Signals) -> None:
-        # Runs on the event loop (add_signal_handler), so exiting here is safe. Containers are
-        # removed by run_app after the loop ends, without waiting on the UI.
+        """Runs on the event loop (add_signal_handler), so exiting here is safe.
+
+        On SIGTERM the terminal is still there: exit normally, and run_app removes the containers
+        once the loop has ended. On SIGHUP the terminal is gone: Textual's shutdown would block on
+        writing to it, so clean up here and leave at once.
+        """
+        if sig == signal.SIGHUP:
+            self._hang_up()
         self.exit(return_code=128 + int(sig))
+
+    def _hang_up(self) -> None:
+        # Blocking the loop is harmless now: nobody can see or type into this UI any more.
+        self.teardown_all()
+        deadline = time.monotonic() + HANG_UP_GRACE
+        for thread in list(self.run_threads.values()):  # a setup may be starting a container
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self.teardown_all()
+        os._exit(128 + signal.SIGHUP)  # skip the terminal restore that would block
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Generator
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -155,6 +156,13 @@ class LessonScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-run")
     def run_lesson(self, run: LessonRun, previous: LessonRun | None) -> None:
         """Tear down the previous run, then stream this one's events into :attr:`inbox`."""
+        self.envlab.run_threads[id(run)] = threading.current_thread()
+        try:
+            self._stream(run, previous)
+        finally:
+            self.envlab.run_threads.pop(id(run), None)
+
+    def _stream(self, run: LessonRun, previous: LessonRun | None) -> None:
         if previous is not None:
             previous.teardown()
             self.envlab.live_runs.pop(id(previous), None)
