@@ -18,13 +18,25 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE
 Handler = Callable[[argparse.Namespace, Console], int]
 
 
+def _options(*, top: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name.
+
+    A subcommand's parser would overwrite what was given before the command name with its own
+    defaults, so its copies default to "not given" and land in their own attribute (merged below).
+    """
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--lessons", metavar="DIR", action="append", dest="lessons" if top else "sub_lessons",
+                         default=[] if top else argparse.SUPPRESS,
+                         help="add a folder of lesson files (repeatable; also ENVLAB_LESSONS)")
+    options.add_argument("--lang", choices=["en", "ja"], default=None if top else argparse.SUPPRESS,
+                         help="language of lesson texts (also ENVLAB_LANG)")
+    return options
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lessons", metavar="DIR", action="append", default=[],
-                        help="add a folder of lesson files (repeatable; also ENVLAB_LESSONS)")
-    common.add_argument("--lang", choices=["en", "ja"], help="language of lesson texts (also ENVLAB_LANG)")
+    common = _options(top=False)
     parser = argparse.ArgumentParser(
-        prog="envlab", parents=[common],
+        prog="envlab", parents=[_options(top=True)],
         description="Learn why 'it works on my machine' happens, on real containers. "
         "Without a command, starts the interactive course.",
     )
@@ -83,6 +95,7 @@ def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `envlab` command; return its exit code."""
     args = _parser().parse_args(argv)
+    args.lessons = [*args.lessons, *getattr(args, "sub_lessons", [])]
     console = Console(stderr=False, highlight=False)
     errors = Console(stderr=True, highlight=False)
     for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -46,13 +47,17 @@ def _catalog(args: argparse.Namespace, console: Console, *, quiet: bool = False)
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     lang = detect_language(args.lang)
     catalog = _catalog(args, console)
-    table = Table(title="envlab lessons", title_justify="left")
-    for column in ("chapter", "id", "title", "setups"):
-        table.add_column(column)
+    table = Table(title="envlab lessons", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("chapter", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    chapter = None
     for loaded in catalog.lessons:
         lesson = loaded.lesson
-        setups = ", ".join(s.name for s in lesson.setups)
-        table.add_row(str(lesson.chapter), lesson.id, pick(lesson.title, lang), setups)
+        if chapter is not None and lesson.chapter != chapter:
+            table.add_section()
+        chapter = lesson.chapter
+        table.add_row(str(lesson.chapter), lesson.id, pick(lesson.title, lang))
     console.print(table)
     return 0
 

@@ -123,3 +123,9 @@ def test_doctor_follows_the_current_docker_context(tmp_path: Path) -> None:
                             env={**clean_env, **env}, cwd=REPO, timeout=120, check=False)
     assert f"unix://{tmp_path}/kiosk.sock (from context kiosk)" in result.stdout
     assert result.returncode == 1 and "engine unreachable" in result.stdout
+
+
+def test_options_work_before_and_after_the_command_name() -> None:
+    before = envlab("--lang", "ja", "list")
+    after = envlab("list", "--lang", "ja")
+    assert "OSのバージョン差" in before.stdout and "OSのバージョン差" in after.stdout
