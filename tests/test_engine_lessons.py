@@ -47,13 +47,6 @@ def test_run_json_is_one_event_per_line(docker_client: docker.DockerClient) -> N
     assert checks["container-serves-report"] == (True, True)
 
 
-def test_test_proves_the_lesson_twice(docker_client: docker.DockerClient) -> None:
-    result = envlab("test", "os-skew")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "os-skew: 2/2 rounds proven" in result.stdout
-    assert managed(docker_client, lesson="os-skew") == []
-
-
 def test_a_lesson_whose_claim_is_false_is_not_proven(tmp_path, docker_client: docker.DockerClient) -> None:  # type: ignore[no-untyped-def]
     source = (REPO / "lessons" / "01-os-skew.yaml").read_text(encoding="utf-8")
     wrong = source.replace("id: os-skew", "id: os-skew-wrong").replace(
