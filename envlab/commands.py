@@ -32,6 +32,7 @@ from envlab.runtime.cleanup import clean_everything
 from envlab.runtime.client import connect, endpoint
 from envlab.runtime.docker_runtime import DockerRuntime, open_runtime
 from envlab.runtime.labels import Session
+from envlab.runtime.services import ServiceRuntime
 
 
 def _catalog(args: argparse.Namespace, console: Console, *, quiet: bool = False) -> Catalog:
@@ -301,6 +302,8 @@ def cmd_clean(args: argparse.Namespace, console: Console) -> int:
     for resource, why in removal.failed:
         console.print(f"[red]could not remove {resource.kind} {escape(resource.name)}:[/] {escape(why)}")
     console.print(f"{len(removal.removed)} removed, {len(removal.failed)} failed")
+    if not removal.failed and ServiceRuntime(runtime).leave_swarm_if_ours():
+        console.print("left the single-node swarm envlab had initialized")
     return 1 if removal.failed else 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -11,6 +12,7 @@ from envlab.engine.scenario_events import (
     ChangeApplied,
     ChangeSettled,
     FaultInjected,
+    KubernetesShown,
     MeasurementChecked,
     PhaseFinished,
     PhaseStarted,
@@ -117,3 +119,12 @@ class ScenarioRendering:
         verdict = "[bold green]■ {}: every measurement holds[/]" if event.ok else \
             "[bold red]■ {}: a measurement does not hold[/]"
         self.console.print(verdict.format(escape(event.phase)) + f" ({event.duration:.1f}s)")
+
+    def _on_KubernetesShown(self, event: KubernetesShown) -> None:
+        table = Table(title="what ran on Swarm · the same in Kubernetes", title_justify="left", expand=True)
+        table.add_column("Swarm (as the engine reports it)", ratio=1)
+        table.add_column("Kubernetes (equivalent manifests)", ratio=1)
+        table.add_row(Syntax(event.swarm, "yaml", theme="ansi_dark", word_wrap=True),
+                      Syntax(event.manifests, "yaml", theme="ansi_dark", word_wrap=True))
+        self.console.print(table)
+        self.console.print(escape(event.mapping.strip()))

@@ -26,6 +26,7 @@ from envlab.engine.metrics import (
 from envlab.engine.scenario_events import (
     ChangeSettled,
     FaultInjected,
+    KubernetesShown,
     MeasurementChecked,
     PhaseFinished,
     PhaseStarted,
@@ -39,6 +40,7 @@ from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.scenario import Change, Phase
 from envlab.lessons.text import pick
+from envlab.lessons.validate import resolve_asset
 from envlab.runtime.labels import LESSON, SESSION, Session
 from envlab.runtime.services import SERVICE, ServiceRuntime, replica_label
 
@@ -81,6 +83,7 @@ class ScenarioRun:
         watcher.start()
         try:
             deployment.up()
+            self._show_kubernetes(deployment)
             ok = True
             for index, phase in enumerate(self.loaded.lesson.phases):
                 if self.cancelled.is_set():
@@ -89,6 +92,16 @@ class ScenarioRun:
             return ok
         finally:
             stop.set()
+
+    def _show_kubernetes(self, deployment: Deployment) -> None:
+        kubernetes = self.loaded.lesson.kubernetes
+        if kubernetes is None:
+            return
+        source = resolve_asset(self.loaded.assets_dir, kubernetes.manifests)
+        if source is None or not source.is_file():
+            raise EnvlabError(f"asset {kubernetes.manifests!r} is missing", hint="run `envlab validate`")
+        self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(),
+                                  source.read_text(encoding="utf-8"), pick(kubernetes.mapping, self.lang)))
 
     # the engine's own account of the replicas --------------------------------------------------
     def _watch(self, stop: threading.Event) -> None:

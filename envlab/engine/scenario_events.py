@@ -115,3 +115,13 @@ class PhaseFinished(Event):
     phase: str
     ok: bool
     duration: float
+
+
+@dataclass(frozen=True)
+class KubernetesShown(Event):
+    """The equivalent Kubernetes manifests next to the Swarm specs that actually ran, and the mapping."""
+
+    lesson: str
+    swarm: str  # the services as the engine reports them, as YAML
+    manifests: str
+    mapping: str

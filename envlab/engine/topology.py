@@ -13,6 +13,7 @@ import http.client
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from envlab.engine.events import OutputLine
 from envlab.engine.images import ImageNeed, fix_labels, service_need
@@ -148,16 +149,41 @@ class Deployment:
         )
         container = self.engine.run_replica(spec, 1, name=spec.name)
         self.endpoint = self.engine.runtime.published_port(container, balancer.port)
-        seen: set[str] = set()
-
-        def all_seen() -> bool:
-            seen.add(_ask_replica(*self.endpoint))
-            return len(seen - {""}) >= target.desired
-
-        if not wait_for(all_seen, timeout=30, every=0.1):
-            raise EnvlabError(f"the balancer reached {len(seen - {''})} of {target.desired} replicas in 30s")
+        if not self.quiesce(balancer.service, timeout=30):
+            raise EnvlabError(f"the balancer did not reach all {target.desired} replicas in 30s")
         self.emit(ServiceStarted(BALANCER, "balancer", 1, image[:19],
                                  f"{self.endpoint[0]}:{self.endpoint[1]} → {balancer.service}"))
+
+    def quiesce(self, service: str, *, timeout: float = 20) -> bool:
+        """Wait until every desired replica of the balanced service answers through the balancer.
+
+        The orchestrator may call a change done while a replica is still warming up; the next phase
+        starts only once the system is quiet again.
+        """
+        topology = self.loaded.lesson.topology
+        if topology is None or topology.balancer is None or topology.balancer.service != service \
+                or self.endpoint[1] == 0:
+            return True
+        desired = self.handles[service].desired
+        recent: list[str] = []
+
+        def all_answer() -> bool:
+            recent.append(_ask_replica(*self.endpoint))
+            window = recent[-3 * desired:]
+            return len(window) >= 2 * desired and "" not in window and len(set(window)) >= desired
+
+        return desired == 0 or wait_for(all_answer, timeout=timeout, every=0.05)
+
+    def swarm_specs(self) -> str:
+        """What ran, as the engine reports it: the parts of each Swarm service spec a learner compares
+        with a Kubernetes Deployment (durations back in seconds)."""
+        out: list[str] = []
+        for name, handle in self.handles.items():
+            if handle.swarm_id is None:
+                continue
+            spec = self.engine.service_spec(handle.swarm_id)
+            out.append(swarm_summary(name, spec))
+        return "\n".join(out)
 
     # state -------------------------------------------------------------------------------------
     def replicas(self, name: str) -> list[Replica]:
@@ -240,6 +266,7 @@ class Deployment:
             return state == "" and self.up_count(service) == handle.desired
 
         wait_for(done, timeout=timeout, every=0.3)
+        self.quiesce(service)
         if state == "rollback_completed":
             # The engine went back to the previous spec: so does envlab's idea of the service.
             env = self.engine.service_env(handle.swarm_id or "")
@@ -279,3 +306,30 @@ def _index(container_name: str) -> int:
     """The replica number at the end of a plain replica's container name (…-web-2 → 2)."""
     tail = container_name.rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def swarm_summary(name: str, spec: dict[str, Any]) -> str:
+    """A Swarm service spec as short YAML: replicas, env, health check, update and rollback config."""
+    container = spec.get("TaskTemplate", {}).get("ContainerSpec", {})
+    lines = [f"service: {name}", f"  replicas: {spec.get('Mode', {}).get('Replicated', {}).get('Replicas')}",
+             f"  endpoint_mode: {spec.get('EndpointSpec', {}).get('Mode', 'vip')}"]
+    env = container.get("Env") or []
+    if env:
+        lines.append("  env: [" + ", ".join(env) + "]")
+    health = container.get("Healthcheck") or {}
+    if health.get("Test") and health["Test"][0] != "NONE":
+        lines += ["  healthcheck:", f"    test: {' '.join(health['Test'][1:])}",
+                  f"    interval: {_seconds(health.get('Interval'))}", f"    retries: {health.get('Retries')}"]
+    lines.append(f"  stop_grace_period: {_seconds(container.get('StopGracePeriod'))}")
+    for key, title in (("UpdateConfig", "update_config"), ("RollbackConfig", "rollback_config")):
+        config = spec.get(key) or {}
+        if config:
+            lines += [f"  {title}:", f"    order: {config.get('Order')}",
+                      f"    parallelism: {config.get('Parallelism')}",
+                      f"    failure_action: {config.get('FailureAction')}",
+                      f"    monitor: {_seconds(config.get('Monitor'))}"]
+    return "\n".join(lines)
+
+
+def _seconds(nanoseconds: object) -> str:
+    return f"{int(nanoseconds) / 1e9:g}s" if isinstance(nanoseconds, int) else "default"

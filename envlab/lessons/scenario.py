@@ -34,8 +34,9 @@ class UpdateConfig(Model):
     delay: float = Field(default=0, ge=0, le=60, description="Seconds between batches.")
     failure_action: Literal["pause", "continue", "rollback"] = Field(
         default="pause", description="What to do when a new replica fails.")
-    monitor: float = Field(default=3, ge=0, le=60,
-                           description="Seconds a new replica is watched for failure after it starts.")
+    monitor: float = Field(default=3, gt=0, le=60,
+                           description="Seconds a new replica is watched for failure after it starts "
+                           "(Swarm treats 0 as its default of 5 s, so 0 is refused).")
 
 
 class Service(Model):

@@ -273,18 +273,28 @@ class DockerRuntime:
             time.sleep(0.2)
 
     def _remove_network(self, network_id: str) -> None:
-        """Remove a network; an overlay network stays busy for a moment after its last task ends."""
-        deadline = time.monotonic() + 15
+        """Remove a network and wait until it is gone.
+
+        An overlay network stays busy for a moment after its last task ends, and the swarm removes it
+        asynchronously: the call returns while the network is still listed.
+        """
+        deadline = time.monotonic() + 20
         while True:
             try:
                 self.api.remove_network(network_id)
+                break
+            except docker.errors.NotFound:
                 return
-            except docker.errors.APIError as exc:
-                if isinstance(exc, docker.errors.NotFound) or time.monotonic() > deadline:
-                    raise
-                if "active endpoints" not in str(exc):
+            except docker.errors.APIError:
+                if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
+        while time.monotonic() < deadline:
+            try:
+                self.api.inspect_network(network_id)
+            except docker.errors.NotFound:
+                return
+            time.sleep(0.2)
 
     def _force_remove(self, container_id: str) -> None:
         # Best effort while already failing; the sweep at the next start catches the rest.

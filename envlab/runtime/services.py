@@ -219,6 +219,11 @@ class ServiceRuntime:
                 endpoint_spec=spec.get("EndpointSpec"),
             )
 
+    def service_spec(self, service: str) -> dict[str, Any]:
+        """The service's spec as the engine holds it."""
+        with translating("inspecting a service"):
+            return dict(self.api.inspect_service(service)["Spec"])
+
     def update_status(self, service: str) -> str:
         """The service's rolling-update state (updating, completed, rollback_completed, ...) or ""."""
         with translating("inspecting a service"):
