@@ -312,3 +312,16 @@ async def test_the_guide_steps_forward_and_back_and_follows_the_learner(h: Harne
         await pilot.press("f")
         await settle(pilot)
         assert screen.step == 3, "once fixed, the quiz is next"
+
+
+@async_test
+async def test_without_a_catalog_the_lessons_load_in_a_worker_after_the_first_paint(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    h.app.catalog = None  # as the CLI builds it: the built-in curriculum, found in the background
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        assert h.app.lessons_ready
+        assert [type(m).__name__ for m in h.seen].count("CatalogLoaded") == 1
+        assert "OS version skew" in labels(h.app.screen.query_one(Tree))[0]
+        await pilot.press("enter")
+        assert isinstance(h.app.screen, LessonScreen)

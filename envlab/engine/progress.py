@@ -17,12 +17,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import platformdirs
 
 from envlab.errors import EnvlabError
-from envlab.lessons.model import Lesson
+
+if TYPE_CHECKING:  # only a type here: the TUI paints before the lesson models load
+    from envlab.lessons.model import Lesson
 
 State = Literal["new", "in-progress", "done"]
 EXPORT_FORMAT = "envlab-progress"
@@ -139,6 +141,9 @@ class ProgressStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last step
+            # recorded, and the UI thread does not wait for a disk flush on every step.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=3000")
             migrate(self._conn)
         except sqlite3.Error as exc:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -21,20 +21,22 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from envlab.engine.progress import ProgressStore
-from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError
-from envlab.lessons.catalog import Catalog, load_catalog
-from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
-from envlab.runtime.protocol import Runtime
-from envlab.ui.messages import LessonTornDown, RuntimeConnected, RuntimeFailed
-from envlab.ui.screens.help_modal import HelpModal
+from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
 from envlab.ui.screens.home_screen import HomeScreen
-from envlab.ui.screens.lesson_screen import LessonScreen
+
+# The lesson models, the runner and the Docker SDK take longer to import than Textual itself: they
+# load in workers after the first paint (see docs/performance.md), so here they are only types.
+if TYPE_CHECKING:
+    from envlab.engine.runner import LessonRun
+    from envlab.lessons.catalog import Catalog
+    from envlab.lessons.loader import LoadedLesson
+    from envlab.runtime.protocol import Runtime
 
 #: Builds the runtime for a session; called once, in a thread worker.
-RuntimeFactory = Callable[[Session], Runtime]
+RuntimeFactory = Callable[[Session], "Runtime"]
 #: Opens an interactive shell in a container (the terminal is the learner's meanwhile); returns its exit code.
 Shell = Callable[[str, str], int]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -72,13 +74,16 @@ class EnvlabApp(App[int]):
     ]
 
     lang: reactive[str] = reactive("en")
+    #: ``False`` until the lessons are loaded (they load in a worker unless given to :func:`make_app`).
+    lessons_ready: reactive[bool] = reactive(False)
     #: ``connecting``, ``ready`` or ``failed`` (then :attr:`engine_error` says why).
     engine_state: reactive[str] = reactive("connecting")
 
-    def __init__(self, catalog: Catalog, *, lang: str, runtime_factory: RuntimeFactory,
-                 store: ProgressStore, shell: Shell = docker_shell) -> None:
+    def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
+                 store: ProgressStore, lessons: Sequence[str | Path] = (), shell: Shell = docker_shell) -> None:
         super().__init__()
         self.catalog = catalog
+        self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
         self.runtime_factory = runtime_factory
         self.store = store
@@ -93,9 +98,28 @@ class EnvlabApp(App[int]):
     def on_mount(self) -> None:
         self._install_signal_handlers()
         self.push_screen(HomeScreen())
-        for problem in self.catalog.problems:
-            self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
+        if self.catalog is not None:
+            self.on_catalog_loaded(CatalogLoaded(self.catalog))
+
+    def start_background_work(self) -> None:
+        """Load the lessons (unless given) and connect to Docker; the home screen calls this once it
+        is drawn, so neither worker competes with the first paint."""
+        if self.catalog is None:
+            self.load_lessons()
         self.action_connect()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lessons")
+    def load_lessons(self) -> None:
+        """Find and validate the lessons; a broken file becomes a problem, never a crash."""
+        from envlab.lessons.catalog import load_catalog
+
+        self.post_message(CatalogLoaded(load_catalog(self.lesson_dirs)))
+
+    def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+        self.catalog = message.catalog
+        for problem in message.catalog.problems:
+            self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
+        self.lessons_ready = True
 
     # the engine --------------------------------------------------------------------------------
     def action_connect(self) -> None:
@@ -124,12 +148,19 @@ class EnvlabApp(App[int]):
                     severity="error", timeout=15)
 
     # lessons -----------------------------------------------------------------------------------
+    @property
+    def lessons(self) -> list[LoadedLesson]:
+        """The lessons in curriculum order (none until they are loaded)."""
+        return self.catalog.lessons if self.catalog is not None else []
+
     def lesson(self, lesson_id: str) -> LoadedLesson | None:
         """The loaded lesson with ``lesson_id``, if the catalog has it."""
-        return next((ll for ll in self.catalog.lessons if ll.lesson.id == lesson_id), None)
+        return next((ll for ll in self.lessons if ll.lesson.id == lesson_id), None)
 
     def open_lesson(self, lesson_id: str) -> None:
         """Show a lesson (from any screen)."""
+        from envlab.ui.screens.lesson_screen import LessonScreen  # brings in the runner
+
         loaded = self.lesson(lesson_id)
         if loaded is not None:
             self.push_screen(LessonScreen(loaded))
@@ -141,6 +172,8 @@ class EnvlabApp(App[int]):
         self.notify({"en": "Language: English", "ja": "言語: 日本語"}.get(self.lang, self.lang))
 
     def action_help(self) -> None:
+        from envlab.ui.screens.help_modal import HelpModal  # Markdown: imported when first needed
+
         if not isinstance(self.screen, HelpModal):
             self.push_screen(HelpModal())
 
@@ -149,7 +182,7 @@ class EnvlabApp(App[int]):
         yield SystemCommand("Help", "The keys and what each screen is for", self.action_help)
         yield SystemCommand("Switch language", "English / 日本語", self.action_switch_language)
         yield SystemCommand("Reconnect to Docker", "Try the engine again", self.action_connect)
-        for loaded in self.catalog.lessons:
+        for loaded in self.lessons:
             lesson = loaded.lesson
             yield SystemCommand(f"Open lesson: {pick(lesson.title, self.lang)}",
                                 pick(lesson.summary, self.lang),
@@ -254,17 +287,19 @@ def make_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None,
     Args:
         lessons: Extra lesson folders (``--lessons``).
         lang: ``--lang``; otherwise ``ENVLAB_LANG`` or the locale decides.
-        catalog: The lessons to offer (default: the built-in curriculum plus ``lessons``).
+        catalog: The lessons to offer (default: the built-in curriculum plus ``lessons``, loaded
+            in a thread worker once the home screen is up).
         runtime_factory: Makes the runtime for the app's session (default: Docker). It is called in
             a thread worker, never on the UI thread.
         store: Where progress is kept (default: the user data folder, or ``ENVLAB_DATA_DIR``).
         shell: Opens the learner's shell in a container (default: ``docker exec -it``).
     """
     return EnvlabApp(
-        catalog if catalog is not None else load_catalog(lessons),
+        catalog,
         lang=detect_language(lang),
         runtime_factory=runtime_factory or docker_runtime,
         store=store or ProgressStore.open_default(),
+        lessons=lessons,
         shell=shell or docker_shell,
     )
 

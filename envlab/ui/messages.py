@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
-from envlab.runtime.protocol import Runtime
+if TYPE_CHECKING:  # annotations only: importing the engine here would slow the first paint
+    from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
+    from envlab.lessons.catalog import Catalog
+    from envlab.runtime.protocol import Runtime
+
+
+@dataclass
+class CatalogLoaded(Message):
+    """The lessons were found and validated."""
+
+    catalog: Catalog
 
 
 @dataclass

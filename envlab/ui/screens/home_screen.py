@@ -9,14 +9,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Markdown, ProgressBar, Static, Tree
+from textual.widgets import Footer, Header, Label, ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from envlab.engine.progress import lesson_steps
-from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.text import pick
 
 if TYPE_CHECKING:
+    from envlab.lessons.loader import LoadedLesson
     from envlab.ui.app import EnvlabApp
 
 #: How each lesson state reads in the curriculum tree.
@@ -51,13 +51,22 @@ class HomeScreen(Screen[None]):
                     yield Label("Progress", id="overall-label")
                     yield ProgressBar(id="overall-bar", show_eta=False)
             with VerticalScroll(id="home-detail"):
-                yield Markdown(id="lesson-detail")
+                # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
+                yield Static(id="lesson-detail")
         yield Static(id="engine-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self._refresh, init=False)
         self.watch(self.app, "engine_state", self._show_engine)
+        self.watch(self.app, "lessons_ready", self._lessons_ready)
+        self.query_one(Tree).focus()
+        self.call_after_refresh(self.envlab.start_background_work)
+
+    def _lessons_ready(self, ready: bool) -> None:
+        if not ready:
+            self.query_one("#lesson-detail", Static).update("Loading the lessons…")
+            return
         self._refresh()
         tree = self.query_one(Tree)
         last = self.envlab.store.last_lesson()
@@ -66,10 +75,10 @@ class HomeScreen(Screen[None]):
         if resume is not None:
             # Lines exist only after the tree is laid out.
             self.call_after_refresh(tree.move_cursor, resume)  # resume where the learner left off
-        tree.focus()
 
     def on_screen_resume(self) -> None:
-        self._refresh()
+        if self.envlab.lessons_ready:
+            self._refresh()
 
     def _lesson_nodes(self) -> list[TreeNode[str]]:
         tree: Tree[str] = self.query_one(Tree)
@@ -86,7 +95,7 @@ class HomeScreen(Screen[None]):
         progress = app.store.all()
         done = total = 0
         chapters: dict[int, TreeNode[str]] = {}
-        for loaded in app.catalog.lessons:
+        for loaded in app.lessons:
             lesson = loaded.lesson
             record = progress.get(lesson.id)
             state = record.state(lesson) if record else "new"
@@ -119,21 +128,21 @@ class HomeScreen(Screen[None]):
             self.envlab.open_lesson(event.node.data)
 
     def _describe(self, loaded: LoadedLesson | None) -> None:
-        detail = self.query_one("#lesson-detail", Markdown)
+        detail = self.query_one("#lesson-detail", Static)
         if loaded is None:
-            detail.update("Choose a lesson and press **Enter**. **c** continues where you left off.")
+            detail.update("Choose a lesson and press [b]Enter[/b]. [b]c[/b] continues where you left off.")
             return
         lesson, lang = loaded.lesson, self.envlab.lang
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
-        lines = [f"## {pick(lesson.title, lang)}", "", pick(lesson.summary, lang), ""]
+        lines = [f"[b $primary]{escape(pick(lesson.title, lang))}[/]", "", escape(pick(lesson.summary, lang)), ""]
         if lesson.goals:
-            lines += ["**Goals**", "", *(f"- {pick(goal, lang)}" for goal in lesson.goals), ""]
+            lines += ["[b]Goals[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
         done = ", ".join(record.steps_done) or "nothing yet"
-        lines.append(f"*{STATE_WORD[state]}* · steps done: {done}")
+        status = f"[i]{STATE_WORD[state]}[/i] · steps done: {escape(done)}"
         if record.quiz_score is not None:
-            lines.append(f" · quiz {record.quiz_score}/{record.quiz_total}")
-        detail.update("\n".join(lines))
+            status += f" · quiz {record.quiz_score}/{record.quiz_total}"
+        detail.update("\n".join([*lines, status]))
 
     def _show_engine(self, state: str) -> None:
         status = self.query_one("#engine-status", Static)
@@ -158,8 +167,8 @@ class HomeScreen(Screen[None]):
         last = self.envlab.store.last_lesson()
         if last and self.envlab.lesson(last):
             self.envlab.open_lesson(last)
-        elif self.envlab.catalog.lessons:
-            self.envlab.open_lesson(self.envlab.catalog.lessons[0].lesson.id)
+        elif self.envlab.lessons:
+            self.envlab.open_lesson(self.envlab.lessons[0].lesson.id)
 
     def action_forget(self) -> None:
         loaded = self._highlighted()

@@ -36,12 +36,13 @@ from envlab.ui.messages import ChecksVerified, DriftInspected, RunFinished, Shel
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
-from envlab.ui.widgets.setup_pane import SetupPane, step_label
+from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
 
 if TYPE_CHECKING:
     from envlab.ui.app import EnvlabApp
 
 FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
+FLUSH_LIMIT = 5000  # events moved per tick at most: about 15 ms of work on a slow machine
 
 
 class LessonScreen(Screen[None]):
@@ -185,16 +186,26 @@ class LessonScreen(Screen[None]):
         self.post_message(RunFinished(self.lesson.id, ok, dict(verdicts), errors))
 
     def flush(self) -> None:
-        """Move queued events into the panes: one batch of lines per pane."""
+        """Move queued events into the panes: one batch of lines per pane.
+
+        At most :data:`FLUSH_LIMIT` events per tick, so a flood is spread over ticks instead of
+        stalling the loop; a pane only ever shows its last :data:`MAX_LINES`, so older lines of a
+        batch are dropped before they are drawn.
+        """
         batches: dict[str, list[str]] = {}
-        while True:
+        for _ in range(FLUSH_LIMIT):
             try:
                 event = self.inbox.get_nowait()
             except queue.Empty:
                 break
             self._apply(event, batches)
         for setup, lines in batches.items():
-            self.pane(setup).append(lines)
+            self.pane(setup).append(lines[-MAX_LINES:])
+
+    def drain(self) -> None:
+        """Flush until the queue is empty (when a run has ended)."""
+        while not self.inbox.empty():
+            self.flush()
 
     def _apply(self, event: Event, batches: dict[str, list[str]]) -> None:
         if isinstance(event, OutputLine):
@@ -221,7 +232,7 @@ class LessonScreen(Screen[None]):
             self._show_error(event)
 
     def on_run_finished(self, message: RunFinished) -> None:
-        self.flush()
+        self.drain()
         self.running = False
         checks, self.last_checks = self.last_checks, []
         if checks:
