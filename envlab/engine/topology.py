@@ -67,6 +67,7 @@ class Deployment:
     emit: Emit
     handles: dict[str, Handle] = field(default_factory=dict)
     network: str = ""
+    network_name: str = ""
     endpoint: tuple[str, int] = ("127.0.0.1", 0)
     swarm_created: bool = False
 
@@ -89,7 +90,7 @@ class Deployment:
         assert topology is not None
         if self.swarm:
             self.swarm_created = self.engine.ensure_swarm()
-        name = f"envlab-{self.session.id}-{self.lesson_id}"
+        name = self.network_name = f"envlab-{self.session.id}-{self.lesson_id}"
         self.network = self.engine.create_network(name, self.session.labels(lesson=self.lesson_id),
                                                   overlay=self.swarm)
         for service in topology.services:
@@ -217,6 +218,9 @@ class Deployment:
         if change.update is not None:
             updates["update"] = update_of(change.update)
             what.append(f"update order {change.update.order}, on failure {change.update.failure_action}")
+        if change.restart is not None:
+            updates["restart"] = change.restart
+            what.append(f"restart policy {change.restart}")
         if change.replicas is not None:
             updates["replicas"] = change.replicas
             what.append(f"scale to {change.replicas}")
@@ -229,30 +233,45 @@ class Deployment:
                                                                     else change.health),
                 update=update_of(change.update) if change.update else None)
         else:
-            self._by_hand(handle, spec, change)
+            self._by_hand(handle, spec, change, phase)
 
-    def _by_hand(self, handle: Handle, old: ServiceSpec, change: Change) -> None:
-        """What an operator does on plain Docker: replace each replica, start or remove some."""
+    def _by_hand(self, handle: Handle, old: ServiceSpec, change: Change, phase: str) -> None:
+        """What an operator does on plain Docker: replace each replica, start or remove some.
+
+        Every command is reported as the docker CLI line a person would type: the bookkeeping an
+        orchestrator takes over.
+        """
         new = handle.spec
-        current = self.replicas(change.service)
-        by_index = {_index(r.name): r for r in current}
-        if change.env is not None or change.health is not None:
-            for index, replica in sorted(by_index.items()):
-                self.engine.remove_container(replica.id, stop_grace=old.stop_grace)
-                if index <= new.replicas:
-                    self.engine.run_replica(new, index)
+        by_index = {_index(r.name): r for r in self.replicas(change.service)}
+        replace = change.env is not None or change.health is not None or change.restart is not None
+
+        def remove(index: int, replica: Replica) -> None:
+            self.emit(ChangeApplied(phase, change.service, f"by hand: docker rm -f {new.alias}-{index}"))
+            self.engine.remove_container(replica.id, stop_grace=old.stop_grace)
+
+        def start(index: int) -> None:
+            line = docker_run_line(new, index, self.network_name)
+            self.emit(ChangeApplied(phase, change.service, f"by hand: {line}"))
+            self.engine.run_replica(new, index)
+
+        for index, replica in sorted(by_index.items()):
+            if replace or index > new.replicas:
+                remove(index, replica)
+            if replace and index <= new.replicas:
+                start(index)
         for index in range(1, new.replicas + 1):
             if index not in by_index:
-                self.engine.run_replica(new, index)
-        for index, replica in by_index.items():
-            if index > new.replicas:
-                self.engine.remove_container(replica.id, stop_grace=old.stop_grace)
+                start(index)
 
     def settle(self, service: str, *, timeout: float = 90) -> str:
         """Wait for a change to finish; return the engine's word for how it ended."""
         handle = self.handles[service]
         if handle.swarm_id is None:
-            wait_for(lambda: self.up_count(service) >= handle.desired, timeout=30)
+            # Done when no replica is still starting: a frozen one stays unhealthy, and nobody on plain
+            # Docker will replace it, so waiting for the desired count could take forever.
+            wait_for(lambda: not any(r.state in ("created", "restarting") or
+                                     (r.state == "running" and r.health == "starting")
+                                     for r in self.replicas(service)), timeout=30)
             return "completed"
         final = ("completed", "rollback_completed", "paused", "rollback_paused")
         state = ""
@@ -333,3 +352,15 @@ def swarm_summary(name: str, spec: dict[str, Any]) -> str:
 
 def _seconds(nanoseconds: object) -> str:
     return f"{int(nanoseconds) / 1e9:g}s" if isinstance(nanoseconds, int) else "default"
+
+
+def docker_run_line(spec: ServiceSpec, index: int, network: str) -> str:
+    """The docker CLI line that starts replica ``index`` the way envlab does (for the learner to read)."""
+    parts = [f"docker run -d --name {spec.alias}-{index} --network {network} --network-alias {spec.alias}"]
+    parts += [f"-e {k}={v}" for k, v in spec.env.items()]
+    if spec.restart != "no":
+        parts.append(f"--restart {spec.restart}")
+    if spec.health:
+        parts.append(f"--health-cmd '{spec.health.run}'")
+    parts.append(spec.image[7:19] if spec.image.startswith("sha256:") else spec.image)
+    return " ".join(parts)
