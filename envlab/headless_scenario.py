@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envlab.engine.scenario_events import (
+    AutoscalerDecided,
     ChangeApplied,
     ChangeSettled,
     FaultInjected,
@@ -128,3 +129,10 @@ class ScenarioRendering:
                       Syntax(event.manifests, "yaml", theme="ansi_dark", word_wrap=True))
         self.console.print(table)
         self.console.print(escape(event.mapping.strip()))
+
+    def _on_AutoscalerDecided(self, event: AutoscalerDecided) -> None:
+        arrow = "↑" if event.desired > event.current else "↓" if event.desired < event.current else "="
+        style = "bold magenta" if event.desired != event.current else "dim"
+        self.console.print(f"[{style}]  t={event.at:.0f}s autoscaler: {event.observed:g} req/s over {event.current} "
+                           f"= {event.per_replica:g}/replica (target {event.target:g}) {arrow} {event.desired} · "
+                           f"{escape(event.reason)}[/]")

@@ -139,6 +139,8 @@ def measure(metric: str, record: PhaseRecord, service: str) -> Measured:
         return Measured(float(len(versions(requests))), detail=", ".join(versions(requests)))
     if metric == "min_running":
         return Measured(float(min((s.up for s in samples), default=0)))
+    if metric == "max_running":
+        return Measured(float(max((s.up for s in samples), default=0)))
     if metric == "final_running":
         return Measured(float(samples[-1].up) if samples else 0.0)
     if metric == "recovery_time":

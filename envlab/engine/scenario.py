@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from envlab.engine.autoscale import ControlLoop
 from envlab.engine.events import ErrorRaised, Event, Verdict
 from envlab.engine.metrics import (
     PhaseRecord,
@@ -189,6 +190,8 @@ class ScenarioRun:
             timer.daemon = True
             timer.start()
         balanced = self._balanced()
+        halt = threading.Event()
+        scaler = self._autoscaler(deployment, phase, run, halt)
         second = 0
         while not run.stop.is_set() and second < traffic.duration + 1:
             if self.cancelled.wait(max(0.0, run.started + second + 1 - time.monotonic())):
@@ -201,6 +204,9 @@ class ScenarioRun:
             if second >= traffic.duration:
                 break
         record.requests = run.join()
+        halt.set()
+        if scaler is not None:
+            scaler.join(timeout=30)
         for timer in timers:
             timer.join(timeout=30)
         requests = record.requests
@@ -211,6 +217,23 @@ class ScenarioRun:
             timeline(record.samples.get(balanced, []), end=traffic.duration),
             deployment.handles[balanced].desired if balanced in deployment.handles else 0,
             latency_ms(requests, 0.5), latency_ms(requests, 0.95)))
+
+    def _autoscaler(self, deployment: Deployment, phase: Phase, run: TrafficRun,
+                    halt: threading.Event) -> threading.Thread | None:
+        spec = self.loaded.lesson.topology.autoscaler if self.loaded.lesson.topology else None
+        if spec is None:
+            return None
+
+        def scale(replicas: int) -> None:
+            try:
+                deployment.apply(Change(service=spec.service, replicas=replicas), phase.name)
+            except EnvlabError as exc:
+                self.emit(ErrorRaised(f"the autoscaler could not scale {spec.service}: {exc.message}", exc.hint))
+
+        loop = ControlLoop(spec, lambda: deployment.handles[spec.service].desired, scale, self.emit, phase.name)
+        thread = threading.Thread(target=loop.run, args=(run, halt), daemon=True, name="envlab-autoscaler")
+        thread.start()
+        return thread
 
     def _balanced(self) -> str:
         topology = self.loaded.lesson.topology

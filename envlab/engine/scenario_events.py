@@ -125,3 +125,18 @@ class KubernetesShown(Event):
     swarm: str  # the services as the engine reports them, as YAML
     manifests: str
     mapping: str
+
+
+@dataclass(frozen=True)
+class AutoscalerDecided(Event):
+    """One look of the autoscaler's control loop: what it observed and the replica count it chose."""
+
+    phase: str
+    service: str
+    at: float
+    observed: float  # requests per second answered over the window
+    per_replica: float
+    target: float
+    current: int
+    desired: int
+    reason: str

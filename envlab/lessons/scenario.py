@@ -74,6 +74,29 @@ class Balancer(Model):
     env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the balancer.")
 
 
+class Autoscaler(Model):
+    """A control loop like a HorizontalPodAutoscaler: observe load, compare with a target, set replicas.
+
+    Swarm has no autoscaler, so envlab runs this loop while a phase's traffic flows. It observes the
+    requests per second the service answered through the balancer over the last ``window`` seconds.
+    """
+
+    service: Name
+    target: float = Field(gt=0, le=1000, description="Requests per second one replica should carry.")
+    min: int = Field(default=1, ge=1, le=12)
+    max: int = Field(default=6, ge=1, le=12)
+    every: float = Field(default=2, gt=0, le=30, description="Seconds between two looks.")
+    window: float = Field(default=3, gt=0, le=60, description="Seconds of traffic each look averages.")
+    stabilize: float = Field(default=4, ge=0, le=120,
+                             description="Seconds the load must stay low before replicas are removed.")
+
+    @model_validator(mode="after")
+    def _range(self) -> Autoscaler:
+        if self.min > self.max:
+            raise ValueError("'min' is above 'max'")
+        return self
+
+
 class Topology(Model):
     """What runs: services on one network, and a load balancer in front of one of them."""
 
@@ -81,6 +104,7 @@ class Topology(Model):
         default="docker", description="docker: plain containers; swarm: a Docker Swarm service per entry.")
     services: list[Service] = Field(min_length=1)
     balancer: Balancer | None = None
+    autoscaler: Autoscaler | None = Field(default=None, description="Scale a service with the load (optional).")
 
 
 class Change(Model):
@@ -96,6 +120,8 @@ class Change(Model):
     health: HealthCheck | Literal["none"] | None = Field(
         default=None, description="A new health check, or 'none' to remove it.")
     update: UpdateConfig | None = Field(default=None, description="A new update config.")
+    restart: Literal["no", "on-failure", "always"] | None = Field(
+        default=None, description="A new restart policy (plain Docker: the replicas are recreated with it).")
     at: float | None = Field(default=None, ge=0, le=120,
                              description="Seconds into the phase's traffic; default: before the traffic starts.")
     wait: bool = Field(default=True, description="Wait until the change has settled before traffic ends.")
@@ -126,7 +152,7 @@ class Traffic(Model):
 
 Metric = Literal[
     "error_rate", "failed_requests", "lost_session_share", "requests", "replica_share", "replicas_seen",
-    "min_running", "final_running", "recovery_time", "detection_time", "update_state", "versions_seen",
+    "min_running", "max_running", "final_running", "recovery_time", "detection_time", "update_state", "versions_seen",
 ]
 METRIC_HELP: dict[str, str] = {
     "error_rate": "share of requests that failed (5xx, refused, reset or timed out)",
@@ -136,6 +162,7 @@ METRIC_HELP: dict[str, str] = {
     "replica_share": "each answering replica's share of the requests",
     "replicas_seen": "how many different replicas answered",
     "min_running": "fewest running replicas of the service at any moment",
+    "max_running": "most running replicas of the service at any moment",
     "final_running": "running replicas of the service at the end of the phase",
     "recovery_time": "seconds from the first fault until the service again runs its desired replicas "
                      "(the bound fails if it never does)",

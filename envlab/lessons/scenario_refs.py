@@ -31,6 +31,8 @@ def scenario_references(lesson: Lesson) -> list[tuple[Loc, str]]:
         balanced = next((s for s in topology.services if s.name == topology.balancer.service), None)
         if balanced is not None and balanced.port is None:
             found.append((("topology", "balancer", "service"), f"{balanced.name} declares no 'port' to balance"))
+    if topology.autoscaler is not None:
+        need(("topology", "autoscaler", "service"), topology.autoscaler.service)
     if not lesson.phases:
         found.append((("topology",), "a topology needs at least one phase"))
     for p_index, phase in enumerate(lesson.phases):
