@@ -19,6 +19,7 @@ from envlab.ui.messages import (
     RuntimeFailed,
     ShellClosed,
 )
+from envlab.ui.screens.confirm_modal import ConfirmModal
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
@@ -325,3 +326,27 @@ async def test_without_a_catalog_the_lessons_load_in_a_worker_after_the_first_pa
         assert "OS version skew" in labels(h.app.screen.query_one(Tree))[0]
         await pilot.press("enter")
         assert isinstance(h.app.screen, LessonScreen)
+
+
+@async_test
+async def test_resetting_progress_asks_first(h: Harness) -> None:
+    h.store.step_done(h.app.catalog.lessons[0].lesson, "run")  # type: ignore[union-attr]
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        assert isinstance(h.app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert h.store.get("os-skew").steps_done == ("run",)
+        await pilot.press("x", "y")
+        await pilot.pause()
+        assert h.store.get("os-skew").steps_done == ()
+        assert labels(h.app.screen.query_one(Tree))[0].startswith("○")
+
+
+@async_test
+async def test_the_command_palette_offers_lessons_and_help(h: Harness) -> None:
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in h.app.get_system_commands(h.app.screen)]
+        assert "Open lesson: OS version skew: same runbook, different server" in titles
+        assert {"Help", "Switch language", "Reconnect to Docker"} <= set(titles)

@@ -65,6 +65,13 @@ class DriftInspected(Message, bubble=False):
 
 
 @dataclass
+class EngineErrorReported(Message):
+    """The engine could not do something during a run (an image missing, a container gone)."""
+
+    error: ErrorRaised
+
+
+@dataclass
 class ShellClosed(Message, bubble=False):
     """The learner left the shell inside a host."""
 

@@ -14,6 +14,7 @@ from textual.widgets.tree import TreeNode
 
 from envlab.engine.progress import lesson_steps
 from envlab.lessons.text import pick
+from envlab.ui.screens.confirm_modal import ConfirmModal
 
 if TYPE_CHECKING:
     from envlab.lessons.loader import LoadedLesson
@@ -171,8 +172,17 @@ class HomeScreen(Screen[None]):
             self.envlab.open_lesson(self.envlab.lessons[0].lesson.id)
 
     def action_forget(self) -> None:
+        """Ask, then forget the learner's progress in the highlighted lesson."""
         loaded = self._highlighted()
-        if loaded is not None:
-            self.envlab.store.reset(loaded.lesson.id)
-            self.notify(f"Progress of {loaded.lesson.id} reset.")
-            self._refresh()
+        if loaded is None:
+            return
+        lesson_id = loaded.lesson.id
+        title = escape(pick(loaded.lesson.title, self.envlab.lang))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.envlab.store.reset(lesson_id)
+                self.notify(f"Progress in {title} reset.")
+                self._refresh()
+
+        self.app.push_screen(ConfirmModal(f"Forget your progress in [b]{title}[/b]?"), answered)

@@ -16,40 +16,28 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 from textual.worker import get_current_worker
 
-from envlab.engine.events import (
-    CheckFinished,
-    ErrorRaised,
-    Event,
-    InspectionFinished,
-    OutputLine,
-    SetupFinished,
-    SetupStarted,
-    StepFinished,
-    StepStarted,
-)
+from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
 from envlab.engine.runner import LessonRun
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.text import pick
 from envlab.ui.guide import guide_steps, guide_text
-from envlab.ui.messages import ChecksVerified, DriftInspected, RunFinished, ShellClosed
+from envlab.ui.messages import ChecksVerified, DriftInspected, EngineErrorReported, RunFinished, ShellClosed
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
-from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
+from envlab.ui.widgets.setup_pane import SetupPane
+from envlab.ui.widgets.setup_panes import SetupPanes
 
 if TYPE_CHECKING:
     from envlab.ui.app import EnvlabApp
-
-FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
-FLUSH_LIMIT = 5000  # events moved per tick at most: about 15 ms of work on a slow machine
 
 
 class LessonScreen(Screen[None]):
     """Runs one lesson and keeps its containers up while the learner works on the challenge.
 
-    The run worker puts every engine event on :attr:`inbox` (a thread-safe queue); a timer drains it
-    into the panes in batches, so a flood of output costs one refresh per pane per tick.
+    The run worker puts every engine event on :attr:`inbox`, a thread-safe queue that the
+    :class:`SetupPanes` drain into the panes on a timer.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -75,7 +63,6 @@ class LessonScreen(Screen[None]):
         self.step = 0
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.errors: list[ErrorRaised] = []
-        self.last_checks: list[CheckFinished] = []
 
     @property
     def envlab(self) -> EnvlabApp:
@@ -83,18 +70,13 @@ class LessonScreen(Screen[None]):
 
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        lang = self.envlab.lang
         yield Header()
         with Horizontal(id="lesson"):
             with Vertical(id="lesson-left"):
                 with VerticalScroll(id="story"):
                     yield Markdown(self._guide(), id="narrative")
                 yield ChecksPanel(id="checks")
-            with Vertical(id="panes"):
-                for setup in self.lesson.setups:
-                    kind = "host" if setup in self.lesson.hosts else "fix"
-                    title = pick(setup.title, lang) if setup.title else setup.name
-                    yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+            yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
         yield Static(id="lesson-error")
         yield Footer()
 
@@ -102,9 +84,6 @@ class LessonScreen(Screen[None]):
         self.sub_title = pick(self.lesson.title, self.envlab.lang)
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
-        for pane in self.query(SetupPane):
-            pane.output.write_line("Press r to run this setup.")
-        self.set_interval(FLUSH_EVERY, self.flush)
         self.envlab.store.opened(self.lesson.id)
         self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
 
@@ -130,7 +109,7 @@ class LessonScreen(Screen[None]):
 
     def pane(self, setup: str) -> SetupPane:
         """The pane of one setup."""
-        return self.query_one(f"#pane-{setup}", SetupPane)
+        return self.query_one(SetupPanes).pane(setup)
 
     # running -----------------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -149,8 +128,7 @@ class LessonScreen(Screen[None]):
         self.errors.clear()
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
-        for pane in self.query(SetupPane):
-            pane.clear()
+        self.query_one(SetupPanes).clear()
         self._go_to("watch")
         self.run_lesson(self.run, previous)
 
@@ -185,56 +163,11 @@ class LessonScreen(Screen[None]):
             events.close()  # when cancelled, the runner's own cleanup runs here
         self.post_message(RunFinished(self.lesson.id, ok, dict(verdicts), errors))
 
-    def flush(self) -> None:
-        """Move queued events into the panes: one batch of lines per pane.
-
-        At most :data:`FLUSH_LIMIT` events per tick, so a flood is spread over ticks instead of
-        stalling the loop; a pane only ever shows its last :data:`MAX_LINES`, so older lines of a
-        batch are dropped before they are drawn.
-        """
-        batches: dict[str, list[str]] = {}
-        for _ in range(FLUSH_LIMIT):
-            try:
-                event = self.inbox.get_nowait()
-            except queue.Empty:
-                break
-            self._apply(event, batches)
-        for setup, lines in batches.items():
-            self.pane(setup).append(lines[-MAX_LINES:])
-
-    def drain(self) -> None:
-        """Flush until the queue is empty (when a run has ended)."""
-        while not self.inbox.empty():
-            self.flush()
-
-    def _apply(self, event: Event, batches: dict[str, list[str]]) -> None:
-        if isinstance(event, OutputLine):
-            batches.setdefault(event.setup, []).append(f"  {event.text}")
-        elif isinstance(event, StepStarted):
-            label = step_label(event.index)
-            title = label if event.say in ("", label) else f"{label}: {event.say}"
-            batches.setdefault(event.setup, []).append(f"▶ {title}")
-            batches[event.setup].append(f"  $ {event.run}")
-        elif isinstance(event, StepFinished):
-            note = "timed out" if event.timed_out else f"exit {event.exit_code}"
-            mark = "✓" if event.exit_code == 0 else "✗"
-            batches.setdefault(event.setup, []).append(f"  {mark} {note} in {event.duration:.1f}s")
-        elif isinstance(event, SetupStarted):
-            self.pane(event.setup).state = "running"
-        elif isinstance(event, SetupFinished):
-            pane = self.pane(event.setup)
-            pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
-            verdict = event.verdict.replace("-", " ")
-            batches.setdefault(event.setup, []).append(f"■ {verdict}: {event.reason}")
-        elif isinstance(event, CheckFinished):
-            self.last_checks.append(event)
-        elif isinstance(event, ErrorRaised):
-            self._show_error(event)
-
     def on_run_finished(self, message: RunFinished) -> None:
-        self.drain()
+        panes = self.query_one(SetupPanes)
+        panes.drain()
         self.running = False
-        checks, self.last_checks = self.last_checks, []
+        checks = list(panes.checks)
         if checks:
             self.query_one(ChecksPanel).show(checks, self.lesson, self.envlab.lang,
                                              heading="Checks before your fix")
@@ -244,8 +177,13 @@ class LessonScreen(Screen[None]):
             nxt = "press f to fix the broken host yourself" if self.lesson.challenge else "press t for the quiz"
             self.notify(f"Every setup behaved as the lesson says; {nxt}.", title="Run finished")
         elif not message.errors:
-            self.notify("Some setups did not behave as the lesson says; see the panes.",
-                        title="Run finished", severity="warning")
+            odd = [s for s, v in message.verdicts.items() if v not in ("passed", "failed-as-expected")]
+            self.notify(f"{', '.join(odd) or 'A check'} did not behave as the lesson says: read its pane. "
+                        "Press x to start again; if it happens again, run `envlab doctor`.",
+                        title="Run finished", severity="warning", timeout=10)
+
+    def on_engine_error_reported(self, message: EngineErrorReported) -> None:
+        self._show_error(message.error)
 
     def _show_error(self, error: ErrorRaised) -> None:
         self.errors.append(error)

@@ -1,0 +1,109 @@
+"""The live panes of a lesson: engine events from a thread-safe queue, drawn in batches on a timer."""
+
+from __future__ import annotations
+
+import queue
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+
+from envlab.engine.events import (
+    CheckFinished,
+    ErrorRaised,
+    Event,
+    OutputLine,
+    SetupFinished,
+    SetupStarted,
+    StepFinished,
+    StepStarted,
+)
+from envlab.lessons.model import Lesson
+from envlab.lessons.text import pick
+from envlab.ui.messages import EngineErrorReported
+from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
+
+FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
+FLUSH_LIMIT = 5000  # events moved per tick at most: about 5 ms of work
+
+
+class SetupPanes(Vertical):
+    """One :class:`SetupPane` per bare host and one for the fix.
+
+    A run worker puts engine events on :attr:`inbox` (the one thing here a thread may touch); a
+    timer drains it, so a flood of output costs one refresh per pane per tick. Checks are kept for
+    the screen in :attr:`checks`; errors are reported up with :class:`EngineErrorReported`.
+    """
+
+    def __init__(self, lesson: Lesson, lang: str, inbox: queue.SimpleQueue[Event], *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lesson = lesson
+        self.lang = lang
+        self.inbox = inbox
+        self.checks: list[CheckFinished] = []
+
+    def compose(self) -> ComposeResult:
+        for setup in self.lesson.setups:
+            kind = "host" if setup in self.lesson.hosts else "fix"
+            title = pick(setup.title, self.lang) if setup.title else setup.name
+            yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+
+    def on_mount(self) -> None:
+        for pane in self.query(SetupPane):
+            pane.output.write_line("Press r to run this setup.")
+        self.set_interval(FLUSH_EVERY, self.flush)
+
+    def pane(self, setup: str) -> SetupPane:
+        """The pane of one setup."""
+        return self.query_one(f"#pane-{setup}", SetupPane)
+
+    def clear(self) -> None:
+        """Empty every pane before a new run."""
+        self.checks.clear()
+        for pane in self.query(SetupPane):
+            pane.clear()
+
+    def flush(self) -> None:
+        """Move queued events into the panes: one batch of lines per pane.
+
+        At most :data:`FLUSH_LIMIT` events per tick, so a flood is spread over ticks instead of
+        stalling the loop; a pane only ever shows its last :data:`MAX_LINES`, so older lines of a
+        batch are dropped before they are drawn.
+        """
+        batches: dict[str, list[str]] = {}
+        for _ in range(FLUSH_LIMIT):
+            try:
+                event = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            self._apply(event, batches)
+        for setup, lines in batches.items():
+            self.pane(setup).append(lines[-MAX_LINES:])
+
+    def drain(self) -> None:
+        """Flush until the queue is empty (when a run has ended)."""
+        while not self.inbox.empty():
+            self.flush()
+
+    def _apply(self, event: Event, batches: dict[str, list[str]]) -> None:
+        if isinstance(event, OutputLine):
+            batches.setdefault(event.setup, []).append(f"  {event.text}")
+        elif isinstance(event, StepStarted):
+            label = step_label(event.index)
+            title = label if event.say in ("", label) else f"{label}: {event.say}"
+            batches.setdefault(event.setup, []).extend([f"▶ {title}", f"  $ {event.run}"])
+        elif isinstance(event, StepFinished):
+            note = "timed out" if event.timed_out else f"exit {event.exit_code}"
+            mark = "✓" if event.exit_code == 0 else "✗"
+            batches.setdefault(event.setup, []).append(f"  {mark} {note} in {event.duration:.1f}s")
+        elif isinstance(event, SetupStarted):
+            self.pane(event.setup).state = "running"
+        elif isinstance(event, SetupFinished):
+            pane = self.pane(event.setup)
+            pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
+            verdict = event.verdict.replace("-", " ")
+            batches.setdefault(event.setup, []).append(f"■ {verdict}: {event.reason}")
+        elif isinstance(event, CheckFinished):
+            self.checks.append(event)
+        elif isinstance(event, ErrorRaised):
+            self.post_message(EngineErrorReported(event))
