@@ -138,3 +138,25 @@ def test_closing_the_terminal_mid_lesson_removes_the_containers(terminal: Termin
     terminal.close()  # SIGHUP, as when a kiosk's terminal goes away
     assert not _running(terminal.pid), "envlab did not exit on SIGHUP"
     assert ours(docker_client, terminal.pid) == []
+
+
+def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_client: docker.DockerClient) -> None:
+    terminal.wait_for("Docker is ready.")
+    terminal.keys("Enter")
+    terminal.wait_for("Press r to run this setup.")
+    terminal.keys("r")
+    terminal.wait_for("Checks before your fix")
+    terminal.keys("f")  # envlab steps aside; the terminal is a shell inside the production server
+    terminal.wait_for("You are inside prod-server", "root@prod-server:/#")
+    for command in ("python3 -m pip install --no-index --find-links /tmp/release/wheels tomli",
+                    "sed -i 's/^import tomllib.*/import tomli as tomllib/' /opt/inventory/inventory.py",
+                    "exit"):
+        terminal.tmux("send-keys", "-t", "envlab", "-l", command)
+        terminal.keys("Enter")
+    screen = terminal.wait_for("Your fix works", "✓ The report runs on the production server")
+    assert "Step 4 of 4" in screen  # the guide moves on to the quiz
+    terminal.keys("C-q")
+    deadline = time.monotonic() + PATIENCE
+    while terminal.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ours(docker_client, terminal.pid) == []
