@@ -109,7 +109,10 @@ class RichRenderer(ScenarioRendering):
         self.console.print(f"[dim]cleaned up {len(event.removed)} container(s) and network(s)[/]")
 
     def _on_LessonFinished(self, event: LessonFinished) -> None:
-        self.console.print(summary_table(self.finished, self.checks, self.order))
+        if self.finished or self.checks or not self.phases:
+            self.console.print(summary_table(self.finished, self.checks, self.order))
+        else:
+            self.console.print(self.phase_table())
         if event.ok:
             self.console.print(f"[bold green]✓ every expectation of {escape(event.lesson)} holds[/] "
                                f"({event.duration:.1f}s)")

@@ -72,6 +72,25 @@ class ScenarioRendering:
     """Mixed into the headless renderer: one handler per scenario event."""
 
     console: Console
+    #: Every phase's verdict and its measurements, for the closing table (set per renderer).
+    phases: list[tuple[PhaseFinished, list[MeasurementChecked]]]
+    _measured: list[MeasurementChecked]
+
+    def __post_init__(self) -> None:
+        self.phases, self._measured = [], []
+
+    def phase_table(self) -> Table:
+        """One row per phase: its verdict and each measurement against its bound."""
+        table = Table(title="phases", title_justify="left", expand=False)
+        for column in ("phase", "measured", "expected", "verdict", "time"):
+            table.add_column(column)
+        for phase, measured in self.phases:
+            lines = "\n".join(f"{'✓' if m.ok else '✗'} {m.metric} = "
+                              f"{'never' if m.value is None else f'{m.value:g}'}" for m in measured)
+            bounds_text = "\n".join(bounds(m.low, m.high) for m in measured)
+            verdict = Text("✓ holds", style="green") if phase.ok else Text("✗ does not hold", style="red")
+            table.add_row(phase.phase, lines, bounds_text, verdict, f"{phase.duration:.1f}s")
+        return table
 
     def _on_ServiceStarted(self, event: ServiceStarted) -> None:
         what = {"balancer": "load balancer", "swarm": "Swarm service", "docker": "plain containers"}
@@ -109,6 +128,7 @@ class ScenarioRendering:
         self.console.print(traffic_table(event))
 
     def _on_MeasurementChecked(self, event: MeasurementChecked) -> None:
+        self._measured.append(event)
         mark, style = ("✓", "green") if event.ok else ("✗", "red")
         value = "never" if event.value is None else f"{event.value:g}"
         title = f" — {event.title}" if event.title else ""
@@ -117,6 +137,8 @@ class ScenarioRendering:
                            f"{escape(title)}{detail}")
 
     def _on_PhaseFinished(self, event: PhaseFinished) -> None:
+        self.phases.append((event, self._measured))
+        self._measured = []
         verdict = "[bold green]■ {}: every measurement holds[/]" if event.ok else \
             "[bold red]■ {}: a measurement does not hold[/]"
         self.console.print(verdict.format(escape(event.phase)) + f" ({event.duration:.1f}s)")

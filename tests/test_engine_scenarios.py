@@ -14,7 +14,8 @@ from .test_cli import envlab
 
 pytestmark = pytest.mark.engine
 
-SCENARIOS = ["scale-out-sessions", "self-healing", "rolling-update"]
+SCENARIOS = ["scale-out-sessions", "plain-docker-limits", "self-healing", "load-balancing", "rolling-update",
+             "autoscaling"]
 
 
 def leftovers(client: docker.DockerClient, lesson: str) -> list[str]:
