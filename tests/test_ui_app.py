@@ -271,9 +271,14 @@ async def test_language_switch_resume_and_help(h: Harness) -> None:
         await pilot.press("f1")
         assert isinstance(h.app.screen, HelpModal)
         await pilot.press("escape")
+        assert "第1章" in str(h.app.screen.query_one(Tree).root.children[0].label)
+        assert "学習目標" in text_of(h.app.screen.query_one("#lesson-detail", Static))
         await pilot.press("c")
         assert isinstance(h.app.screen, LessonScreen)
-        assert "倉庫チーム" in h.app.screen._guide()
+        guide = h.app.screen._guide()
+        assert "倉庫チーム" in guide and guide.startswith("**ステップ 1/4 · ストーリー**")
+        await pilot.press("l")  # back to English, also from inside a lesson
+        assert h.app.screen._guide().startswith("**Step 1 of 4 · The story**")
 
 
 @async_test

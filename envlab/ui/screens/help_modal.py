@@ -36,6 +36,7 @@ Learn why *it works on my machine* happens: each lesson runs the same app on han
 | v | verify your fix with the lesson's checks |
 | t | take the quiz |
 | x | reset: tear everything down and run again |
+| l | switch language |
 | Esc | back to the chapters (the containers are removed) |
 
 Everywhere: **Ctrl+P** opens the command palette, **F1** this help, **Ctrl+Q** quits.

@@ -15,6 +15,7 @@ from textual.widgets.tree import TreeNode
 from envlab.engine.progress import lesson_steps
 from envlab.lessons.text import pick
 from envlab.ui.screens.confirm_modal import ConfirmModal
+from envlab.ui.strings import t
 
 if TYPE_CHECKING:
     from envlab.lessons.loader import LoadedLesson
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 #: How each lesson state reads in the curriculum tree.
 STATE_MARK = {"new": "○", "in-progress": "◐", "done": "✓"}
-STATE_WORD = {"new": "new", "in-progress": "in progress", "done": "done"}
 
 
 class HomeScreen(Screen[None]):
@@ -58,7 +58,7 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "lang", self._refresh, init=False)
+        self.watch(self.app, "lang", self._language_changed, init=False)
         self.watch(self.app, "engine_state", self._show_engine)
         self.watch(self.app, "lessons_ready", self._lessons_ready)
         self.query_one(Tree).focus()
@@ -66,7 +66,7 @@ class HomeScreen(Screen[None]):
 
     def _lessons_ready(self, ready: bool) -> None:
         if not ready:
-            self.query_one("#lesson-detail", Static).update("Loading the lessons…")
+            self.query_one("#lesson-detail", Static).update(t("loading_lessons", self.envlab.lang))
             return
         self._refresh()
         tree = self.query_one(Tree)
@@ -76,6 +76,11 @@ class HomeScreen(Screen[None]):
         if resume is not None:
             # Lines exist only after the tree is laid out.
             self.call_after_refresh(tree.move_cursor, resume)  # resume where the learner left off
+
+    def _language_changed(self) -> None:
+        self._show_engine(self.envlab.engine_state)
+        if self.envlab.lessons_ready:
+            self._refresh()
 
     def on_screen_resume(self) -> None:
         if self.envlab.lessons_ready:
@@ -91,7 +96,7 @@ class HomeScreen(Screen[None]):
         tree: Tree[str] = self.query_one(Tree)
         cursor = tree.cursor_node.data if tree.cursor_node else None
         tree.clear()
-        tree.root.label = "Curriculum" if app.lang == "en" else "カリキュラム"
+        tree.root.label = t("curriculum", app.lang)
         tree.root.expand()
         progress = app.store.all()
         done = total = 0
@@ -104,15 +109,13 @@ class HomeScreen(Screen[None]):
             total += len(steps)
             done += len(set(steps) & set(record.steps_done)) if record else 0
             if lesson.chapter not in chapters:
-                word = "Chapter" if app.lang == "en" else "第"
-                suffix = "" if app.lang == "en" else "章"
-                chapters[lesson.chapter] = tree.root.add(f"{word} {lesson.chapter}{suffix}", expand=True)
+                chapters[lesson.chapter] = tree.root.add(t("chapter", app.lang, n=lesson.chapter), expand=True)
             title = escape(pick(lesson.title, app.lang))
             node = chapters[lesson.chapter].add_leaf(f"{STATE_MARK[state]} {title}", data=lesson.id)
             if lesson.id == cursor:
                 self.call_after_refresh(tree.move_cursor, node)
         self.query_one("#overall-bar", ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#overall-label", Label).update(f"{done}/{total} steps")
+        self.query_one("#overall-label", Label).update(t("steps_count", app.lang, done=done, total=total))
         self._describe(self._highlighted())
 
     def _highlighted(self) -> LoadedLesson | None:
@@ -131,31 +134,30 @@ class HomeScreen(Screen[None]):
     def _describe(self, loaded: LoadedLesson | None) -> None:
         detail = self.query_one("#lesson-detail", Static)
         if loaded is None:
-            detail.update("Choose a lesson and press [b]Enter[/b]. [b]c[/b] continues where you left off.")
+            detail.update(t("choose_lesson", self.envlab.lang))
             return
         lesson, lang = loaded.lesson, self.envlab.lang
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
         lines = [f"[b $primary]{escape(pick(lesson.title, lang))}[/]", "", escape(pick(lesson.summary, lang)), ""]
         if lesson.goals:
-            lines += ["[b]Goals[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
-        done = ", ".join(record.steps_done) or "nothing yet"
-        status = f"[i]{STATE_WORD[state]}[/i] · steps done: {escape(done)}"
+            lines += [f"[b]{t('goals', lang)}[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
+        done = ", ".join(record.steps_done) or t("nothing_yet", lang)
+        status = f"[i]{t('state_' + state, lang)}[/i] · {escape(t('steps_done', lang, steps=done))}"
         if record.quiz_score is not None:
-            status += f" · quiz {record.quiz_score}/{record.quiz_total}"
+            status += " · " + t("quiz_score", lang, score=record.quiz_score, total=record.quiz_total)
         detail.update("\n".join([*lines, status]))
 
     def _show_engine(self, state: str) -> None:
         status = self.query_one("#engine-status", Static)
         status.set_class(state == "failed", "-error")
         error = self.envlab.engine_error
+        lang = self.envlab.lang
         if state == "failed" and error is not None:
-            status.update(f"[b]Docker:[/b] {escape(error.message)}\n"
-                          f"[b]What to do:[/b] {escape(error.hint or 'see `envlab doctor`')} "
-                          "· then press [b]e[/b] to reconnect")
-        else:
-            status.update({"connecting": "Connecting to Docker…",
-                           "ready": "Docker is ready."}.get(state, state))
+            status.update(t("docker_failed", lang, message=escape(error.message),
+                            hint=escape(error.hint or "see `envlab doctor`")))
+        elif state in ("connecting", "ready"):
+            status.update(t(f"docker_{state}", lang))
 
     def action_open(self) -> None:
         node = self.query_one(Tree).cursor_node

@@ -25,6 +25,7 @@ from envlab.ui.guide import guide_steps, guide_text
 from envlab.ui.messages import ChecksVerified, DriftInspected, EngineErrorReported, RunFinished, ShellClosed
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
+from envlab.ui.strings import t
 from envlab.ui.widgets.checks_panel import ChecksPanel
 from envlab.ui.widgets.setup_pane import SetupPane
 from envlab.ui.widgets.setup_panes import SetupPanes
@@ -51,6 +52,7 @@ class LessonScreen(Screen[None]):
         Binding("t", "quiz", "Quiz"),
         Binding("x", "reset", "Reset"),
         Binding("escape", "back", "Back"),
+        Binding("l", "app.switch_language", "Language", show=False),
     ]
 
     def __init__(self, loaded: LoadedLesson) -> None:
@@ -85,6 +87,7 @@ class LessonScreen(Screen[None]):
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
         self.envlab.store.opened(self.lesson.id)
+        self.watch(self.app, "lang", lambda: self.show_step(self.step), init=False)
         self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
 
     def _guide(self) -> str:
@@ -170,7 +173,7 @@ class LessonScreen(Screen[None]):
         checks = list(panes.checks)
         if checks:
             self.query_one(ChecksPanel).show(checks, self.lesson, self.envlab.lang,
-                                             heading="Checks before your fix")
+                                             heading=t("checks_before", self.envlab.lang))
         if not message.errors:  # the learner has watched every setup run
             self.envlab.store.step_done(self.lesson, "run")
         if message.ok:
@@ -267,7 +270,7 @@ class LessonScreen(Screen[None]):
             self._show_error(message.error)
             return
         self.query_one(ChecksPanel).show(message.results, self.lesson, self.envlab.lang,
-                                         heading="Your fix" + (" works" if message.ok else ": not yet"))
+                                         heading=t("fix_works" if message.ok else "fix_not_yet", self.envlab.lang))
         passed = [r.check for r in message.results if r.passed]
         self.envlab.store.checks_passed(self.lesson.id, passed)
         if message.ok:

@@ -13,6 +13,7 @@ from textual.widgets import Label, OptionList, Static
 
 from envlab.lessons.model import QuizQuestion
 from envlab.lessons.text import pick
+from envlab.ui.strings import t
 
 
 class QuizModal(ModalScreen[tuple[int, int] | None]):
@@ -40,7 +41,7 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
             yield Static(id="quiz-question")
             yield OptionList(id="quiz-choices")
             yield Static(id="quiz-explanation")
-            yield Label("Enter: answer, then Enter or n: next · Esc: close", id="quiz-keys")
+            yield Label(t("quiz_keys", self.lang), id="quiz-keys")
 
     def on_mount(self) -> None:
         self._ask()
@@ -51,7 +52,8 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
 
     def _ask(self) -> None:
         self.answered = None
-        self.query_one("#quiz-progress", Label).update(f"Question {self.index + 1} of {len(self.questions)}")
+        self.query_one("#quiz-progress", Label).update(t("question_of", self.lang, n=self.index + 1,
+                                                          total=len(self.questions)))
         self.query_one("#quiz-question", Static).update(escape(pick(self.question.question, self.lang)))
         choices = self.query_one(OptionList)
         choices.clear_options()
@@ -73,9 +75,9 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
         self.answered = choice
         right = choice == self.question.answer
         self.score += right
-        verdict = "[$success]✓ Right.[/]" if right else (
-            "[$error]✗ Not quite.[/] The answer is: "
-            + escape(pick(self.question.choices[self.question.answer], self.lang)))
+        answer = escape(pick(self.question.choices[self.question.answer], self.lang))
+        verdict = (f"[$success]{t('right', self.lang)}[/]" if right
+                   else f"[$error]{t('not_quite', self.lang, answer=answer)}[/]")
         explanation = self.query_one("#quiz-explanation", Static)
         explanation.update(f"{verdict}\n\n{escape(pick(self.question.explanation, self.lang))}")
         explanation.display = True

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from envlab.engine.events import CheckFinished
 from envlab.lessons.model import Lesson
 from envlab.lessons.text import pick
+from envlab.ui.strings import t
 
 
 class ChecksPanel(Static):
@@ -24,7 +25,7 @@ class ChecksPanel(Static):
                 lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]")
                 continue
             lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]")
-            lines.append(f"    [dim]why:[/dim] {escape(result.detail)}")
+            lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(result.detail)}")
             if check and check.explain:
                 lines.append(f"    [i]{escape(pick(check.explain, lang))}[/i]")
         self.update("\n".join(lines))

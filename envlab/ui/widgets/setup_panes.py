@@ -20,6 +20,7 @@ from envlab.engine.events import (
 from envlab.lessons.model import Lesson
 from envlab.lessons.text import pick
 from envlab.ui.messages import EngineErrorReported
+from envlab.ui.strings import t
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
 
 FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
@@ -50,7 +51,7 @@ class SetupPanes(Vertical):
 
     def on_mount(self) -> None:
         for pane in self.query(SetupPane):
-            pane.output.write_line("Press r to run this setup.")
+            pane.output.write_line(t("press_run", self.lang))
         self.set_interval(FLUSH_EVERY, self.flush)
 
     def pane(self, setup: str) -> SetupPane:

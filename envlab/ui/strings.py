@@ -1,0 +1,73 @@
+"""The interface's own words in each language lessons are written in (English is the fallback)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STRINGS: dict[str, dict[str, str]] = {
+    # home
+    "curriculum": {"en": "Curriculum", "ja": "カリキュラム"},
+    "chapter": {"en": "Chapter {n}", "ja": "第{n}章"},
+    "steps_count": {"en": "{done}/{total} steps", "ja": "{done}/{total} ステップ"},
+    "loading_lessons": {"en": "Loading the lessons…", "ja": "レッスンを読み込んでいます…"},
+    "choose_lesson": {"en": "Choose a lesson and press [b]Enter[/b]. [b]c[/b] continues where you left off.",
+                      "ja": "レッスンを選んで [b]Enter[/b]。[b]c[/b] で前回の続きから。"},
+    "goals": {"en": "Goals", "ja": "学習目標"},
+    "state_new": {"en": "new", "ja": "未着手"},
+    "state_in-progress": {"en": "in progress", "ja": "学習中"},
+    "state_done": {"en": "done", "ja": "完了"},
+    "steps_done": {"en": "steps done: {steps}", "ja": "完了したステップ: {steps}"},
+    "nothing_yet": {"en": "nothing yet", "ja": "まだありません"},
+    "quiz_score": {"en": "quiz {score}/{total}", "ja": "クイズ {score}/{total}"},
+    "docker_connecting": {"en": "Connecting to Docker…", "ja": "Docker に接続しています…"},
+    "docker_ready": {"en": "Docker is ready.", "ja": "Docker の準備ができました。"},
+    "docker_failed": {"en": "[b]Docker:[/b] {message}\n[b]What to do:[/b] {hint} · then press [b]e[/b] to reconnect",
+                      "ja": "[b]Docker:[/b] {message}\n[b]対処:[/b] {hint} · そのあと [b]e[/b] で再接続"},
+    # lesson guide
+    "step_of": {"en": "Step {n} of {total} · {title}", "ja": "ステップ {n}/{total} · {title}"},
+    "next_step": {"en": "**n**: next step ({title})", "ja": "**n**: 次のステップ({title})"},
+    "step_story": {"en": "The story", "ja": "ストーリー"},
+    "step_watch": {"en": "Watch the run", "ja": "実行を見る"},
+    "step_fix": {"en": "Fix it yourself", "ja": "自分で直す"},
+    "step_quiz": {"en": "Check your understanding", "ja": "理解度チェック"},
+    "watch_body": {
+        "en": "Press **r**: {setups} start side by side on real containers, and each pane on the right "
+              "streams what its setup does.\n\n"
+              "- A badge says how each setup ended: **passed**, **failed as expected** (the lesson's point), "
+              "or **failed unexpectedly** (something else went wrong: read the pane).\n"
+              "- Press **i** to inspect the drift: what differs between the setups, and what they share.\n"
+              "- The checks under this guide show how each setup looks from outside.",
+        "ja": "**r** を押すと、{setups} が本物のコンテナで並んで起動し、右の各ペインにそれぞれの出力が流れます。\n\n"
+              "- バッジが結果を示します: **passed**(成功)、**failed as expected**(レッスンの狙いどおりの失敗)、"
+              "**failed unexpectedly**(想定外の失敗: ペインを読んでください)。\n"
+              "- **i** でドリフトを調べます: セットアップ間で何が違い、何が共通か。\n"
+              "- このガイドの下のチェックは、各セットアップを外から見た結果です。",
+    },
+    "and_fix": {"en": "{hosts} and the containerized fix `{fix}`", "ja": "{hosts} とコンテナ化した解決策 `{fix}`"},
+    "fix_keys": {"en": "Press **f** for a shell inside `{target}` (type `exit` to come back), then **v** to verify. "
+                       "**h** shows a hint.",
+                 "ja": "**f** で `{target}` の中のシェルを開きます(`exit` で戻ります)。直したら **v** で確認。"
+                       "**h** でヒントを表示します。"},
+    "hints": {"en": "Hints", "ja": "ヒント"},
+    "quiz_body": {"en": "Press **t** for the quiz: {count} questions, one at a time, each explained after you "
+                        "answer. Your score is saved.",
+                  "ja": "**t** でクイズ: 全 {count} 問を一問ずつ。答えるたびに解説が出ます。得点は保存されます。"},
+    # panes and checks
+    "press_run": {"en": "Press r to run this setup.", "ja": "r を押すと実行します。"},
+    "checks_before": {"en": "Checks before your fix", "ja": "修正前のチェック"},
+    "fix_works": {"en": "Your fix works", "ja": "修正できました"},
+    "fix_not_yet": {"en": "Your fix: not yet", "ja": "修正: まだです"},
+    "why": {"en": "why:", "ja": "理由:"},
+    # quiz
+    "question_of": {"en": "Question {n} of {total}", "ja": "問題 {n}/{total}"},
+    "right": {"en": "✓ Right.", "ja": "✓ 正解。"},
+    "not_quite": {"en": "✗ Not quite. The answer is: {answer}", "ja": "✗ 残念。正解は: {answer}"},
+    "quiz_keys": {"en": "Enter: answer, then Enter or n: next · Esc: close",
+                  "ja": "Enter: 回答、もう一度 Enter か n: 次へ · Esc: 閉じる"},
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The interface text ``key`` in ``lang`` (else English), with ``values`` filled in."""
+    texts = STRINGS[key]
+    return (texts.get(lang) or texts["en"]).format(**values)
