@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Markdown, ProgressBar, Static, Tree
 
 from envlab.errors import RuntimeUnavailable
+from envlab.ui.guide import guide_text
 from envlab.ui.messages import (
     ChecksVerified,
     DriftInspected,
@@ -355,3 +356,33 @@ async def test_the_command_palette_offers_lessons_and_help(h: Harness) -> None:
         titles = [c.title for c in h.app.get_system_commands(h.app.screen)]
         assert "Open lesson: OS version skew: same runbook, different server" in titles
         assert {"Help", "Switch language", "Reconnect to Docker"} <= set(titles)
+
+
+@async_test
+async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_path: Path) -> None:
+    from envlab.engine.events import LessonFinished, LessonStarted
+    from envlab.engine.scenario_events import MeasurementChecked, PhaseStarted, TrafficSummary
+    from envlab.lessons.catalog import Catalog, load_catalog
+    from envlab.ui.widgets.setup_panes import SetupPanes
+
+    h = build(tmp_path)
+    h.app.catalog = Catalog(lessons=[load_catalog().get("scale-out-sessions")])
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        for event in (LessonStarted("scale-out-sessions", "s", []),
+                      PhaseStarted("memory", 0, "Sessions in memory"),
+                      TrafficSummary("memory", 300, 8.0, 37.5, 0, 120, 280),
+                      MeasurementChecked("memory", "lost_sessions", 0.43, 0.2, None, True, "users are logged out"),
+                      LessonFinished("scale-out-sessions", True, 42.0)):
+            screen.inbox.put(event)
+        panes = screen.query_one(SetupPanes)
+        panes.drain()
+        pane = panes.pane("scenario")
+        assert pane.state == "passed" and pane.duration == 42.0
+        assert pane.lines[-3:] == ["▶ phase 1: Sessions in memory",
+                                   "  ■ 300 requests at 38/s: 0 errors, 120 lost sessions",
+                                   "  ✓ users are logged out: 0.43"]
+        assert "the pane on the right follows each phase" in guide_text(screen.lesson, "en", step=1)

@@ -48,6 +48,8 @@ def _watch(lesson: Lesson, lang: str, _hints: int) -> str:
     setups = ", ".join(f"`{h.name}`" for h in lesson.hosts)
     if lesson.fix:
         setups = t("and_fix", lang, hosts=setups, fix=lesson.fix.name) if setups else f"`{lesson.fix.name}`"
+    if not setups:  # a scenario lesson: replicas, phases and traffic instead of hosts side by side
+        return t("watch_scenario", lang)
     return t("watch_body", lang, setups=setups)
 
 

@@ -48,6 +48,13 @@ STRINGS: dict[str, dict[str, str]] = {
                        "**h** shows a hint.",
                  "ja": "**f** で `{target}` の中のシェルを開きます(`exit` で戻ります)。直したら **v** で確認。"
                        "**h** でヒントを表示します。"},
+    "watch_scenario": {
+        "en": "Press **r**: the lesson's services start on real containers and the pane on the right follows "
+              "each phase: replicas starting and dying, the traffic second by second, and the measurements "
+              "that must hold. Its badge says whether every phase held.",
+        "ja": "**r** を押すと、レッスンのサービスが本物のコンテナで起動し、右のペインが各フェーズを追います: "
+              "レプリカの起動と停止、毎秒のトラフィック、満たすべき測定値。バッジは全フェーズが成り立ったかを示します。",
+    },
     "hints": {"en": "Hints", "ja": "ヒント"},
     "quiz_body": {"en": "Press **t** for the quiz: {count} questions, one at a time, each explained after you "
                         "answer. Your score is saved.",

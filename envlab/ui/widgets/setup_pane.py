@@ -96,7 +96,7 @@ class SetupPane(Vertical):
         if not self.is_mounted:
             return
         took = f" {self.duration:.1f}s" if self.duration is not None else ""
-        what = "fix" if self.kind == "fix" else "host"
+        what = self.kind  # host, fix or topology
         badge = BADGES.get(self.state, self.state)
         if self.state in BADGE_STYLE:
             badge = f"[{BADGE_STYLE[self.state]}]{badge}[/]"

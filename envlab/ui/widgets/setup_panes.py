@@ -11,6 +11,8 @@ from envlab.engine.events import (
     CheckFinished,
     ErrorRaised,
     Event,
+    LessonFinished,
+    LessonStarted,
     OutputLine,
     SetupFinished,
     SetupStarted,
@@ -20,9 +22,11 @@ from envlab.engine.events import (
 from envlab.lessons.model import Lesson
 from envlab.lessons.text import pick
 from envlab.ui.messages import EngineErrorReported
+from envlab.ui.scenario_lines import scenario_line
 from envlab.ui.strings import t
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
 
+SCENARIO = "scenario"  # the pane of a lesson that has a topology instead of hosts
 FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
 FLUSH_LIMIT = 5000  # events moved per tick at most: about 5 ms of work
 
@@ -48,6 +52,8 @@ class SetupPanes(Vertical):
             kind = "host" if setup in self.lesson.hosts else "fix"
             title = pick(setup.title, self.lang) if setup.title else setup.name
             yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+        if not self.lesson.setups:  # a scenario lesson: replicas, phases and traffic in one pane
+            yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
 
     def on_mount(self) -> None:
         for pane in self.query(SetupPane):
@@ -55,8 +61,9 @@ class SetupPanes(Vertical):
         self.set_interval(FLUSH_EVERY, self.flush)
 
     def pane(self, setup: str) -> SetupPane:
-        """The pane of one setup."""
-        return self.query_one(f"#pane-{setup}", SetupPane)
+        """The pane of one setup (a scenario lesson's events all go to its one pane)."""
+        found = self.query(f"#pane-{setup}")
+        return found.first(SetupPane) if found else self.query(SetupPane).first()
 
     def clear(self) -> None:
         """Empty every pane before a new run."""
@@ -108,3 +115,11 @@ class SetupPanes(Vertical):
             self.checks.append(event)
         elif isinstance(event, ErrorRaised):
             self.post_message(EngineErrorReported(event))
+        elif isinstance(event, LessonStarted | LessonFinished) and not self.lesson.setups:
+            pane = self.pane(SCENARIO)  # a scenario has no setups: the lesson's outcome is its badge
+            if isinstance(event, LessonStarted):
+                pane.state = "running"
+            else:
+                pane.state, pane.duration = ("passed" if event.ok else "failed-unexpectedly"), event.duration
+        elif (line := scenario_line(event)) is not None:
+            batches.setdefault(SCENARIO, []).append(line)
