@@ -386,3 +386,17 @@ async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_pa
                                    "  ■ 300 requests at 38/s: 0 errors, 120 lost sessions",
                                    "  ✓ users are logged out: 0.43"]
         assert "the pane on the right follows each phase" in guide_text(screen.lesson, "en", step=1)
+
+
+@async_test
+async def test_keys_a_lesson_cannot_use_are_hidden(tmp_path: Path) -> None:
+    from envlab.lessons.catalog import Catalog, load_catalog
+
+    h = build(tmp_path)
+    h.app.catalog = Catalog(lessons=[load_catalog().get("scale-out-sessions")])
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        shown = {active.binding.action for active in h.app.screen.active_bindings.values()}
+        assert {"run", "quiz", "hint"} <= shown
+        assert not {"fix_it", "verify", "inspect"} & shown

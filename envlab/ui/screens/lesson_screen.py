@@ -70,6 +70,15 @@ class LessonScreen(Screen[None]):
     def envlab(self) -> EnvlabApp:
         return cast("EnvlabApp", self.app)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for what this lesson does not have (a challenge, a quiz, hints, hosts) are hidden."""
+        lesson = self.lesson
+        available = {
+            "fix_it": lesson.challenge is not None, "verify": lesson.challenge is not None,
+            "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": bool(lesson.setups),
+        }
+        return available.get(action, True)
+
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
