@@ -362,11 +362,9 @@ async def test_the_command_palette_offers_lessons_and_help(h: Harness) -> None:
 async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_path: Path) -> None:
     from envlab.engine.events import LessonFinished, LessonStarted
     from envlab.engine.scenario_events import MeasurementChecked, PhaseStarted, TrafficSummary
-    from envlab.lessons.catalog import Catalog, load_catalog
     from envlab.ui.widgets.setup_panes import SetupPanes
 
-    h = build(tmp_path)
-    h.app.catalog = Catalog(lessons=[load_catalog().get("scale-out-sessions")])
+    h = build(tmp_path, lesson="scale-out-sessions")
     async with h.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -390,10 +388,7 @@ async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_pa
 
 @async_test
 async def test_keys_a_lesson_cannot_use_are_hidden(tmp_path: Path) -> None:
-    from envlab.lessons.catalog import Catalog, load_catalog
-
-    h = build(tmp_path)
-    h.app.catalog = Catalog(lessons=[load_catalog().get("scale-out-sessions")])
+    h = build(tmp_path, lesson="scale-out-sessions")
     async with h.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("enter")

@@ -21,9 +21,9 @@ P = ParamSpec("P")
 FIXED_REPORT = (0, ["Inventory report for Osaka warehouse", "  bolts     120"])
 
 
-def os_skew_catalog() -> Catalog:
-    """Only the OS-skew lesson, so new lessons in the curriculum do not change what the tests see."""
-    return Catalog(lessons=[load_catalog().get("os-skew")])
+def one_lesson(lesson_id: str = "os-skew") -> Catalog:
+    """Only one lesson, so new lessons in the curriculum do not change what the tests see."""
+    return Catalog(lessons=[load_catalog().get(lesson_id)])
 
 
 @dataclass
@@ -41,7 +41,8 @@ class Harness:
         return [m for m in self.seen if isinstance(m, kind)]
 
 
-def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True) -> Harness:
+def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
+          lesson: str = "os-skew") -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 
     The fake shell does what a learner would type: afterwards the report runs on prod-server.
@@ -56,7 +57,7 @@ def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool
             fake.script = {("prod-server", r"inventory\.py"): FIXED_REPORT, **fake.script}
         return 0
 
-    app = make_app(catalog=os_skew_catalog(), lang="en", runtime_factory=lambda _session: fake,
+    app = make_app(catalog=one_lesson(lesson), lang="en", runtime_factory=lambda _session: fake,
                    store=store, shell=shell)
     return Harness(app, fake, store, shells=shells)
 
