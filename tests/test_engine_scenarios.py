@@ -62,8 +62,11 @@ def test_a_swarm_envlab_made_is_left_and_a_users_swarm_is_kept(docker_client: do
             assert services.leave_swarm_if_ours() is False  # the user's swarm: never touched
             assert services.swarm_state() == "active"
             return
-    else:
+    bridge_before = bool(docker_client.api.networks(names=["docker_gwbridge"]))
+    if services.swarm_state() != "active":
         assert services.ensure_swarm() is True
         assert services.ensure_swarm() is False  # already there: nothing to do
     assert services.leave_swarm_if_ours() is True
     assert services.swarm_state() == "inactive"
+    if not bridge_before:  # the swarm's bridge network goes with the swarm envlab made
+        assert docker_client.api.networks(names=["docker_gwbridge"]) == []

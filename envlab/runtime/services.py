@@ -7,6 +7,7 @@ process). Swarm in API 1.41 cannot set no-new-privileges on a task; its images r
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from envlab.runtime.labels import MANAGED
 
 #: On the swarm's spec: envlab initialized this swarm, so `envlab clean` may leave it again.
 SWARM_CREATED = "io.envlab.swarm-created"
+GWBRIDGE_CREATED = "io.envlab.gwbridge-created"
+GWBRIDGE = "docker_gwbridge"
 SERVICE = "io.envlab.service"
 REPLICA = "io.envlab.replica"  # on plain replicas: the replica's host name (web-2)
 NS = 1_000_000_000
@@ -147,8 +150,11 @@ class ServiceRuntime:
         if state != "inactive":
             raise EnvlabError(f"this engine's swarm is {state}", hint="see `docker info`; envlab will not touch it")
         with translating("initializing a single-node swarm"):
-            self.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377",
-                                   labels={SWARM_CREATED: "true", MANAGED: "true"})
+            # Joining a swarm also creates the docker_gwbridge network; remember whether it was new, so
+            # leaving restores the engine as it was.
+            bridge_new = not self.api.networks(names=[GWBRIDGE])
+            labels = {SWARM_CREATED: "true", MANAGED: "true", GWBRIDGE_CREATED: str(bridge_new).lower()}
+            self.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377", labels=labels)
         return True
 
     def leave_swarm_if_ours(self) -> bool:
@@ -164,6 +170,9 @@ class ServiceRuntime:
             if labels.get(SWARM_CREATED) != "true" or self.api.services():
                 return False
             self.client.swarm.leave(force=True)
+            if labels.get(GWBRIDGE_CREATED) == "true":
+                with contextlib.suppress(docker.errors.APIError):  # in use by something else: keep it
+                    self.api.remove_network(GWBRIDGE)
         return True
 
     def create_service(self, spec: ServiceSpec) -> str:
