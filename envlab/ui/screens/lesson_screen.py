@@ -70,6 +70,10 @@ class LessonScreen(Screen[None]):
     def envlab(self) -> EnvlabApp:
         return cast("EnvlabApp", self.app)
 
+    def say(self, key: str, **values: object) -> str:
+        """Interface text in the learner's language."""
+        return t(key, self.envlab.lang, **values)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys for what this lesson does not have (a challenge, a quiz, hints, hosts) are hidden."""
         lesson = self.lesson
@@ -131,7 +135,7 @@ class LessonScreen(Screen[None]):
             self._engine_missing()
             return
         if self.running:
-            self.notify("The lesson is already running.", severity="warning")
+            self.notify(self.say("already_running"), severity="warning")
             return
         previous, self.run = self.run, LessonRun(self.loaded, runtime, session=self.envlab.session,
                                                  lang=self.envlab.lang)
@@ -186,13 +190,12 @@ class LessonScreen(Screen[None]):
         if not message.errors:  # the learner has watched every setup run
             self.envlab.store.step_done(self.lesson, "run")
         if message.ok:
-            nxt = "press f to fix the broken host yourself" if self.lesson.challenge else "press t for the quiz"
-            self.notify(f"Every setup behaved as the lesson says; {nxt}.", title="Run finished")
+            nxt = self.say("next_fix" if self.lesson.challenge else "next_quiz")
+            self.notify(self.say("run_as_said", next=nxt), title=self.say("run_finished"))
         elif not message.errors:
             odd = [s for s, v in message.verdicts.items() if v not in ("passed", "failed-as-expected")]
-            self.notify(f"{', '.join(odd) or 'A check'} did not behave as the lesson says: read its pane. "
-                        "Press x to start again; if it happens again, run `envlab doctor`.",
-                        title="Run finished", severity="warning", timeout=10)
+            self.notify(self.say("run_not_as_said", what=", ".join(odd) or self.say("a_check")),
+                        title=self.say("run_finished"), severity="warning", timeout=10)
 
     def on_engine_error_reported(self, message: EngineErrorReported) -> None:
         self._show_error(message.error)
@@ -210,23 +213,23 @@ class LessonScreen(Screen[None]):
     def _engine_missing(self) -> None:
         error = self.envlab.engine_error
         if error is None:
-            self.notify("Still connecting to Docker…", severity="warning")
+            self.notify(self.say("still_connecting"), severity="warning")
         else:
             self._show_error(ErrorRaised(error.message, error.hint or "see `envlab doctor`"))
 
     def _live_run(self) -> LessonRun | None:
         if self.running:
-            self.notify("Wait for the run to finish.", severity="warning")
+            self.notify(self.say("wait_for_run"), severity="warning")
             return None
         if self.run is None or not self.run.containers:
-            self.notify("Run the lesson first (press r).", severity="warning")
+            self.notify(self.say("run_first"), severity="warning")
             return None
         return self.run
 
     # the learner's challenge -------------------------------------------------------------------
     def action_hint(self) -> None:
         if self.hints_shown >= len(self.lesson.hints):
-            self.notify("No more hints for this lesson.")
+            self.notify(self.say("no_more_hints"))
             return
         self.hints_shown += 1
         self.envlab.store.hint_used(self.lesson.id, self.hints_shown)
@@ -243,7 +246,7 @@ class LessonScreen(Screen[None]):
             return
         container = run.containers.get(challenge.target)
         if container is None:
-            self.notify(f"{challenge.target} is not running; press r.", severity="warning")
+            self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
         code = self.envlab.open_shell(container, challenge.target)
         self.post_message(ShellClosed(challenge.target, code))
@@ -259,7 +262,7 @@ class LessonScreen(Screen[None]):
             return
         run = self._live_run()
         if run is not None:
-            self.notify("Running the checks…")
+            self.notify(self.say("running_checks"))
             self.verify(run, set(challenge.checks))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-verify")
@@ -285,16 +288,16 @@ class LessonScreen(Screen[None]):
         if message.ok:
             self.envlab.store.step_done(self.lesson, "fix")
             self._go_to("quiz")
-            self.notify("Fixed! Every check passes. Press t for the quiz.", title="Verified")
+            self.notify(self.say("fixed"), title=self.say("verified"))
         else:
-            self.notify(f"{len(passed)} of {len(message.results)} checks pass; see why below.",
+            self.notify(self.say("checks_pass", passed=len(passed), total=len(message.results)),
                         title="Not fixed yet", severity="warning")
 
     def action_inspect(self) -> None:
         """Fingerprint the running setups from outside and show what drifted."""
         run = self._live_run()
         if run is not None:
-            self.notify("Inspecting the running setups…")
+            self.notify(self.say("inspecting"))
             self.inspect_drift(run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-inspect")
@@ -324,13 +327,13 @@ class LessonScreen(Screen[None]):
         if result is not None:
             score, total = result
             self.envlab.store.quiz_taken(self.lesson, score, total)
-            self.notify(f"Quiz: {score} of {total} right.", title="Quiz saved")
+            self.notify(self.say("quiz_result", score=score, total=total), title=self.say("quiz_saved"))
 
     # leaving -----------------------------------------------------------------------------------
     def action_reset(self) -> None:
         """Tear everything down and run the lesson from the start."""
         if self.running:
-            self.notify("Wait for the run to finish, then reset.", severity="warning")
+            self.notify(self.say("wait_for_run"), severity="warning")
             return
         self.hints_shown = 0
         self.action_run()

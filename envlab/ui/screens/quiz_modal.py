@@ -84,7 +84,7 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
 
     def action_next(self) -> None:
         if self.answered is None:
-            self.notify("Choose an answer first.")
+            self.notify(t("choose_answer", self.lang))
             return
         if self.index + 1 >= len(self.questions):
             self.dismiss((self.score, len(self.questions)))
