@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import threading
@@ -38,7 +39,7 @@ from envlab.lessons.text import pick
 from envlab.lessons.validate import resolve_asset
 from envlab.runtime.cleanup import remove_all
 from envlab.runtime.labels import LESSON, SESSION, Session
-from envlab.runtime.protocol import ContainerSpec, ExecResult, Runtime
+from envlab.runtime.protocol import ContainerSpec, ExecResult, Resource, Runtime
 
 Emit = Callable[[Event], None]
 KEEP_ALIVE = ["sleep", "infinity"]
@@ -86,6 +87,7 @@ class LessonRun:
     _network: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    released: list[str] = field(default_factory=list)
 
     @property
     def lesson_id(self) -> str:
@@ -105,7 +107,7 @@ class LessonRun:
 
         def work() -> None:
             try:
-                outcome.append(self._run(inbox.put, solve=solve))
+                outcome.append(self._run(inbox.put, solve=solve, release=not (solve or keep)))
             except EnvlabError as exc:
                 inbox.put(ErrorRaised(exc.message, exc.hint))
             except Exception as exc:  # a bug must still end the stream and the cleanup must run
@@ -127,19 +129,27 @@ class LessonRun:
                 worker.join(timeout=30)
                 removed += self.teardown()  # anything a setup thread created while we tore down
         if not keep:
-            yield CleanupFinished(removed)
+            yield CleanupFinished([*self.released, *removed])
         ok = bool(outcome and outcome[0])
         yield LessonFinished(self.lesson_id, ok, round(time.monotonic() - started, 2), dict(self.verdicts))
 
-    def _run(self, emit: Emit, *, solve: bool) -> bool:
+    def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
         lesson = self.loaded.lesson
         emit(LessonStarted(lesson.id, self.session.id, [s.name for s in lesson.setups]))
         if lesson.topology is not None:
             return self._run_scenario(emit)
-        self.run_setups(emit)
+        checks_ok: list[bool] = []
+
+        def after(setup: Host | Fix) -> None:
+            # A setup's checks run as soon as it is done, while the others still work; with nothing
+            # left to do on it, its container goes right away instead of at the end.
+            checks_ok.append(self.run_checks(emit, targets={setup.name}, expect_fixed=False))
+            if release:
+                self._release(setup.name)
+
+        self.run_setups(emit, after=after)
         challenge = set(lesson.challenge.checks) if lesson.challenge else set()
-        checks_ok = self.run_checks(emit, expect_fixed=False)
-        ok = checks_ok and all(v in ("passed", "failed-as-expected") for v in self.verdicts.values())
+        ok = all(checks_ok) and all(v in ("passed", "failed-as-expected") for v in self.verdicts.values())
         if solve and lesson.challenge:
             ok = self.apply_solution(emit) and ok
             ok = self.run_checks(emit, names=challenge, expect_fixed=True) and ok
@@ -161,13 +171,32 @@ class LessonRun:
             self.verdicts.update(scenario.verdicts)
 
     # setups ------------------------------------------------------------------------------------
-    def run_setups(self, emit: Emit) -> dict[str, Verdict]:
-        """Run every bare host and the fix concurrently; return each setup's verdict."""
+    def run_setups(self, emit: Emit, *, after: Callable[[Host | Fix], None] | None = None) -> dict[str, Verdict]:
+        """Run every bare host and the fix concurrently; return each setup's verdict.
+
+        Args:
+            emit: Receives every event.
+            after: Called in the setup's own thread once it has finished.
+        """
         setups = self.loaded.lesson.setups
+
+        def one(setup: Host | Fix) -> None:
+            self._guarded(setup, emit)
+            if after is not None and not self.cancelled.is_set():
+                after(setup)
+
         with ThreadPoolExecutor(max_workers=len(setups), thread_name_prefix="envlab-setup") as pool:
-            for setup in setups:
-                pool.submit(self._guarded, setup, emit)
+            for future in [pool.submit(one, setup) for setup in setups]:
+                future.result()  # a bug in a setup thread must not vanish
         return dict(self.verdicts)
+
+    def _release(self, name: str) -> None:
+        """Remove one setup's container now that nothing more will run in it."""
+        container = self.containers.pop(name, None)
+        if container is not None:
+            with contextlib.suppress(EnvlabError):  # the final teardown (by label) catches what this misses
+                self.runtime.remove(Resource("container", container, name, {}))
+                self.released.append(f"envlab-{self.session.id}-{self.lesson_id}-{name}")
 
     def _guarded(self, setup: Host | Fix, emit: Emit) -> None:
         started = time.monotonic()
@@ -272,7 +301,8 @@ class LessonRun:
         return result
 
     # the learner's challenge -------------------------------------------------------------------
-    def run_checks(self, emit: Emit, *, names: set[str] | None = None, expect_fixed: bool = False) -> bool:
+    def run_checks(self, emit: Emit, *, names: set[str] | None = None, targets: set[str] | None = None,
+                   expect_fixed: bool = False) -> bool:
         """Run checks from outside; return whether each came out as the lesson claims.
 
         Before the fix, a challenge check must fail (the host is really broken) and any other check
@@ -280,7 +310,8 @@ class LessonRun:
         """
         lesson = self.loaded.lesson
         challenge = set(lesson.challenge.checks) if lesson.challenge else set()
-        chosen = [c for c in lesson.checks if names is None or c.name in names]
+        chosen = [c for c in lesson.checks
+                  if (names is None or c.name in names) and (targets is None or c.target in targets)]
 
         def one(check: Check) -> CheckFinished:
             container = self.containers.get(check.target)
