@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -127,16 +128,31 @@ def test_home_lesson_run_inspect_quit_on_the_real_engine(terminal: Terminal,
     assert ours(docker_client, terminal.pid) == []
 
 
-def test_closing_the_terminal_mid_lesson_removes_the_containers(terminal: Terminal,
-                                                                docker_client: docker.DockerClient) -> None:
+def start_a_run(terminal: Terminal, client: docker.DockerClient) -> None:
     terminal.wait_for("Docker is ready.", "OS version skew")  # the lessons load after the first paint
     terminal.keys("Enter")
     terminal.wait_for("Press r to run this setup.")
     terminal.keys("r")
     terminal.wait_for("prod-server host · ✓ failed as expected")
-    assert ours(docker_client, terminal.pid)
+    assert ours(client, terminal.pid)
+
+
+def test_closing_the_terminal_mid_lesson_removes_the_containers(terminal: Terminal,
+                                                                docker_client: docker.DockerClient) -> None:
+    start_a_run(terminal, docker_client)
     terminal.close()  # SIGHUP, as when a kiosk's terminal goes away
     assert not _running(terminal.pid), "envlab did not exit on SIGHUP"
+    assert ours(docker_client, terminal.pid) == []
+
+
+def test_sigterm_mid_lesson_exits_and_removes_the_containers(terminal: Terminal,
+                                                             docker_client: docker.DockerClient) -> None:
+    start_a_run(terminal, docker_client)
+    os.kill(terminal.pid, signal.SIGTERM)  # a kiosk shutting down
+    deadline = time.monotonic() + PATIENCE
+    while _running(terminal.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(terminal.pid), "envlab did not exit on SIGTERM"
     assert ours(docker_client, terminal.pid) == []
 
 
