@@ -395,3 +395,26 @@ async def test_keys_a_lesson_cannot_use_are_hidden(tmp_path: Path) -> None:
         shown = {active.binding.action for active in h.app.screen.active_bindings.values()}
         assert {"run", "quiz", "hint"} <= shown
         assert not {"fix_it", "verify", "inspect"} & shown
+
+
+@async_test
+async def test_leaving_while_the_run_is_still_going_removes_everything(tmp_path: Path) -> None:
+    import threading
+
+    h = build(tmp_path)
+    h.fake.block = threading.Event()  # every command waits until released: the run is mid-way
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r")
+        await pilot.pause(0.2)
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen) and screen.running
+        await pilot.press("escape")
+        assert isinstance(h.app.screen, HomeScreen)
+        h.fake.block.set()
+        await settle(pilot)
+        for thread in list(h.app.run_threads.values()):
+            thread.join(10)
+        await settle(pilot)
+        assert h.app.live_runs == {}
+    assert h.fake.containers == {} and h.fake.networks == {}
