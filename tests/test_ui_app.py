@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Markdown, ProgressBar, Static, Tree
+from textual.worker import WorkerFailed
 
 from envlab.errors import RuntimeUnavailable
 from envlab.ui.guide import guide_text
@@ -418,3 +419,24 @@ async def test_leaving_while_the_run_is_still_going_removes_everything(tmp_path:
         await settle(pilot)
         assert h.app.live_runs == {}
     assert h.fake.containers == {} and h.fake.networks == {}
+
+
+@async_test
+async def test_an_unexpected_error_in_a_worker_is_shown(tmp_path: Path) -> None:
+    h = build(tmp_path)
+
+    def broken(_session: object) -> object:
+        raise ZeroDivisionError("a bug")
+
+    h.app.runtime_factory = broken  # type: ignore[assignment]
+    async with h.app.run_test(size=SIZE) as pilot:
+        for _ in range(100):  # the connection starts once home is drawn
+            connecting = [w for w in h.app.workers if w.group == "runtime"]
+            if connecting:
+                break
+            await pilot.pause()
+        with pytest.raises(WorkerFailed):
+            await connecting[0].wait()
+        await pilot.pause()
+        assert any("ZeroDivisionError: a bug" in n.message for n in h.app._notifications)
+        assert isinstance(h.app.screen, HomeScreen), "the app keeps running"

@@ -19,6 +19,7 @@ from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from envlab.engine.progress import ProgressStore
 from envlab.errors import EnvlabError
@@ -120,6 +121,13 @@ class EnvlabApp(App[int]):
         for problem in message.catalog.problems:
             self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
         self.lessons_ready = True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed with an unexpected error is shown, never silently dropped."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}\nPlease report this; press Ctrl+Q to quit.",
+                        title=f"envlab hit a bug ({event.worker.name})", severity="error", timeout=30)
 
     # the engine --------------------------------------------------------------------------------
     def action_connect(self) -> None:
