@@ -43,7 +43,7 @@ def test_run_json_streams_the_measurements(docker_client: docker.DockerClient) -
     assert events[0]["event"] == "LessonStarted" and events[-1] == {**events[-1], "event": "LessonFinished",
                                                                     "ok": True}
     phases = [e["phase"] for e in events if e["event"] == "PhaseFinished" and e["ok"]]
-    assert phases == ["memory-sessions", "redis-sessions", "replica-dies"]
+    assert phases == ["memory-sessions", "redis-sessions", "replica-dies", "store-stops"]
     lost = {e["phase"]: e["value"] for e in events
             if e["event"] == "MeasurementChecked" and e["metric"] == "lost_session_share"}
     assert lost["memory-sessions"] >= 0.4 and lost["redis-sessions"] == 0 == lost["replica-dies"]
