@@ -313,12 +313,15 @@ class ServiceRuntime:
         non-zero mid-request. (`docker kill` counts as a manual stop: plain Docker's restart policy
         would ignore it, which is not what a crash looks like.)"""
         with translating("crashing a replica"):
+            started = self.api.inspect_container(container)["State"].get("StartedAt")
             exec_id = self.api.exec_create(container, ["/bin/sh", "-c", "kill -KILL -1"])["Id"]
             try:
                 self.api.exec_start(exec_id)
             except docker.errors.APIError:
-                # The container may be gone before the engine answers: that is the crash itself.
-                if self.api.inspect_container(container)["State"].get("Running"):
+                # The container may die (or even be restarted) before the engine answers: that is
+                # the crash itself. Only a container still running since before is a real failure.
+                state = self.api.inspect_container(container)["State"]
+                if state.get("Running") and state.get("StartedAt") == started:
                     raise
 
     def hang(self, container: str) -> None:
