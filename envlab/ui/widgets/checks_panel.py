@@ -17,8 +17,10 @@ class ChecksPanel(Static):
     def show(self, results: list[CheckFinished], lesson: Lesson, lang: str, *, heading: str) -> None:
         """Draw ``results``; a failed check says why, then what the lesson explains about it."""
         checks = {c.name: c for c in lesson.checks}
+        order = {name: index for index, name in enumerate(checks)}
         lines = [f"[b]{escape(heading)}[/b]"]
-        for result in results:
+        # In the lesson's order: setups finish (and their checks run) in whatever order they like.
+        for result in sorted(results, key=lambda r: order.get(r.check, len(order))):
             check = checks.get(result.check)
             title = pick(check.title, lang) if check and check.title else result.check
             if result.passed:
