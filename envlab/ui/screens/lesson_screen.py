@@ -100,8 +100,12 @@ class LessonScreen(Screen[None]):
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
         self.envlab.store.opened(self.lesson.id)
-        self.watch(self.app, "lang", lambda: self.show_step(self.step), init=False)
+        self.watch(self.app, "lang", self._language_changed, init=False)
         self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
+
+    def _language_changed(self) -> None:
+        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.show_step(self.step)
 
     def _guide(self) -> str:
         return guide_text(self.lesson, self.envlab.lang, step=self.step, hints_shown=self.hints_shown)
