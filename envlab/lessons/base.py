@@ -6,6 +6,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: A lesson text: ``"plain"`` or ``{"en": "...", "ja": "..."}``; a missing language falls back to en.
+Text = Annotated[
+    str | dict[str, str],
+    Field(
+        description="A string, or a map of language code (en, ja) to string; missing languages fall back to en."
+    ),
+]
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="Lower-case letters, digits and dashes.")]
 

@@ -13,9 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import AfterValidator
 
-from envlab.lessons.base import NAME_PATTERN, Build, Limits, Model, Name  # noqa: F401 - re-exported
+from envlab.lessons.base import NAME_PATTERN, Build, Limits, Model, Name, Text  # noqa: F401 - re-exported
 from envlab.lessons.scenario import Kubernetes, Phase, Topology
-from envlab.lessons.text import Text
 
 
 def _check_regex(value: str | None) -> str | None:

@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from envlab.lessons.base import Build, Limits, Model, Name
-from envlab.lessons.text import Text
+from envlab.lessons.base import Build, Limits, Model, Name, Text
 
 
 class HealthCheck(Model):

@@ -1,24 +1,15 @@
-"""Text fields that may be one string or a map of language code to string."""
+"""Choosing the language of lesson texts, which may be one string or a map of language code to string.
+
+This module stays free of pydantic so the TUI can use it before the lesson models load.
+"""
 
 from __future__ import annotations
 
 import locale
 import os
-from typing import Annotated
-
-from pydantic import Field
 
 SUPPORTED_LANGUAGES = ("en", "ja")
 FALLBACK = "en"
-
-#: A lesson text: ``"plain"`` or ``{"en": "...", "ja": "..."}``. English is required in a map so every
-#: other language can fall back to it.
-Text = Annotated[
-    str | dict[str, str],
-    Field(
-        description="A string, or a map of language code (en, ja) to string; missing languages fall back to en."
-    ),
-]
 
 
 def pick(text: str | dict[str, str] | None, lang: str) -> str:
