@@ -19,6 +19,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Keep the developer's own progress, settings and lesson folders out of every test."""
     data = tmp_path_factory.mktemp("envlab-data")
     monkeypatch.setenv("ENVLAB_DATA_DIR", str(data))
+    monkeypatch.setenv("ENVLAB_CACHE_DIR", str(data / "cache"))
     monkeypatch.delenv("ENVLAB_LESSONS", raising=False)
     monkeypatch.setenv("ENVLAB_LANG", "en")
 

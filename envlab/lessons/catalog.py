@@ -10,6 +10,7 @@ from pathlib import Path
 
 from envlab.errors import LessonError
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson
+from envlab.lessons.parse_cache import ParseCache
 from envlab.lessons.validate import asset_problems, reference_problems
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -84,17 +85,24 @@ def find_lesson(ref: str, extra: Sequence[str | Path] = ()) -> LoadedLesson:
         except (OSError, UnicodeDecodeError):
             continue
         if match and match.group(1) == ref:
-            return load_checked(path)
+            cache = ParseCache()
+            loaded = load_checked(path, cache=cache)
+            cache.save()
+            return loaded
     return load_catalog(extra).get(ref)
 
 
-def load_checked(path: Path) -> LoadedLesson:
-    """Load a lesson file and check its assets.
+def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson:
+    """Load a lesson file and check its references and assets.
+
+    Args:
+        path: The lesson file.
+        cache: Parsed files seen before (see :mod:`envlab.lessons.parse_cache`).
 
     Raises:
         LessonFileError: The file or its assets have problems.
     """
-    loaded = load_lesson(path, display=display_path(path))
+    loaded = load_lesson(path, display=display_path(path), cache=cache)
     problems = reference_problems(loaded, display_path(path)) + asset_problems(loaded, display_path(path))
     if problems:
         raise LessonFileError(problems)
@@ -117,9 +125,10 @@ def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
         if not folder.is_dir():
             catalog.problems.append(Problem(str(folder), 1, 1, "lesson folder does not exist"))
     seen: dict[str, Path] = {}
+    cache = ParseCache()
     for path in lesson_files(lesson_dirs(extra)):
         try:
-            loaded = load_checked(path)
+            loaded = load_checked(path, cache=cache)
         except LessonFileError as exc:
             catalog.problems += exc.problems
             continue
@@ -132,5 +141,6 @@ def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
             continue
         seen[lesson_id] = path
         catalog.lessons.append(loaded)
+    cache.save()
     catalog.lessons.sort(key=lambda ll: (ll.lesson.chapter, ll.lesson.order, ll.lesson.id))
     return catalog

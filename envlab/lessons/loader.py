@@ -14,8 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from envlab.errors import LessonError
 from envlab.lessons.model import Lesson
-
-Loc = tuple[str | int, ...]
+from envlab.lessons.parse_cache import Loc, ParseCache, digest
 
 
 @dataclass(frozen=True, order=True)
@@ -71,8 +70,11 @@ def _yaml() -> YAML:
     return yaml
 
 
-def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+def read_yaml(path: Path, display: str | None = None, *,
+              cache: ParseCache | None = None) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     """Parse ``path`` and return plain data plus a map from data path to (line, col).
+
+    With a ``cache``, a file whose content was parsed before is not parsed again.
 
     Raises:
         LessonFileError: The file cannot be read or is not well-formed YAML.
@@ -82,6 +84,18 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, tu
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise LessonFileError([Problem(name, 1, 1, f"cannot read the file: {exc}")]) from None
+    if cache is None:
+        return parse_yaml(text, name)
+    key = digest(text)
+    parsed = cache.get(key)
+    if parsed is None:
+        parsed = parse_yaml(text, name)
+        cache.put(key, parsed)
+    return parsed
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+    """Parse lesson text (``name`` is used in messages); see :func:`read_yaml`."""
     try:
         raw = _yaml().load(text)
     except MarkedYAMLError as exc:
@@ -204,7 +218,7 @@ def _problems(exc: ValidationError, data: Any, positions: dict[Loc, tuple[int, i
     return problems
 
 
-def load_lesson(path: Path, *, display: str | None = None) -> LoadedLesson:
+def load_lesson(path: Path, *, display: str | None = None, cache: ParseCache | None = None) -> LoadedLesson:
     """Load and validate one lesson file.
 
     Args:
@@ -215,7 +229,7 @@ def load_lesson(path: Path, *, display: str | None = None) -> LoadedLesson:
         LessonFileError: The file is not valid YAML or not a valid lesson.
     """
     name = display or str(path)
-    data, positions = read_yaml(path, name)
+    data, positions = read_yaml(path, name, cache=cache)
     if not isinstance(data, dict):
         raise LessonFileError([Problem(name, 1, 1, "a lesson file must be a mapping of fields")])
     try:

@@ -1,0 +1,85 @@
+"""A cache of parsed lesson YAML, so starting envlab does not re-parse every unchanged file.
+
+Parsing with positions (ruamel's round-trip loader) costs tens of milliseconds a file; validating the
+parsed data costs well under one. The cache keeps, per file content digest, the plain data and the
+positions of every node as JSON. Validation still runs every time, so a cached file is judged by the
+current models. A cache that cannot be read or written (a read-only kiosk home) is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from envlab import __version__
+
+Loc = tuple[str | int, ...]
+Parsed = tuple[Any, dict[Loc, tuple[int, int]]]
+
+
+def cache_file() -> Path:
+    """``ENVLAB_CACHE_DIR``, else the user cache folder; one file per envlab version."""
+    override = os.environ.get("ENVLAB_CACHE_DIR")
+    if override:
+        folder = Path(override)
+    else:
+        import platformdirs
+
+        folder = Path(platformdirs.user_cache_dir("envlab"))
+    return folder / f"parsed-lessons-{__version__}.json"
+
+
+def digest(text: str) -> str:
+    """The key of a file's content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ParseCache:
+    """Parsed lessons by content digest; load once, save once if anything was added."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_file()
+        self._entries: dict[str, Any] = {}
+        self._dirty = False
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self._entries = loaded
+
+    def get(self, key: str) -> Parsed | None:
+        """The parsed data and positions stored for ``key``, if any."""
+        entry = self._entries.get(key)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            positions = {tuple(loc): (int(line), int(col)) for loc, line, col in entry["positions"]}
+            return entry["data"], positions
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, parsed: Parsed) -> None:
+        """Remember a freshly parsed file."""
+        data, positions = parsed
+        self._entries[key] = {"data": data, "positions": [[list(loc), *at] for loc, at in positions.items()]}
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically if it changed; failures are ignored (it is only a cache)."""
+        if not self._dirty:
+            return
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".parsed-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(self._entries, out, ensure_ascii=False)
+                os.replace(temporary, self.path)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+            self._dirty = False
