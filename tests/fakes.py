@@ -64,8 +64,9 @@ class FakeRuntime:
             self.containers[cid] = FakeContainer(spec)
         return cid
 
-    def put_file(self, container: str, path: str, data: bytes, mode: int) -> None:
-        self.containers[container].files[path] = data
+    def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
+        for path, data, _mode in files:
+            self.containers[container].files[path] = data
 
     def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
         box = self.containers[container]

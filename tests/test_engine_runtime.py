@@ -80,11 +80,14 @@ def test_exec_stops_a_command_that_runs_too_long(runtime: DockerRuntime) -> None
 
 def test_files_go_in_and_come_out_through_the_archive_api(runtime: DockerRuntime) -> None:
     container = runtime.start(spec(runtime, "files"))
-    runtime.put_file(container, "/opt/app/deep/config.toml", b"name = 'x'\n", 0o600)
+    runtime.put_files(container, [("/opt/app/deep/config.toml", b"name = 'x'\n", 0o600),
+                                  ("/tmp/release/run.sh", b"#!/bin/sh\n", 0o755)])
     assert runtime.read_file(container, "/opt/app/deep/config.toml") == b"name = 'x'\n"
     assert runtime.read_file(container, "/nope") is None
-    mode = runtime.exec(container, "stat -c %a /opt/app/deep/config.toml", on_line=lambda _: None, timeout=30)
-    assert mode.output.strip() == "600"
+    modes = runtime.exec(container, "stat -c '%a %n' /opt/app/deep/config.toml /tmp/release/run.sh /tmp",
+                         on_line=lambda _: None, timeout=30)
+    # Placing files never changes an existing folder: /tmp keeps its sticky, world-writable mode.
+    assert modes.output.split("\n") == ["600 /opt/app/deep/config.toml", "755 /tmp/release/run.sh", "1777 /tmp"]
 
 
 def test_a_missing_image_is_never_pulled(runtime: DockerRuntime) -> None:

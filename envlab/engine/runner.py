@@ -280,16 +280,18 @@ class LessonRun:
             return self._network
 
     def _place_files(self, host: Host, container: str) -> None:
+        files: list[tuple[str, bytes, int]] = []
         for spec in host.files:
             mode = int(spec.mode, 8)
             if spec.content is not None:
-                self.runtime.put_file(container, spec.path, spec.content.encode(), mode)
+                files.append((spec.path, spec.content.encode(), mode))
                 continue
             source = resolve_asset(self.loaded.assets_dir, spec.source or "")
             if source is None or not source.exists():
                 raise EnvlabError(f"asset {spec.source!r} is missing", hint="run `envlab validate`")
-            for path, target in _walk(source, spec.path):
-                self.runtime.put_file(container, target, path.read_bytes(), mode)
+            files += [(target, path.read_bytes(), mode) for path, target in _walk(source, spec.path)]
+        if files:
+            self.runtime.put_files(container, files)
 
     def _exec(self, name: str, container: str, index: int, say: str, run: str, timeout: float,
               emit: Emit) -> ExecResult:

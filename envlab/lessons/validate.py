@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from envlab.lessons.loader import LoadedLesson, Loc, Problem, dotted
+from envlab.lessons.loader import LoadedLesson, Problem, dotted
 from envlab.lessons.model import Fix
+from envlab.lessons.parse_cache import Loc
 from envlab.lessons.scenario_refs import scenario_assets, scenario_references
 
 

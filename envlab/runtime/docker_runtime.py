@@ -141,20 +141,20 @@ class DockerRuntime:
             raise
         return str(container.id)
 
-    def put_file(self, container: str, path: str, data: bytes, mode: int) -> None:
-        """Write ``data`` to ``path`` (parents created) through the archive API."""
-        target = PurePosixPath(path)
+    def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
+        """Write ``(path, data, mode)`` files in one archive; missing parent folders are created.
+
+        The archive holds no folder entries: the engine creates missing parents itself (0755), and a
+        folder entry would reset an existing folder's mode (``/tmp`` would lose its sticky bit).
+        """
         buffer = io.BytesIO()
+        now = int(time.time())
         with tarfile.open(fileobj=buffer, mode="w") as archive:
-            parents = list(target.parents)[::-1][1:]  # without "/"
-            for parent in parents:
-                folder = tarfile.TarInfo(str(parent).lstrip("/"))
-                folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, int(time.time())
-                archive.addfile(folder)
-            info = tarfile.TarInfo(str(target).lstrip("/"))
-            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
-            archive.addfile(info, io.BytesIO(data))
-        with translating(f"copying {path} into a container"):
+            for path, data, mode in files:
+                info = tarfile.TarInfo(str(PurePosixPath(path)).lstrip("/"))
+                info.size, info.mode, info.mtime = len(data), mode, now
+                archive.addfile(info, io.BytesIO(data))
+        with translating(f"copying {len(files)} file(s) into a container"):
             self.api.put_archive(container, "/", buffer.getvalue())
 
     def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:

@@ -66,8 +66,8 @@ class Runtime(Protocol):
     def start(self, spec: ContainerSpec) -> str:
         """Create and start a container (cleaning up if the start fails); return its id."""
 
-    def put_file(self, container: str, path: str, data: bytes, mode: int) -> None:
-        """Write a file into a container, making its parent folders."""
+    def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
+        """Write ``(path, data, mode)`` files into a container at once, making parent folders."""
 
     def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
         """Run ``/bin/sh -c command`` in a container, streaming output; return its real exit code."""
