@@ -27,7 +27,7 @@ from envlab.engine.events import (
     StepFinished,
     StepStarted,
 )
-from envlab.engine.inspect import DriftReport, DriftRow
+from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
 from envlab.headless_scenario import ScenarioRendering
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_red")
@@ -176,9 +176,7 @@ def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -
 
 
 def _value(row: DriftRow, setup: str) -> Text:
-    value = row.values[setup]
-    if value.startswith("sha256:"):
-        value = value[:19] + "…"  # enough of the digest to tell files apart
+    value = short_value(row.values[setup])
     if setup in row.missing_in:
         return Text(value, style="italic red")
     if row.shared_kernel:
@@ -191,24 +189,9 @@ def print_drift(console: Console, event: InspectionFinished, *,
     """The drift table, then what it means in one or two sentences."""
     report = event.report
     console.print(drift_table(report, colours=colours))
-    drifted = report.drifted
-    if drifted:
-        console.print(f"[bold yellow]{len(drifted)} of {len(report.rows)} items differ:[/] "
-                      + escape(", ".join(r.label for r in drifted)))
-    else:
-        console.print(f"[green]all {len(report.rows)} items are the same on every setup[/]")
-    causes = report.causes
-    if causes:
-        same = ", ".join(r.label for r in causes if r.status == "same")
-        note = f" [dim](the same everywhere in this run: {escape(same)})[/]" if same else ""
-        labels = escape(", ".join(r.label for r in causes))
-        console.print(f"[bold red]▶ the cause:[/] {labels}{note}")
-    kernel = report.row("kernel")
-    if kernel is not None and kernel.shared_kernel:
-        console.print(f"[cyan]= shared:[/] every setup runs on the engine's one kernel "
-                      f"({escape(next(iter(kernel.values.values())))}); only the userland differs")
-    if event.skipped:
-        console.print(f"[dim]not inspected (not running): {escape(', '.join(event.skipped))}[/]")
+    styles = {"drift": "bold yellow", "same": "green", "cause": "bold red", "kernel": "cyan", "skipped": "dim"}
+    for line in summarize(report, event.skipped):
+        console.print(Text(line.lead, style=styles[line.kind]) + Text(f" {line.text}" if line.text else ""))
 
 
 def print_json(events: Iterable[Event], console: Console) -> bool:

@@ -247,3 +247,22 @@ def test_the_inspector_imports_neither_textual_nor_rich() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=REPO)
     assert result.stdout.strip() == ""
+
+
+def test_the_summary_names_drift_cause_and_the_shared_kernel() -> None:
+    from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
+
+    report = DriftReport(["dev", "prod"], [
+        DriftRow("kernel", "kernel", {"dev": "6.1.0", "prod": "6.1.0"}, "same", shared_kernel=True),
+        DriftRow("python", "python", {"dev": "3.11.2", "prod": "3.9.2"}, "differs", cause=True),
+        DriftRow("os", "OS release", {"dev": "Debian 12", "prod": "Debian 12"}, "same", cause=True),
+    ])
+    lines = [(line.kind, line.lead, line.text) for line in summarize(report, ["container"])]
+    assert lines == [
+        ("drift", "1 of 3 items differ:", "python"),
+        ("cause", "▶ the cause:", "python, OS release (the same everywhere in this run: OS release)"),
+        ("kernel", "= shared:", "every setup runs on the engine's one kernel (6.1.0); only the userland differs"),
+        ("skipped", "not inspected (not running):", "container"),
+    ]
+    assert short_value("sha256:" + "a" * 64) == "sha256:aaaaaaaaaaaa…"
+    assert short_value("x" * 40, 10) == "x" * 9 + "…"

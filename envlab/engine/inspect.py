@@ -139,6 +139,50 @@ class DriftReport:
         return [r for r in self.rows if r.cause]
 
 
+SummaryKind = Literal["drift", "same", "cause", "kernel", "skipped"]
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One sentence of what a drift report means; each face styles it by ``kind``."""
+
+    kind: SummaryKind
+    lead: str  # the highlighted start, e.g. "3 of 11 items differ:"
+    text: str
+
+
+def summarize(report: DriftReport, skipped: Iterable[str] = ()) -> list[SummaryLine]:
+    """What differs, what the lesson names as the cause, and what is shared (the kernel)."""
+    lines: list[SummaryLine] = []
+    if report.drifted:
+        names = ", ".join(r.label for r in report.drifted)
+        lines.append(SummaryLine("drift", f"{len(report.drifted)} of {len(report.rows)} items differ:", names))
+    else:
+        lines.append(SummaryLine("same", f"all {len(report.rows)} items are the same on every setup", ""))
+    if report.causes:
+        same = ", ".join(r.label for r in report.causes if r.status == "same")
+        note = f" (the same everywhere in this run: {same})" if same else ""
+        lines.append(SummaryLine("cause", "▶ the cause:", ", ".join(r.label for r in report.causes) + note))
+    kernel = report.row("kernel")
+    if kernel is not None and kernel.shared_kernel:
+        release = next(iter(kernel.values.values()))
+        lines.append(SummaryLine("kernel", "= shared:",
+                                 f"every setup runs on the engine's one kernel ({release}); only the userland differs"))
+    skipped = list(skipped)
+    if skipped:
+        lines.append(SummaryLine("skipped", "not inspected (not running):", ", ".join(skipped)))
+    return lines
+
+
+def short_value(value: str, width: int | None = None) -> str:
+    """A value shortened for a table cell: enough of a digest to tell files apart, long text cut."""
+    if value.startswith("sha256:"):
+        return value[:19] + "…"
+    if width is not None and len(value) > width:
+        return value[: width - 1] + "…"
+    return value
+
+
 def label(key: str) -> str:
     """How an item key reads in a table: ``package:python3`` → ``package python3``."""
     return BASE_ITEMS.get(key) or key.replace(":", " ", 1)

@@ -12,7 +12,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from envlab.engine.inspect import DriftReport, DriftRow
+from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
 
 VALUE_WIDTH = 30
 STATUS = {"same": "= same", "differs": "≠ differs", "missing": "∅ missing"}
@@ -54,31 +54,16 @@ class DriftModal(ModalScreen[None]):
                     style=f"bold {theme['error']}" if row.cause else ("bold" if row.status != "same" else ""))
         values = []
         for setup in self.report.setups:
-            value = row.values[setup]
-            if value.startswith("sha256:"):
-                value = value[:19] + "…"  # enough of the digest to tell files apart
-            elif len(value) > VALUE_WIDTH:
-                value = value[: VALUE_WIDTH - 1] + "…"  # a long PATH must not push the others out
+            value = short_value(row.values[setup], VALUE_WIDTH)  # a long PATH must not push the others out
             style = differs if row.status != "same" else (theme["accent"] if row.shared_kernel else "")
             values.append(Text(value, style=style))
         status = "= shared kernel" if row.shared_kernel else STATUS[row.status]
         return [item, *values, Text(status, style=differs if row.status != "same" else "dim")]
 
     def _summary(self) -> str:
-        report = self.report
+        colours = {"drift": "$warning", "same": "", "cause": "$error", "kernel": "$accent", "skipped": "dim"}
         lines = []
-        drifted = report.drifted
-        if drifted:
-            lines.append(f"[$warning]{len(drifted)} of {len(report.rows)} items differ:[/] "
-                         + escape(", ".join(r.label for r in drifted)))
-        else:
-            lines.append(f"All {len(report.rows)} items are the same on every setup.")
-        if report.causes:
-            lines.append("[$error]▶ the cause:[/] " + escape(", ".join(r.label for r in report.causes)))
-        kernel = report.row("kernel")
-        if kernel is not None and kernel.shared_kernel:
-            lines.append("[$accent]= shared:[/] every setup runs on the engine's one kernel; "
-                         "only the userland differs.")
-        if self.skipped:
-            lines.append(f"[dim]not inspected (not running): {escape(', '.join(self.skipped))}[/dim]")
+        for line in summarize(self.report, self.skipped):
+            lead = f"[{colours[line.kind]}]{escape(line.lead)}[/]" if colours[line.kind] else escape(line.lead)
+            lines.append(f"{lead} {escape(line.text)}".rstrip())
         return "\n".join(lines)
