@@ -24,7 +24,7 @@ Progress = Callable[[str, float | None], None]
 
 MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
 OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
-_DEBIAN_TAG = re.compile(r"^(?:docker\.io/)?(?:library/)?debian:(?P<suite>[a-z]+)(?:-slim)?$")
+_DEBIAN_TAG = re.compile(r"^(?:library/)?debian:(?P<suite>[a-z]+)(?:-slim)?$")
 
 
 class ImagePrepareError(EnvlabError):
