@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from rich.console import Console
+from rich.markup import escape
 
 from envlab import __version__
 from envlab.errors import EnvlabError, Interrupted
@@ -110,22 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print("[yellow]interrupted[/]: everything this run started has been removed")
         return Interrupted.exit_code
     except EnvlabError as exc:
-        errors.print(f"[bold red]error:[/] {_escape(exc.message)}")
+        errors.print(f"[bold red]error:[/] {escape(exc.message)}")
         if exc.hint:
-            errors.print(f"  [dim]hint:[/] {_escape(exc.hint)}")
+            errors.print(f"  [dim]hint:[/] {escape(exc.hint)}")
         return exc.exit_code
     except Exception as exc:  # a bug: say so plainly; the traceback is one variable away
         if os.environ.get("ENVLAB_DEBUG"):
             raise
-        errors.print(f"[bold red]internal error:[/] {_escape(type(exc).__name__)}: {_escape(str(exc))}")
+        errors.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
         errors.print("  [dim]hint:[/] this is a bug in envlab; run again with ENVLAB_DEBUG=1 for the details")
         return INTERNAL_ERROR
 
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

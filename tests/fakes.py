@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlab.errors import EnvlabError, ImageMissing
+from envlab.runtime.errors import PREPARE_HINT
 from envlab.runtime.protocol import ContainerSpec, ExecResult, LineSink, Resource
-
-PREPARE_HINT = "run `envlab images prepare`"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
     def add(need: ImageNeed) -> None:
         known = found.get(need.tag)
         lessons = (*(known.lessons if known else ()), *need.lessons)
-        found[need.tag] = ImageNeed(**{**need.__dict__, "lessons": tuple(dict.fromkeys(lessons))})
+        found[need.tag] = dataclasses.replace(need, lessons=tuple(dict.fromkeys(lessons)))
 
     for loaded in lessons:
         lesson = loaded.lesson
