@@ -8,6 +8,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from envlab.engine.live import bar, sparkline
 from envlab.engine.scenario_events import (
     AutoscalerDecided,
     ChangeApplied,
@@ -23,20 +24,8 @@ from envlab.engine.scenario_events import (
     TrafficSummary,
 )
 
-BARS = "▁▂▃▄▅▆▇█"
 #: Engine events worth a line: a replica came, went, or changed health.
 SHOWN_STATES = {"start", "die", "kill", "stop", "healthy", "unhealthy", "oom", "restart"}
-
-
-def sparkline(values: list[int], top: int) -> str:
-    """One character per value, ``top`` (or the largest value) as the full bar; 0 is a gap."""
-    top = max([top, *values, 1])
-    return "".join(" " if v <= 0 else BARS[min(len(BARS) - 1, round(v / top * (len(BARS) - 1)))] for v in values)
-
-
-def bar(share: float, width: int = 24) -> str:
-    filled = round(share * width)
-    return "█" * filled + "·" * (width - filled)
 
 
 def bounds(low: float | None, high: float | None) -> str:

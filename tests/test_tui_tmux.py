@@ -176,3 +176,39 @@ def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_
     while terminal.alive() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ours(docker_client, terminal.pid) == []
+
+
+def ours_anything(client: docker.DockerClient, pid: int) -> list[str]:
+    """Containers and Swarm services envlab made from the process we started."""
+    labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}"]
+    services = [s.name for s in client.services.list(filters={"label": labels})] if _swarm(client) else []
+    return ours(client, pid) + services
+
+
+def _swarm(client: docker.DockerClient) -> bool:
+    return client.info().get("Swarm", {}).get("LocalNodeState") == "active"
+
+
+def test_the_live_panel_follows_self_healing_on_a_real_swarm(terminal: Terminal,
+                                                             docker_client: docker.DockerClient) -> None:
+    terminal.wait_for("Docker is ready.", "Self-healing")
+    terminal.keys("C-p")  # the command palette opens any lesson by name
+    terminal.tmux("send-keys", "-t", "envlab", "-l", "Open lesson: Self-healing")
+    terminal.wait_for("Open lesson: Self-healing: the orchestrator keeps the desired state")
+    terminal.keys("Enter")
+    terminal.wait_for("press r to start the services")
+    terminal.keys("r")
+    terminal.wait_for("web 3/3 up", "sessions 1/1 up", "balancer 1/1 up", "phase 1")  # the real replicas
+    assert any(name.endswith("self-healing-web") for name in ours_anything(docker_client, terminal.pid))
+    # Swarm replaced two crashed replicas and a hung one: each slot shows a new container (↻1).
+    screen = terminal.wait_for("topology · ✓ passed", "● web-1 healthy ↻1", "● web-2 healthy ↻1",
+                               "● web-3 healthy ↻1", timeout=3 * PATIENCE)
+    assert "phase 3: one-hangs" in screen
+    assert "req/s" in screen and "replicas" in screen and "of 3" in screen
+    assert "unhealthy" in screen  # the event log shows the hung replica failing its health check
+    terminal.keys("Escape")  # back home: the lesson's services and containers go
+    terminal.wait_for("Chapter 5")
+    deadline = time.monotonic() + PATIENCE
+    while ours_anything(docker_client, terminal.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ours_anything(docker_client, terminal.pid) == []

@@ -16,6 +16,7 @@ class ServiceStarted(Event):
     replicas: int
     image: str
     detail: str = ""
+    backend: str = ""  # for the load balancer: the service it spreads requests over
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ChangeApplied(Event):
     phase: str
     service: str
     what: str
+    replicas: int | None = None  # the desired replicas after the change, when it sets them
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ class Deployment:
         if not self.quiesce(balancer.service, timeout=30):
             raise EnvlabError(f"the balancer did not reach all {target.desired} replicas in 30s")
         self.emit(ServiceStarted(BALANCER, "balancer", 1, image[:19],
-                                 f"{self.endpoint[0]}:{self.endpoint[1]} → {balancer.service}"))
+                                 f"{self.endpoint[0]}:{self.endpoint[1]} → {balancer.service}", balancer.service))
 
     def quiesce(self, service: str, *, timeout: float = 20) -> bool:
         """Wait until every desired replica of the balanced service answers through the balancer.
@@ -225,7 +225,7 @@ class Deployment:
             updates["replicas"] = change.replicas
             what.append(f"scale to {change.replicas}")
         handle.spec = ServiceSpec(**{**spec.__dict__, **updates})
-        self.emit(ChangeApplied(phase, change.service, "; ".join(what)))
+        self.emit(ChangeApplied(phase, change.service, "; ".join(what), change.replicas))
         if handle.swarm_id is not None:
             self.engine.update_service(
                 handle.swarm_id, env=change.env, replicas=change.replicas,

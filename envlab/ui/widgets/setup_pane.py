@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Self
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
@@ -40,6 +43,26 @@ def step_label(index: int) -> str:
     return f"step {index + 1}" if index < 100 else f"fix {index - 99}"
 
 
+class FollowingLog(Log):
+    """A :class:`Log` that stays at its end when it gets shorter while following its output.
+
+    A plain ``Log`` only scrolls on a write when it is already at its end, so a panel growing above
+    it (the live picture of a scenario lesson) would leave it stuck part-way. A learner who scrolled
+    up to read stays where they are.
+    """
+
+    following = True
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
+        super().write_lines(lines, scroll_end)
+        self.following = self.is_vertical_scroll_end
+        return self
+
+    def on_resize(self) -> None:
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+
 class SetupPane(Vertical):
     """The output of one bare host or of the containerized fix.
 
@@ -59,7 +82,7 @@ class SetupPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="pane-title", classes="pane-title")
-        yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True)
+        yield FollowingLog(max_lines=MAX_LINES, highlight=False, auto_scroll=True)
 
     def on_mount(self) -> None:
         self._draw_title()

@@ -24,6 +24,7 @@ from envlab.lessons.text import pick
 from envlab.ui.messages import EngineErrorReported
 from envlab.ui.scenario_lines import scenario_line
 from envlab.ui.strings import t
+from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
 
 SCENARIO = "scenario"  # the pane of a lesson that has a topology instead of hosts
@@ -52,7 +53,8 @@ class SetupPanes(Vertical):
             kind = "host" if setup in self.lesson.hosts else "fix"
             title = pick(setup.title, self.lang) if setup.title else setup.name
             yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
-        if not self.lesson.setups:  # a scenario lesson: replicas, phases and traffic in one pane
+        if not self.lesson.setups:  # a scenario lesson: the live picture over the story of its phases
+            yield LivePanel(id="live")
             yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
 
     def on_mount(self) -> None:
@@ -66,10 +68,12 @@ class SetupPanes(Vertical):
         return found.first(SetupPane) if found else self.query(SetupPane).first()
 
     def clear(self) -> None:
-        """Empty every pane before a new run."""
+        """Empty every pane (and the live picture) before a new run."""
         self.checks.clear()
         for pane in self.query(SetupPane):
             pane.clear()
+        for live in self.query(LivePanel):
+            live.clear()
 
     def flush(self) -> None:
         """Move queued events into the panes: one batch of lines per pane.
@@ -79,14 +83,18 @@ class SetupPanes(Vertical):
         batch are dropped before they are drawn.
         """
         batches: dict[str, list[str]] = {}
+        taken: list[Event] = []
         for _ in range(FLUSH_LIMIT):
             try:
                 event = self.inbox.get_nowait()
             except queue.Empty:
                 break
             self._apply(event, batches)
+            taken.append(event)
         for setup, lines in batches.items():
             self.pane(setup).append(lines[-MAX_LINES:])
+        if taken and not self.lesson.setups:
+            self.query_one(LivePanel).apply(taken)
 
     def drain(self) -> None:
         """Flush until the queue is empty (when a run has ended)."""
