@@ -52,6 +52,7 @@ class RichRenderer(ScenarioRendering):
     order: list[str] = field(default_factory=list)
 
     def __call__(self, event: Event) -> None:
+        self.live.apply(event)
         handler = getattr(self, f"_on_{type(event).__name__}", None)
         if handler is not None:
             handler(event)

@@ -8,7 +8,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from envlab.engine.live import bar, sparkline
+from envlab.engine.live import UP, LiveState, bar, sparkline
 from envlab.engine.scenario_events import (
     AutoscalerDecided,
     ChangeApplied,
@@ -64,9 +64,26 @@ class ScenarioRendering:
     #: Every phase's verdict and its measurements, for the closing table (set per renderer).
     phases: list[tuple[PhaseFinished, list[MeasurementChecked]]]
     _measured: list[MeasurementChecked]
+    #: The replicas as the Docker events stream tells them, fed every event by the renderer.
+    live: LiveState
 
     def __post_init__(self) -> None:
-        self.phases, self._measured = [], []
+        self.phases, self._measured, self.live = [], [], LiveState()
+
+    def replicas_now(self) -> Text:
+        """Each service's replicas at this moment: up out of desired, each one's state and returns."""
+        text = Text()
+        for service in self.live.services.values():
+            up = self.live.up(service.name)
+            text.append(f"  {service.name} ", style="bold")
+            text.append(f"{up}/{service.desired} up", style="green" if up >= service.desired else "yellow")
+            for replica in self.live.of(service.name):
+                back = f" ↻{replica.restarts}" if replica.restarts else ""
+                text.append(f"  {replica.label} {replica.state}{back}", style="green" if replica.state in UP else
+                            "red" if replica.state == "dead" else "yellow")
+            text.append("\n")
+        text.rstrip()
+        return text
 
     def phase_table(self) -> Table:
         """One row per phase: its verdict and each measurement against its bound."""
@@ -131,6 +148,8 @@ class ScenarioRendering:
         verdict = "[bold green]■ {}: every measurement holds[/]" if event.ok else \
             "[bold red]■ {}: a measurement does not hold[/]"
         self.console.print(verdict.format(escape(event.phase)) + f" ({event.duration:.1f}s)")
+        if self.live.replicas:
+            self.console.print(self.replicas_now())
 
     def _on_KubernetesShown(self, event: KubernetesShown) -> None:
         table = Table(title="what ran on Swarm · the same in Kubernetes", title_justify="left", expand=True)

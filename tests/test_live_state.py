@@ -97,3 +97,20 @@ def test_replicas_sort_by_number_not_by_text() -> None:
 def test_the_replica_chart_is_scaled_from_zero_to_the_desired_count() -> None:
     assert sparkline([3, 2, 0, 3], 3) == "█▆ █"
     assert sparkline([], 3) == ""
+
+
+def test_the_headless_face_tells_the_replicas_after_each_phase() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from envlab.headless import RichRenderer
+
+    out = StringIO()
+    render = RichRenderer(Console(file=out, width=120, color_system=None))
+    for event in recorded("self-healing"):
+        render(event)
+    printed = out.getvalue()
+    assert "web 3/3 up  web-1 healthy  web-2 healthy  web-3 healthy" in printed  # after the steady phase
+    assert printed.rstrip().count("web 3/3 up  web-1 healthy ↻1  web-2 healthy ↻1  web-3 healthy ↻1") == 1
+    assert "sessions 1/1 up  sessions-1 running" in printed
