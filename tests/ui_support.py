@@ -42,7 +42,7 @@ class Harness:
 
 
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
-          lesson: str = "os-skew") -> Harness:
+          lesson: str = "os-skew", lang: str = "en") -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 
     The fake shell does what a learner would type: afterwards the report runs on prod-server.
@@ -57,7 +57,7 @@ def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool
             fake.script = {("prod-server", r"inventory\.py"): FIXED_REPORT, **fake.script}
         return 0
 
-    app = make_app(catalog=one_lesson(lesson), lang="en", runtime_factory=lambda _session: fake,
+    app = make_app(catalog=one_lesson(lesson), lang=lang, runtime_factory=lambda _session: fake,
                    store=store, shell=shell)
     return Harness(app, fake, store, shells=shells)
 

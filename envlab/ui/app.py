@@ -25,8 +25,10 @@ from envlab.engine.progress import ProgressStore
 from envlab.errors import EnvlabError
 from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
+from envlab.ui.key_labels import localize_bindings
 from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
 from envlab.ui.screens.home_screen import HomeScreen
+from envlab.ui.strings import t
 
 # The lesson models, the runner and the Docker SDK take longer to import than Textual itself: they
 # load in workers after the first paint (see docs/performance.md), so here they are only types.
@@ -98,6 +100,9 @@ class EnvlabApp(App[int]):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        localize_bindings(self, self.lang)
+        # Immediate: a new screen gets its key labels before its footer is first drawn.
+        self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self.push_screen(HomeScreen())
         if self.catalog is not None:
             self.on_catalog_loaded(CatalogLoaded(self.catalog))
@@ -177,7 +182,18 @@ class EnvlabApp(App[int]):
         """Cycle through the languages lessons are written in."""
         index = SUPPORTED_LANGUAGES.index(self.lang) if self.lang in SUPPORTED_LANGUAGES else -1
         self.lang = SUPPORTED_LANGUAGES[(index + 1) % len(SUPPORTED_LANGUAGES)]
-        self.notify({"en": "Language: English", "ja": "言語: 日本語"}.get(self.lang, self.lang))
+        self.notify(t("language_now", self.lang))
+
+    def watch_lang(self, lang: str) -> None:
+        """The key labels follow the language on the app and every open screen, footers included."""
+        localize_bindings(self, lang)
+        for screen in self.screen_stack:
+            localize_bindings(screen, lang)
+            screen.refresh_bindings()
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        """A screen just pushed (or shown again) gets its key labels in the current language."""
+        localize_bindings(screen, self.lang)
 
     def action_help(self) -> None:
         from envlab.ui.screens.help_modal import HelpModal  # Markdown: imported when first needed
@@ -187,13 +203,14 @@ class EnvlabApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "The keys and what each screen is for", self.action_help)
-        yield SystemCommand("Switch language", "English / 日本語", self.action_switch_language)
-        yield SystemCommand("Reconnect to Docker", "Try the engine again", self.action_connect)
+        lang = self.lang
+        yield SystemCommand(t("cmd_help", lang), t("cmd_help_about", lang), self.action_help)
+        yield SystemCommand(t("cmd_language", lang), t("cmd_language_about", lang), self.action_switch_language)
+        yield SystemCommand(t("cmd_reconnect", lang), t("cmd_reconnect_about", lang), self.action_connect)
         for loaded in self.lessons:
             lesson = loaded.lesson
-            yield SystemCommand(f"Open lesson: {pick(lesson.title, self.lang)}",
-                                pick(lesson.summary, self.lang),
+            yield SystemCommand(t("cmd_open_lesson", lang, title=pick(lesson.title, lang)),
+                                pick(lesson.summary, lang),
                                 lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
 
     # the learner's shell -----------------------------------------------------------------------

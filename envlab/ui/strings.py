@@ -98,6 +98,47 @@ STRINGS: dict[str, dict[str, str]] = {
     "not_quite": {"en": "✗ Not quite. The answer is: {answer}", "ja": "✗ 残念。正解は: {answer}"},
     "quiz_keys": {"en": "Enter: answer, then Enter or n: next · Esc: close",
                   "ja": "Enter: 回答、もう一度 Enter か n: 次へ · Esc: 閉じる"},
+    # the app and its command palette
+    "language_now": {"en": "Language: English", "ja": "言語: 日本語"},
+    "cmd_help": {"en": "Help", "ja": "ヘルプ"},
+    "cmd_help_about": {"en": "The keys and what each screen is for", "ja": "キーの一覧と各画面の使い方"},
+    "cmd_language": {"en": "Switch language", "ja": "言語を切り替える"},
+    "cmd_language_about": {"en": "English / 日本語", "ja": "English / 日本語"},
+    "cmd_reconnect": {"en": "Reconnect to Docker", "ja": "Docker に再接続"},
+    "cmd_reconnect_about": {"en": "Try the engine again", "ja": "もう一度エンジンに接続します"},
+    "cmd_open_lesson": {"en": "Open lesson: {title}", "ja": "レッスンを開く: {title}"},
+}
+
+#: The footer's key labels, by the action the key runs (an ``app.`` or ``screen.`` namespace is dropped).
+#: English is the binding's own description in ``BINDINGS``, so only the other languages are here.
+KEY_LABELS: dict[str, dict[str, str]] = {
+    # the app (Textual adds the command palette's key)
+    "help": {"ja": "ヘルプ"},
+    "quit": {"ja": "終了"},
+    "command_palette": {"ja": "コマンド"},
+    # home
+    "open": {"ja": "開く"},
+    "resume": {"ja": "続きから"},
+    "switch_language": {"ja": "言語"},
+    "forget": {"ja": "進捗をリセット"},
+    "connect": {"ja": "Docker に再接続"},
+    # lesson
+    "run": {"ja": "実行"},
+    "next_step": {"ja": "次へ"},
+    "previous_step": {"ja": "前へ"},
+    "hint": {"ja": "ヒント"},
+    "inspect": {"ja": "調べる"},
+    "fix_it": {"ja": "自分で直す"},
+    "verify": {"ja": "確認"},
+    "quiz": {"ja": "クイズ"},
+    "reset": {"ja": "リセット"},
+    "back": {"ja": "戻る"},
+    # modals
+    "next": {"ja": "次へ"},
+    "dismiss": {"ja": "閉じる"},
+    "dismiss_quiz": {"ja": "閉じる"},
+    "answer(True)": {"ja": "はい"},
+    "answer(False)": {"ja": "いいえ"},
 }
 
 
@@ -105,3 +146,9 @@ def t(key: str, lang: str, **values: Any) -> str:
     """The interface text ``key`` in ``lang`` (else English), with ``values`` filled in."""
     texts = STRINGS[key]
     return (texts.get(lang) or texts["en"]).format(**values)
+
+
+def key_label(action: str, lang: str, english: str) -> str:
+    """The footer label, in ``lang``, of a key that runs ``action``; ``english`` (the binding's own) if none."""
+    name = action.removeprefix("app.").removeprefix("screen.")
+    return KEY_LABELS.get(name, {}).get(lang, english)

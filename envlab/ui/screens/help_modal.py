@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,7 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+if TYPE_CHECKING:
+    from envlab.ui.app import EnvlabApp
+
+HELP_EN = """\
 # envlab
 
 Learn why *it works on my machine* happens: each lesson runs the same app on hand-configured
@@ -43,12 +46,62 @@ Everywhere: **Ctrl+P** opens the command palette, **F1** this help, **Ctrl+Q** q
 Your progress is saved as you go; `envlab progress export FILE` carries it to another machine.
 """
 
+HELP_JA = """\
+# envlab
+
+「自分のマシンでは動くのに」がなぜ起きるのかを学びます。各レッスンでは同じアプリを、手作業で設定した
+**ホスト**と**コンテナ化した解決策**の両方で、本物のコンテナの上に並べて動かします。
+
+## ホーム
+| キー | |
+|---|---|
+| Enter | カーソル位置のレッスンを開く |
+| c | 前回の続きから再開する |
+| l | 言語を切り替える(English / 日本語) |
+| x | カーソル位置のレッスンの進捗をリセットする |
+| q | 終了する(envlab が起動したものはすべて削除されます) |
+
+## レッスン
+| キー | |
+|---|---|
+| n / p | ガイドの次 / 前のステップへ |
+| r | すべてのセットアップを(もう一度)実行し、ペインで様子を見る |
+| h | 次のヒントを表示する |
+| i | 実行中のセットアップ間のドリフトを調べる |
+| f | 自分で直す: 壊れたホストの中でシェルを開く(`exit` で戻ります) |
+| v | レッスンのチェックで修正を確認する |
+| t | クイズに挑戦する |
+| x | リセット: すべて片付けてから、もう一度実行する |
+| l | 言語を切り替える |
+| Esc | 章の一覧に戻る(コンテナは削除されます) |
+
+どの画面でも: **Ctrl+P** でコマンドパレット、**F1** でこのヘルプ、**Ctrl+Q** で終了します。
+進捗は自動で保存されます。`envlab progress export FILE` で別のマシンに持ち出せます。
+"""
+
+#: The help in each language lessons are written in.
+HELP = {"en": HELP_EN, "ja": HELP_JA}
+
+
+def help_text(lang: str) -> str:
+    """The help in ``lang``, else in English."""
+    return HELP.get(lang, HELP_EN)
+
 
 class HelpModal(ModalScreen[None]):
-    """The keys and what each screen is for."""
+    """The keys and what each screen is for, in the app's language.
+
+    The text follows the app's ``lang`` while the help is open, as the rest of the interface does.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Markdown(HELP)
+            yield Markdown(help_text(cast("EnvlabApp", self.app).lang))
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", self._language_changed, init=False)
+
+    def _language_changed(self, lang: str) -> None:
+        self.query_one(Markdown).update(help_text(lang))
