@@ -54,7 +54,8 @@ def test_lesson_after_a_run(snap_compare, tmp_path: Path) -> None:  # type: igno
 def test_quiz_after_a_wrong_answer(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """You should see the quiz over the lesson: "Question 1 of 3", the three choices with the first
     highlighted, and below them "✗ Not quite. The answer is: Debian 11 ships Python 3.9, which has
-    no tomllib module." followed by the explanation."""
+    no tomllib module." followed by the explanation; the footer has the quiz's own keys, "n Next" and
+    "esc Close", for the mouse."""
 
     async def answer_wrong(pilot: Pilot[int]) -> None:
         await settle(pilot)

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList, Static
 
 from envlab.lessons.model import QuizQuestion
 from envlab.lessons.text import pick
@@ -19,7 +19,7 @@ from envlab.ui.strings import t
 class QuizModal(ModalScreen[tuple[int, int] | None]):
     """Asks each question; dismisses with ``(score, total)``, or ``None`` if the learner leaves early.
 
-    Choosing an option answers; choosing again (or ``n``) moves to the next question.
+    Choosing an option (Enter or a click) answers; choosing again (or ``n``) moves to the next question.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,6 +42,7 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
             yield OptionList(id="quiz-choices")
             yield Static(id="quiz-explanation")
             yield Label(t("quiz_keys", self.lang), id="quiz-keys")
+        yield Footer()  # the screen below is covered: this modal's own keys, clickable
 
     def on_mount(self) -> None:
         self._ask()
