@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import signal
@@ -44,6 +45,18 @@ RuntimeFactory = Callable[[Session], "Runtime"]
 Shell = Callable[[str, str], int]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
+
+
+def settle_heap() -> None:
+    """Tell the garbage collector to stop scanning what is alive now (modules, lessons, widgets).
+
+    A full collection walks every tracked object; with Textual, the lesson models and the Docker SDK
+    loaded, one took 50-120 ms, and a flood of container output triggers several: each was an
+    event-loop stall the learner could feel (docs/performance.md). What is frozen is the app's
+    long-lived state; should some of it become garbage later, reference counting still frees it,
+    only reference cycles among it would wait.
+    """
+    gc.freeze()
 
 
 def docker_runtime(session: Session) -> Runtime:
@@ -126,6 +139,7 @@ class EnvlabApp(App[int]):
         for problem in message.catalog.problems:
             self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
         self.lessons_ready = True
+        settle_heap()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with an unexpected error is shown, never silently dropped."""
@@ -153,6 +167,7 @@ class EnvlabApp(App[int]):
     def on_runtime_connected(self, message: RuntimeConnected) -> None:
         self.runtime, self.engine_error = message.runtime, None
         self.engine_state = "ready"
+        settle_heap()
 
     def on_runtime_failed(self, message: RuntimeFailed) -> None:
         self.engine_error = message
