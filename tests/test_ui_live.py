@@ -87,3 +87,24 @@ async def test_the_panel_fits_a_small_terminal(tmp_path: Path) -> None:
         width = panel.query_one("#live-charts", Static).content_size.width
         assert all(len(line) <= width for line in shown(panel, "charts").splitlines())
         assert screen.pane("scenario").size.height >= 4
+
+
+@async_test
+async def test_the_panel_speaks_the_learners_language(tmp_path: Path) -> None:
+    h = build(tmp_path, lesson="self-healing")
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        screen, panel = await open_lesson(pilot)
+        for event in recorded("self-healing"):
+            screen.inbox.put(event)
+        screen.query_one(SetupPanes).drain()
+        await pilot.press("l")  # English → 日本語
+        await pilot.pause()
+        assert panel.lang == "ja" and panel.border_title == "ライブ"
+        assert "フェーズ 3: one-hangs" in shown(panel, "phase")
+        assert "web 3/3 稼働" in shown(panel, "replicas")
+        assert "● web-1 healthy ↻1" in shown(panel, "replicas")  # Docker's own words, as `docker ps` says
+        charts = shown(panel, "charts").splitlines()
+        assert charts[1].startswith("エラー") and charts[2].startswith("レプリカ") and charts[2].endswith("3/3")
+        await pilot.press("l")
+        await pilot.pause()
+        assert "web 3/3 up" in shown(panel, "replicas")

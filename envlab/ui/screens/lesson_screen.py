@@ -27,6 +27,7 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.strings import t
 from envlab.ui.widgets.checks_panel import ChecksPanel
+from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import SetupPane
 from envlab.ui.widgets.setup_panes import SetupPanes
 
@@ -106,6 +107,8 @@ class LessonScreen(Screen[None]):
     def _language_changed(self) -> None:
         self.sub_title = pick(self.lesson.title, self.envlab.lang)
         self.show_step(self.step)
+        for panel in self.query(LivePanel):
+            panel.lang = self.envlab.lang
 
     def _guide(self) -> str:
         return guide_text(self.lesson, self.envlab.lang, step=self.step, hints_shown=self.hints_shown)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
+from textual.reactive import reactive
 from textual.widgets import Static
 
 from envlab.engine.events import Event
 from envlab.engine.live import LiveState, ReplicaView, bar, sparkline
+from envlab.ui.strings import t
 
 #: Mark and theme variable per replica state: colour says up or not, the mark says it without colour.
 LOOKS = {
@@ -53,11 +56,16 @@ class LivePanel(Vertical):
 
     The lesson's panes hand it the run's events in batches (:meth:`apply`); it folds them into a
     :class:`LiveState` and redraws at most once per batch. Everything shown comes from the Docker
-    events stream and the traffic generator's record.
+    events stream and the traffic generator's record. Replica states keep Docker's own words
+    (healthy, dead...), as ``docker ps`` shows them, in every language.
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    #: The learner's language; the screen sets it, and the panel redraws.
+    lang: reactive[str] = reactive("en", init=False)
+
+    def __init__(self, lang: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.set_reactive(LivePanel.lang, lang)
         self.state = LiveState()
 
     def compose(self) -> ComposeResult:
@@ -66,7 +74,9 @@ class LivePanel(Vertical):
         yield Static(id="live-charts")
 
     def on_mount(self) -> None:
-        self.border_title = "live"
+        self.draw()
+
+    def watch_lang(self) -> None:
         self.draw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -89,22 +99,26 @@ class LivePanel(Vertical):
     def draw(self) -> None:
         if not self.is_mounted:
             return
+        self.border_title = t("live_title", self.lang)
         self.query_one("#live-phase", Static).update(self._phase())
         self.query_one("#live-replicas", Static).update(self._replicas())
         self.query_one("#live-charts", Static).update(self._charts())
 
     def _phase(self) -> str:
-        state = self.state
+        state, lang = self.state, self.lang
         if state.phase_index < 0:
-            starting = bool(state.services)
-            return "[b]starting the services…[/b]" if starting else "[dim]press r to start the services[/dim]"
-        line = f"[b]phase {state.phase_index + 1}: {escape(state.phase)}[/b] · t={state.clock:.0f}s"
+            if state.services:
+                return f"[b]{t('live_starting', lang)}[/b]"
+            return f"[dim]{t('live_press_r', lang)}[/dim]"
+        phase = t("live_phase", lang, n=state.phase_index + 1, name=escape(state.phase))
+        line = f"[b]{phase}[/b] · t={state.clock:.0f}s"
         if state.last_fault is not None:
             fault = state.last_fault
-            line += f"  [$error]⚡ {fault.action} {escape(fault.replica)} at {fault.at:.1f}s[/]"
+            said = t("live_fault", lang, action=fault.action, replica=escape(fault.replica), at=f"{fault.at:.1f}")
+            line += f"  [$error]{said}[/]"
         if state.last_decision is not None:
             d = state.last_decision
-            line += f"  [$accent]autoscaler: {d.observed:g} req/s → {d.desired} replicas[/]"
+            line += f"  [$accent]{t('live_autoscaler', lang, observed=f'{d.observed:g}', desired=d.desired)}[/]"
         return line
 
     def _replicas(self) -> str:
@@ -113,16 +127,16 @@ class LivePanel(Vertical):
         for service in self.state.services.values():
             up = self.state.up(service.name)
             colour = "$success" if up >= service.desired else "$warning"
-            counts = f"{up}/{service.desired} up"
+            counts = t("live_up", self.lang, up=up, desired=service.desired)
             head = f"[b]{escape(service.name)}[/b] [{colour}]{counts}[/]"
             chips = [chip(r) for r in self.state.of(service.name)]
-            rows += flow(head, len(service.name) + 1 + len(counts), chips, width)
-        return "\n".join(rows) or "[dim]no services yet[/dim]"
+            rows += flow(head, cell_len(service.name) + 1 + cell_len(counts), chips, width)
+        return "\n".join(rows) or f"[dim]{t('live_no_services', self.lang)}[/dim]"
 
     def _charts(self) -> str:
-        state = self.state
+        state, lang = self.state, self.lang
         if not state.seconds:
-            return "[dim]traffic: none yet[/dim]"
+            return f"[dim]{t('live_no_traffic', lang)}[/dim]"
         width = max(8, self.content_size.width - LABEL - VALUE - 1)
         seconds = list(state.seconds)[-width:]
         desired = state.desired(state.balanced) or max(s.running for s in seconds)
@@ -130,14 +144,16 @@ class LivePanel(Vertical):
         running = [s.running for s in seconds]
         share = state.errors / state.requests if state.requests else 0.0
         rows = [
-            self._row("req/s", f"[$accent]{sparkline([s.requests for s in seconds], 0)}[/]",
+            self._row(t("live_requests", lang), f"[$accent]{sparkline([s.requests for s in seconds], 0)}[/]",
                       f"{state.rate()}/s"),
-            self._row("errors", f"[$error]{sparkline(errors, 0)}[/]", f"{state.errors} ({share:.1%})"),
-            self._row("replicas", f"[{'$success' if min(running) >= desired else '$warning'}]"
-                      f"{sparkline(running, desired)}[/]", f"{running[-1]} of {desired}"),
+            self._row(t("live_errors", lang), f"[$error]{sparkline(errors, 0)}[/]", f"{state.errors} ({share:.1%})"),
+            self._row(t("live_replicas", lang), f"[{'$success' if min(running) >= desired else '$warning'}]"
+                      f"{sparkline(running, desired)}[/]",
+                      t("live_replicas_of", lang, up=running[-1], desired=desired)),
         ]
         if state.lost:
-            rows.append(self._row("logged out", "", f"[$warning]{state.lost} requests lost the session[/]"))
+            lost = t("live_lost_count", lang, lost=state.lost)
+            rows.append(self._row(t("live_lost", lang), "", f"[$warning]{lost}[/]"))
         total = sum(state.answered.values())
         for replica, count in sorted(state.answered.items()):
             rows.append(self._row(replica, f"[$primary]{bar(count / total, width)}[/]", f"{count / total:.0%}"))
@@ -145,6 +161,6 @@ class LivePanel(Vertical):
 
     @staticmethod
     def _row(label: str, chart: str, value: str) -> str:
-        padded = escape(label[:LABEL - 1].ljust(LABEL))
+        padded = escape(label) + " " * max(1, LABEL - cell_len(label))
         return f"[b]{padded}[/b]{chart} {value}"
 

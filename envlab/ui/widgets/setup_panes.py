@@ -54,7 +54,7 @@ class SetupPanes(Vertical):
             title = pick(setup.title, self.lang) if setup.title else setup.name
             yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
         if not self.lesson.setups:  # a scenario lesson: the live picture over the story of its phases
-            yield LivePanel(id="live")
+            yield LivePanel(self.lang, id="live")
             yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
 
     def on_mount(self) -> None:
