@@ -20,8 +20,8 @@ HOME_EN = {"resume": "Continue", "app.switch_language": "Language", "forget": "R
            "app.quit": "Quit", "help": "Help", "command_palette": "palette"}
 HOME_JA = {"resume": "続きから", "app.switch_language": "言語", "forget": "進捗をリセット",
            "app.quit": "終了", "help": "ヘルプ", "command_palette": "コマンド"}
-LESSON_JA = {"run": "実行", "next_step": "次へ", "hint": "ヒント", "inspect": "調べる", "fix_it": "自分で直す",
-             "verify": "確認", "quiz": "クイズ", "reset": "リセット", "back": "戻る", "help": "ヘルプ"}
+LESSON_JA = {"run": "実行", "next_step": "次へ", "hint": "ヒント", "inspect": "調査", "fix_it": "直す",
+             "verify": "確認", "quiz": "クイズ", "reset": "初期化", "back": "戻る", "help": "ヘルプ"}
 
 
 @pytest.fixture(autouse=True)
@@ -125,3 +125,18 @@ async def test_the_command_palettes_own_commands_are_in_the_learners_language(h:
         titles = {command.title for command in h.app.get_system_commands(h.app.screen)}
         assert {"ヘルプ", "言語を切り替える", "Docker に再接続"} <= titles
         assert any(title.startswith("レッスンを開く: ") for title in titles)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@async_test
+async def test_every_lesson_key_fits_an_80_column_footer(tmp_path: Path, lang: str) -> None:
+    """A kiosk terminal is often 80×24: no key of the lesson's footer may be cut off or hidden."""
+    h = build(tmp_path, lang=lang)
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        keys = list(h.app.screen.query(FooterKey))
+        assert {key.action for key in keys} >= {"run", "next_step", "fix_it", "verify", "quiz", "reset", "back"}
+        assert all(key.region.right <= 80 and key.region.width > 0 for key in keys), \
+            [(key.description, key.region) for key in keys]

@@ -48,7 +48,7 @@ class LessonScreen(Screen[None]):
         Binding("p", "previous_step", "Previous", show=False),
         Binding("h", "hint", "Hint"),
         Binding("i", "inspect", "Inspect"),
-        Binding("f", "fix_it", "Fix it yourself"),
+        Binding("f", "fix_it", "Fix it"),
         Binding("v", "verify", "Verify"),
         Binding("t", "quiz", "Quiz"),
         Binding("x", "reset", "Reset"),
@@ -94,7 +94,7 @@ class LessonScreen(Screen[None]):
                 yield ChecksPanel(id="checks")
             yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
         yield Static(id="lesson-error")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
     def on_mount(self) -> None:
         self.sub_title = pick(self.lesson.title, self.envlab.lang)
