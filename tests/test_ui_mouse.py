@@ -213,3 +213,29 @@ async def test_at_80_columns_back_is_one_click_away(h: Harness) -> None:
         assert footer.max_scroll_x == 0, "every key of the lesson's footer is in sight"
         await click_key(pilot, "back")
         assert isinstance(h.app.screen, HomeScreen)
+
+
+def link_spot(pilot: Pilot[int], widget: Widget, href: str) -> tuple[int, int] | None:
+    """A screen cell inside ``widget`` that, clicked, follows the Markdown link ``href``."""
+    region = widget.region
+    for y in range(region.y, region.bottom):
+        for x in range(region.x, region.right):
+            click = pilot.app.screen.get_style_at(x, y).meta.get("@click")
+            if click and href in str(click):
+                return x, y
+    return None
+
+
+@async_test
+async def test_the_guide_steps_forward_and_back_by_its_links(h: Harness) -> None:
+    async with h.app.run_test(size=SIZE) as pilot:
+        screen = await click_lesson(pilot)
+        story = screen.query_one("#story")
+        for expected, href in ((1, "#next"), (2, "#next"), (1, "#previous")):
+            story.scroll_end(animate=False)
+            await pilot.pause()
+            where = link_spot(pilot, story, href)
+            assert where is not None, f"no {href} link in sight"
+            await pilot.click(offset=where)
+            await pilot.pause()
+            assert screen.step == expected

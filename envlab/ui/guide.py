@@ -33,7 +33,11 @@ def guide_text(lesson: Lesson, lang: str, *, step: int, hints_shown: int = 0) ->
     current = steps[index]
     body = {"story": _story, "watch": _watch, "fix": _fix, "quiz": _quiz}[current.key](lesson, lang, hints_shown)
     where = t("step_of", lang, n=index + 1, total=len(steps), title=current.title(lang))
-    after = "" if index == len(steps) - 1 else "\n\n---\n\n" + t("next_step", lang, title=steps[index + 1].title(lang))
+    # The links take a mouse user where the n and p keys take the keyboard (#next and #previous).
+    moves = [t("previous_step", lang, title=steps[index - 1].title(lang))] if index > 0 else []
+    if index < len(steps) - 1:
+        moves.append(t("next_step", lang, title=steps[index + 1].title(lang)))
+    after = "\n\n---\n\n" + "\n\n".join(moves) if moves else ""
     return f"**{where}**\n\n{body}{after}"
 
 

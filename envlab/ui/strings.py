@@ -25,7 +25,9 @@ STRINGS: dict[str, dict[str, str]] = {
                       "ja": "[b]Docker:[/b] {message}\n[b]対処:[/b] {hint} · そのあと [b]e[/b] で再接続"},
     # lesson guide
     "step_of": {"en": "Step {n} of {total} · {title}", "ja": "ステップ {n}/{total} · {title}"},
-    "next_step": {"en": "**n**: next step ({title})", "ja": "**n**: 次のステップ({title})"},
+    "next_step": {"en": "[**n**: next step ({title}) →](#next)", "ja": "[**n**: 次のステップ({title})→](#next)"},
+    "previous_step": {"en": "[← **p**: previous step ({title})](#previous)",
+                      "ja": "[← **p**: 前のステップ({title})](#previous)"},
     "step_story": {"en": "The story", "ja": "ストーリー"},
     "step_watch": {"en": "Watch the run", "ja": "実行を見る"},
     "step_fix": {"en": "Fix it yourself", "ja": "自分で直す"},
@@ -113,8 +115,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "question_of": {"en": "Question {n} of {total}", "ja": "問題 {n}/{total}"},
     "right": {"en": "✓ Right.", "ja": "✓ 正解。"},
     "not_quite": {"en": "✗ Not quite. The answer is: {answer}", "ja": "✗ 残念。正解は: {answer}"},
-    "quiz_keys": {"en": "Enter: answer, then Enter or n: next · Esc: close",
-                  "ja": "Enter: 回答、もう一度 Enter か n: 次へ · Esc: 閉じる"},
+    "quiz_keys": {"en": "Click a choice or press Enter to answer, then Enter or n: next · Esc: close",
+                  "ja": "選択肢をクリックするか Enter で回答、もう一度 Enter か n: 次へ · Esc: 閉じる"},
     # the app and its command palette
     "language_now": {"en": "Language: English", "ja": "言語: 日本語"},
     "cmd_help": {"en": "Help", "ja": "ヘルプ"},

@@ -90,7 +90,7 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson"):
             with Vertical(id="lesson-left"):
                 with VerticalScroll(id="story"):
-                    yield Markdown(self._guide(), id="narrative")
+                    yield Markdown(self._guide(), id="narrative", open_links=False)
                 yield ChecksPanel(id="checks")
             yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
         yield Static(id="lesson-error")
@@ -123,6 +123,15 @@ class LessonScreen(Screen[None]):
         keys = [s.key for s in guide_steps(self.lesson)]
         if key in keys:
             self.show_step(keys.index(key))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """The guide's own links step through it; a lesson's links to elsewhere open in the browser."""
+        moves = {"#next": self.action_next_step, "#previous": self.action_previous_step}
+        move = moves.get(event.href)
+        if move is not None:
+            move()
+        elif event.href.startswith(("http://", "https://")):
+            self.app.open_url(event.href)
 
     def action_next_step(self) -> None:
         self.show_step(self.step + 1)
