@@ -140,3 +140,11 @@ def test_cli_export_and_import(tmp_path: Path, lesson: Lesson,
     assert ProgressStore.open_default().get("os-skew").steps_done == ("run",)
     assert main(["progress", "import", str(tmp_path / "nope.json")]) == 1
     assert "hint" in capsys.readouterr().err
+
+
+def test_a_folder_that_cannot_be_made_is_a_progress_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ProgressError, match="Not a directory") as raised:
+        ProgressStore(blocker / "data" / "progress.sqlite3")
+    assert raised.value.hint == "set ENVLAB_DATA_DIR to a writable folder"

@@ -146,8 +146,9 @@ class ProgressStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=3000")
             migrate(self._conn)
-        except sqlite3.Error as exc:
-            raise ProgressError(f"cannot open the progress database {self.path}: {exc}",
+        except (sqlite3.Error, OSError) as exc:  # OSError: the folder cannot be made (a file is in the way...)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ProgressError(f"cannot open the progress database {self.path}: {reason}",
                                 hint="set ENVLAB_DATA_DIR to a writable folder") from exc
 
     @classmethod
