@@ -88,6 +88,9 @@ def child_hello() -> None:
 
 
 def child_home() -> None:
+    from envlab import heap
+
+    heap.hold()  # what `envlab` does first (envlab.cli.main); the app settles the heap after its first frame
     from textual.pilot import Pilot
 
     from envlab.ui.app import make_app

@@ -12,7 +12,7 @@ from types import FrameType
 from rich.console import Console
 from rich.markup import escape
 
-from envlab import __version__
+from envlab import __version__, heap
 from envlab.errors import EnvlabError, Interrupted
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE
@@ -95,6 +95,14 @@ def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `envlab` command; return its exit code."""
+    heap.hold()  # until start-up is done: the TUI after its first frame, a command once its modules load
+    try:
+        return _main(argv)
+    finally:
+        heap.resume()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     args.lessons = [*args.lessons, *getattr(args, "sub_lessons", [])]
     console = Console(stderr=False, highlight=False)
@@ -106,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from envlab.ui.app import run_app
 
             return run_app(lessons=args.lessons, lang=args.lang)
-        return _handlers()[args.command](args, console)
+        handler = _handlers()[args.command]
+        heap.settle()
+        return handler(args, console)
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]: everything this run started has been removed")
         return Interrupted.exit_code

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Markdown, ProgressBar, Static, Tree
-from textual.worker import WorkerFailed
 
 from envlab.errors import RuntimeUnavailable
 from envlab.ui.guide import guide_text
@@ -430,13 +429,31 @@ async def test_an_unexpected_error_in_a_worker_is_shown(tmp_path: Path) -> None:
 
     h.app.runtime_factory = broken  # type: ignore[assignment]
     async with h.app.run_test(size=SIZE) as pilot:
-        for _ in range(100):  # the connection starts once home is drawn
-            connecting = [w for w in h.app.workers if w.group == "runtime"]
-            if connecting:
+        for _ in range(200):  # the connection starts once home is drawn, and fails at once
+            if any("ZeroDivisionError: a bug" in n.message for n in h.app._notifications):
                 break
-            await pilot.pause()
-        with pytest.raises(WorkerFailed):
-            await connecting[0].wait()
-        await pilot.pause()
+            await pilot.pause(0.01)
         assert any("ZeroDivisionError: a bug" in n.message for n in h.app._notifications)
+        assert h.app.engine_state == "connecting", "a bug is not mistaken for Docker being down"
         assert isinstance(h.app.screen, HomeScreen), "the app keeps running"
+
+
+@async_test
+async def test_a_progress_folder_that_cannot_be_made_ends_the_app_with_a_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    from envlab.ui.app import make_app
+    from tests.fakes import os_skew_runtime
+    from tests.ui_support import one_lesson
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ENVLAB_DATA_DIR", str(blocker / "data"))
+    app = make_app(catalog=one_lesson(), lang="en", runtime_factory=lambda _session: os_skew_runtime())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.01)
+    assert app.return_code == 1
+    said = capfd.readouterr().err  # printed when the app has left the screen
+    assert "error: cannot open the progress database" in said and "ENVLAB_DATA_DIR" in said

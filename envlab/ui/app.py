@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from envlab.engine.progress import ProgressStore
+from envlab import heap
 from envlab.errors import EnvlabError
 from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
@@ -34,6 +33,7 @@ from envlab.ui.strings import t
 # The lesson models, the runner and the Docker SDK take longer to import than Textual itself: they
 # load in workers after the first paint (see docs/performance.md), so here they are only types.
 if TYPE_CHECKING:
+    from envlab.engine.progress import ProgressStore
     from envlab.engine.runner import LessonRun
     from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
@@ -45,18 +45,6 @@ RuntimeFactory = Callable[[Session], "Runtime"]
 Shell = Callable[[str, str], int]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
-
-
-def settle_heap() -> None:
-    """Tell the garbage collector to stop scanning what is alive now (modules, lessons, widgets).
-
-    A full collection walks every tracked object; with Textual, the lesson models and the Docker SDK
-    loaded, one took 50-120 ms, and a flood of container output triggers several: each was an
-    event-loop stall the learner could feel (docs/performance.md). What is frozen is the app's
-    long-lived state; should some of it become garbage later, reference counting still frees it,
-    only reference cycles among it would wait.
-    """
-    gc.freeze()
 
 
 def docker_runtime(session: Session) -> Runtime:
@@ -96,13 +84,14 @@ class EnvlabApp(App[int]):
     engine_state: reactive[str] = reactive("connecting")
 
     def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
-                 store: ProgressStore, lessons: Sequence[str | Path] = (), shell: Shell = docker_shell) -> None:
+                 store: ProgressStore | None = None, lessons: Sequence[str | Path] = (),
+                 shell: Shell = docker_shell) -> None:
         super().__init__()
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
         self.runtime_factory = runtime_factory
-        self.store = store
+        self._store = store
         self.shell = shell
         self.session = Session()
         self.runtime: Runtime | None = None
@@ -117,14 +106,30 @@ class EnvlabApp(App[int]):
         # Immediate: a new screen gets its key labels before its footer is first drawn.
         self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self.push_screen(HomeScreen())
-        if self.catalog is not None:
-            self.on_catalog_loaded(CatalogLoaded(self.catalog))
+
+    @property
+    def store(self) -> ProgressStore:
+        """The learner's progress; the default store opens on first use, after the first frame."""
+        if self._store is None:
+            from envlab.engine.progress import ProgressStore
+
+            self._store = ProgressStore.open_default()
+        return self._store
 
     def start_background_work(self) -> None:
-        """Load the lessons (unless given) and connect to Docker; the home screen calls this once it
-        is drawn, so neither worker competes with the first paint."""
+        """Open the progress store, load the lessons (unless given) and connect to Docker; the home
+        screen calls this once it is drawn, so none of it delays the first paint."""
+        heap.settle()
+        try:
+            self.store  # noqa: B018 (opened here so that a store that cannot open ends the app plainly)
+        except EnvlabError as exc:
+            hint = f"\n  hint: {exc.hint}" if exc.hint else ""
+            self.exit(return_code=exc.exit_code, message=f"error: {exc.message}{hint}")
+            return
         if self.catalog is None:
             self.load_lessons()
+        else:
+            self.on_catalog_loaded(CatalogLoaded(self.catalog))
         self.action_connect()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lessons")
@@ -139,7 +144,7 @@ class EnvlabApp(App[int]):
         for problem in message.catalog.problems:
             self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
         self.lessons_ready = True
-        settle_heap()
+        heap.settle()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with an unexpected error is shown, never silently dropped."""
@@ -167,7 +172,7 @@ class EnvlabApp(App[int]):
     def on_runtime_connected(self, message: RuntimeConnected) -> None:
         self.runtime, self.engine_error = message.runtime, None
         self.engine_state = "ready"
-        settle_heap()
+        heap.settle()
 
     def on_runtime_failed(self, message: RuntimeFailed) -> None:
         self.engine_error = message
@@ -338,7 +343,7 @@ def make_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None,
         catalog,
         lang=detect_language(lang),
         runtime_factory=runtime_factory or docker_runtime,
-        store=store or ProgressStore.open_default(),
+        store=store,
         lessons=lessons,
         shell=shell or docker_shell,
     )
@@ -353,4 +358,4 @@ def run_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None) -> i
         removed = app.teardown_all()
         if removed:
             print(f"envlab: removed {len(removed)} container(s) and network(s)", file=sys.stderr)
-    return code or 0
+    return code or app.return_code or 0

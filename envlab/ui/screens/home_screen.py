@@ -9,15 +9,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ProgressBar, Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Footer, Header, Static
 
-from envlab.engine.progress import lesson_steps
 from envlab.lessons.text import pick
 from envlab.ui.screens.confirm_modal import ConfirmModal
 from envlab.ui.strings import t
 
 if TYPE_CHECKING:
+    from textual.widgets import Tree
+    from textual.widgets.tree import TreeNode
+
     from envlab.lessons.loader import LoadedLesson
     from envlab.ui.app import EnvlabApp
 
@@ -42,15 +43,11 @@ class HomeScreen(Screen[None]):
         return cast("EnvlabApp", self.app)
 
     def compose(self) -> ComposeResult:
+        # The first frame holds what is known at once; the curriculum tree and the progress bar are
+        # mounted into #home-left when the lessons have loaded (docs/performance.md: first paint).
         yield Header()
         with Horizontal(id="home"):
-            with Vertical(id="home-left"):
-                tree: Tree[str] = Tree("Curriculum", id="curriculum")
-                tree.show_root = False
-                yield tree
-                with Horizontal(id="overall"):
-                    yield Label("Progress", id="overall-label")
-                    yield ProgressBar(id="overall-bar", show_eta=False)
+            yield Vertical(id="home-left")
             with VerticalScroll(id="home-detail"):
                 # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
                 yield Static(id="lesson-detail")
@@ -61,15 +58,31 @@ class HomeScreen(Screen[None]):
         self.watch(self.app, "lang", self._language_changed, init=False)
         self.watch(self.app, "engine_state", self._show_engine)
         self.watch(self.app, "lessons_ready", self._lessons_ready)
-        self.query_one(Tree).focus()
         self.call_after_refresh(self.envlab.start_background_work)
 
-    def _lessons_ready(self, ready: bool) -> None:
+    @property
+    def curriculum(self) -> Tree[str]:
+        """The curriculum (there once the lessons have loaded)."""
+        return cast("Tree[str]", self.query_one("#curriculum"))
+
+    async def _mount_curriculum(self) -> None:
+        from textual.widgets import Label, ProgressBar, Tree
+
+        tree: Tree[str] = Tree("Curriculum", id="curriculum")
+        tree.show_root = False
+        overall = Horizontal(Label("Progress", id="overall-label"), ProgressBar(id="overall-bar", show_eta=False),
+                             id="overall")
+        await self.query_one("#home-left").mount_all([tree, overall])
+        tree.focus()
+
+    async def _lessons_ready(self, ready: bool) -> None:
         if not ready:
             self.query_one("#lesson-detail", Static).update(t("loading_lessons", self.envlab.lang))
             return
+        if not self.query("#curriculum"):
+            await self._mount_curriculum()
         self._refresh()
-        tree = self.query_one(Tree)
+        tree = self.curriculum
         last = self.envlab.store.last_lesson()
         nodes = self._lesson_nodes()
         resume = next((n for n in nodes if n.data == last), nodes[0] if nodes else None)
@@ -79,21 +92,25 @@ class HomeScreen(Screen[None]):
 
     def _language_changed(self) -> None:
         self._show_engine(self.envlab.engine_state)
-        if self.envlab.lessons_ready:
+        if self.query("#curriculum"):
             self._refresh()
 
     def on_screen_resume(self) -> None:
-        if self.envlab.lessons_ready:
+        if self.query("#curriculum"):
             self._refresh()
 
     def _lesson_nodes(self) -> list[TreeNode[str]]:
-        tree: Tree[str] = self.query_one(Tree)
+        tree = self.curriculum
         return [leaf for chapter in tree.root.children for leaf in chapter.children]
 
     def _refresh(self) -> None:
         """Rebuild the tree labels and the progress bar from the store, in the current language."""
+        from textual.widgets import Label, ProgressBar
+
+        from envlab.engine.progress import lesson_steps
+
         app = self.envlab
-        tree: Tree[str] = self.query_one(Tree)
+        tree = self.curriculum
         cursor = tree.cursor_node.data if tree.cursor_node else None
         tree.clear()
         tree.root.label = t("curriculum", app.lang)
@@ -119,7 +136,9 @@ class HomeScreen(Screen[None]):
         self._describe(self._highlighted())
 
     def _highlighted(self) -> LoadedLesson | None:
-        node = self.query_one(Tree).cursor_node
+        if not self.query("#curriculum"):
+            return None
+        node = self.curriculum.cursor_node
         if node is None or node.data is None:
             return None
         return self.envlab.lesson(node.data)
@@ -160,7 +179,9 @@ class HomeScreen(Screen[None]):
             status.update(t(f"docker_{state}", lang))
 
     def action_open(self) -> None:
-        node = self.query_one(Tree).cursor_node
+        if not self.query("#curriculum"):
+            return  # the lessons are still loading
+        node = self.curriculum.cursor_node
         if node is not None and node.data:
             self.envlab.open_lesson(node.data)
         elif node is not None:
