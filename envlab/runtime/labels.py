@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 
 MANAGED = "io.envlab.managed"
@@ -22,7 +21,7 @@ KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"
 class Session:
     """One envlab process; everything it creates carries its labels so it can be swept later."""
 
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    id: str = field(default_factory=lambda: os.urandom(6).hex())  # 48 random bits, as 12 hex digits
     pid: int = field(default_factory=os.getpid)
     hostname: str = field(default_factory=socket.gethostname)
     started: int = field(default_factory=lambda: int(time.time()))
