@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Markdown
-from textual.widgets._footer import FooterKey  # Textual exports Footer only; its keys are what it draws
 
 from envlab.ui.app import EnvlabApp
 from envlab.ui.screens.confirm_modal import ConfirmModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.widgets.key_bar import KeyBar
 from tests.ui_support import Harness, async_test, build, settle
 
 SIZE = (100, 30)
@@ -37,7 +37,7 @@ def h(tmp_path: Path) -> Harness:
 
 def footer_labels(app: EnvlabApp) -> dict[str, str]:
     """What the current screen's footer shows: each key's label, by the action it runs."""
-    return {key.action: key.description for key in app.screen.query(FooterKey)}
+    return {key.action: key.description for key in app.screen.query_one(KeyBar).keys}
 
 
 def binding_labels(app: EnvlabApp) -> set[str]:
@@ -136,7 +136,7 @@ async def test_every_lesson_key_fits_an_80_column_footer(tmp_path: Path, lang: s
         await settle(pilot)
         await pilot.press("enter")
         await pilot.pause()
-        keys = list(h.app.screen.query(FooterKey))
-        assert {key.action for key in keys} >= {"run", "next_step", "fix_it", "verify", "quiz", "reset", "back"}
-        assert all(key.region.right <= 80 and key.region.width > 0 for key in keys), \
-            [(key.description, key.region) for key in keys]
+        bar = h.app.screen.query_one(KeyBar)
+        assert {key.action for key in bar.keys} >= {"run", "next_step", "fix_it", "verify", "quiz", "reset", "back"}
+        assert bar.region.width == 80 and all(key.end <= 80 for key in bar.keys), \
+            [(key.description, key.start, key.end) for key in bar.keys]

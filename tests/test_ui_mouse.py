@@ -13,8 +13,7 @@ from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static, Tree
-from textual.widgets._footer import FooterKey  # not exported by textual.widgets; what a click lands on
+from textual.widgets import OptionList, Static, Tree
 
 from envlab.ui.messages import ChecksVerified, LessonTornDown, RunFinished, ShellClosed
 from envlab.ui.screens.confirm_modal import ConfirmModal
@@ -23,6 +22,7 @@ from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.screens.quiz_modal import QuizModal
+from envlab.ui.widgets.key_bar import KeyBar
 from tests.ui_support import Harness, async_test, build, settle
 
 SIZE = (100, 30)
@@ -51,10 +51,11 @@ async def click_key(pilot: Pilot[int], action: str) -> None:
     """Click the footer key bound to ``action``; fail if it is missing or covered by something else."""
     await pilot.pause()  # the footer recomposes after a screen change
     screen = pilot.app.screen
-    keys = [k for k in screen.query(FooterKey) if k.action == action]
-    assert keys, f"{type(screen).__name__} has no footer key for {action!r}: a mouse cannot do it"
-    key = keys[0]
-    assert await pilot.click(key), f"the {key.description!r} key is covered"
+    bar = screen.query_one(KeyBar)
+    key = bar.key_for(action)
+    assert key is not None, f"{type(screen).__name__} has no footer key for {action!r}: a mouse cannot do it"
+    assert key.end <= bar.region.width, f"the {key.description!r} key is cut off"
+    assert await pilot.click(bar, offset=(key.start + 1, 0)), f"the {key.description!r} key is covered"
     await settle(pilot)
 
 
@@ -209,8 +210,8 @@ async def test_the_mouse_wheel_scrolls_the_story(h: Harness) -> None:
 async def test_at_80_columns_back_is_one_click_away(h: Harness) -> None:
     async with h.app.run_test(size=(80, 24)) as pilot:
         await click_lesson(pilot)
-        footer = h.app.screen.query_one(Footer)
-        assert footer.max_scroll_x == 0, "every key of the lesson's footer is in sight"
+        bar = h.app.screen.query_one(KeyBar)
+        assert all(key.end <= 80 for key in bar.keys), "every key of the lesson's footer is in sight"
         await click_key(pilot, "back")
         assert isinstance(h.app.screen, HomeScreen)
 
@@ -239,3 +240,19 @@ async def test_the_guide_steps_forward_and_back_by_its_links(h: Harness) -> None
             await pilot.click(offset=where)
             await pilot.pause()
             assert screen.step == expected
+
+
+@async_test
+async def test_the_key_under_the_mouse_is_highlighted_and_a_gap_runs_nothing(h: Harness) -> None:
+    async with h.app.run_test(size=SIZE) as pilot:
+        screen = await click_lesson(pilot)
+        bar = screen.query_one(KeyBar)
+        run = bar.key_for("run")
+        assert run is not None
+        await pilot.hover(bar, offset=(run.start, 0))
+        assert bar.hovered == bar.keys.index(run)
+        await pilot.hover(screen.query_one("#story"))
+        assert bar.hovered is None
+        await pilot.click(bar, offset=(run.end, 0))  # the space between two keys
+        await settle(pilot)
+        assert screen.run is None and not screen.running

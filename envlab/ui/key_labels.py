@@ -1,11 +1,11 @@
-"""The key labels of the footer (and Textual's key panel) in the learner's language.
+"""The key labels of the key bar (and Textual's key panel) in the learner's language.
 
-Textual draws a Footer from its screen's ``active_bindings``, and a ``Binding`` is a frozen dataclass whose
+The key bar draws from its screen's ``active_bindings``, and a ``Binding`` is a frozen dataclass whose
 ``description`` is set once, in ``BINDINGS``. Textual 8 has no hook to translate a description when the footer
 asks for it (overriding ``Screen.active_bindings`` would need one base class under every screen), so the app
 re-binds instead: :func:`localize_bindings` swaps a node's bindings for copies whose descriptions are in the
 learner's language (:data:`envlab.ui.strings.KEY_LABELS`, looked up by action), and the app then calls
-``refresh_bindings()``, which makes the Footer recompose. The copies are always made from the node's own
+``refresh_bindings()``, which makes the key bar redraw. The copies are always made from the node's own
 English bindings, so switching back restores exactly what ``BINDINGS`` says.
 """
 

@@ -10,9 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
+from envlab.ui.widgets.key_bar import KeyBar
 
 VALUE_WIDTH = 30
 STATUS = {"same": "= same", "differs": "≠ differs", "missing": "∅ missing"}
@@ -36,7 +37,7 @@ class DriftModal(ModalScreen[None]):
             yield Label("[b]Drift between the setups[/b] · Esc closes", id="drift-title")
             yield DataTable(id="drift-table", cursor_type="row", zebra_stripes=False)
             yield Static(self._summary(), id="drift-summary")
-        yield Footer()  # the screen below is covered: this modal's own keys, clickable
+        yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)

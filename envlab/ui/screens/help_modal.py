@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from envlab.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from envlab.ui.app import EnvlabApp
@@ -99,7 +101,7 @@ class HelpModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(help_text(cast("EnvlabApp", self.app).lang))
-        yield Footer()  # the screen below is covered: this modal's own keys, clickable
+        yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self._language_changed, init=False)

@@ -9,11 +9,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from envlab.lessons.text import pick
-from envlab.ui.screens.confirm_modal import ConfirmModal
 from envlab.ui.strings import t
+from envlab.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from textual.widgets import Tree
@@ -52,7 +52,7 @@ class HomeScreen(Screen[None]):
                 # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
                 yield Static(id="lesson-detail")
         yield Static(id="engine-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self._language_changed, init=False)
@@ -201,6 +201,8 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = loaded.lesson.id
         title = escape(pick(loaded.lesson.title, self.envlab.lang))
+
+        from envlab.ui.screens.confirm_modal import ConfirmModal
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Header, Markdown, Static
 from textual.worker import get_current_worker
 
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
@@ -27,6 +27,7 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.strings import t
 from envlab.ui.widgets.checks_panel import ChecksPanel
+from envlab.ui.widgets.key_bar import KeyBar
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import SetupPane
 from envlab.ui.widgets.setup_panes import SetupPanes
@@ -94,7 +95,7 @@ class LessonScreen(Screen[None]):
                 yield ChecksPanel(id="checks")
             yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
         yield Static(id="lesson-error")
-        yield Footer(compact=True, show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
+        yield KeyBar(show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
     def on_mount(self) -> None:
         self.sub_title = pick(self.lesson.title, self.envlab.lang)

@@ -9,11 +9,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 
 from envlab.lessons.model import QuizQuestion
 from envlab.lessons.text import pick
 from envlab.ui.strings import t
+from envlab.ui.widgets.key_bar import KeyBar
 
 
 class QuizModal(ModalScreen[tuple[int, int] | None]):
@@ -42,7 +43,7 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
             yield OptionList(id="quiz-choices")
             yield Static(id="quiz-explanation")
             yield Label(t("quiz_keys", self.lang), id="quiz-keys")
-        yield Footer()  # the screen below is covered: this modal's own keys, clickable
+        yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
 
     def on_mount(self) -> None:
         self._ask()
