@@ -383,7 +383,7 @@ async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_pa
         assert pane.lines[-3:] == ["▶ phase 1: Sessions in memory",
                                    "  ■ 300 requests at 38/s: 0 errors, 120 lost sessions",
                                    "  ✓ users are logged out: 0.43"]
-        assert "the pane on the right follows each phase" in guide_text(screen.lesson, "en", step=1)
+        assert "The **live** panel on the right shows" in guide_text(screen.lesson, "en", step=1)
 
 
 @async_test

@@ -51,11 +51,18 @@ STRINGS: dict[str, dict[str, str]] = {
                  "ja": "**f** で `{target}` の中のシェルを開きます(`exit` で戻ります)。直したら **v** で確認。"
                        "**h** でヒントを表示します。"},
     "watch_scenario": {
-        "en": "Press **r**: the lesson's services start on real containers and the pane on the right follows "
-              "each phase: replicas starting and dying, the traffic second by second, and the measurements "
-              "that must hold. Its badge says whether every phase held.",
-        "ja": "**r** を押すと、レッスンのサービスが本物のコンテナで起動し、右のペインが各フェーズを追います: "
-              "レプリカの起動と停止、毎秒のトラフィック、満たすべき測定値。バッジは全フェーズが成り立ったかを示します。",
+        "en": "Press **r**: the lesson's services start on real containers.\n\n"
+              "- The **live** panel on the right shows each service's replicas with their state and health as "
+              "the Docker engine reports them (↻ marks a replica that came back), requests per second, errors "
+              "and replicas up over time, and each replica's share of the answers.\n"
+              "- The log under it follows each phase: replicas starting and dying, the traffic second by second, "
+              "and the measurements that must hold. Its badge says whether every phase held.",
+        "ja": "**r** を押すと、レッスンのサービスが本物のコンテナで起動します。\n\n"
+              "- 右の **ライブ** パネルには、Docker エンジンが報告する各サービスのレプリカの状態とヘルス"
+              "(↻ は戻ってきたレプリカ)、毎秒のリクエスト数、エラー、稼働レプリカ数の推移、"
+              "各レプリカが応答した割合が出ます。\n"
+              "- その下のログが各フェーズを追います: レプリカの起動と停止、毎秒のトラフィック、満たすべき測定値。"
+              "バッジは全フェーズが成り立ったかを示します。",
     },
     "hints": {"en": "Hints", "ja": "ヒント"},
     "quiz_body": {"en": "Press **t** for the quiz: {count} questions, one at a time, each explained after you "
