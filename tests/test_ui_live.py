@@ -24,6 +24,13 @@ def shown(panel: LivePanel, part: str) -> str:
     return str(panel.query_one(f"#live-{part}", Static).render())
 
 
+def replay(screen: LessonScreen, events: list[object]) -> None:
+    """Hand ``events`` to the screen as its run worker would, and draw them."""
+    for event in events:
+        screen.inbox.put(event)  # type: ignore[arg-type]
+    screen.query_one(SetupPanes).drain()
+
+
 async def open_lesson(pilot, lesson: str = "self-healing") -> tuple[LessonScreen, LivePanel]:  # type: ignore[no-untyped-def]
     await settle(pilot)
     await pilot.press("enter")
@@ -40,16 +47,12 @@ async def test_the_panel_follows_a_recorded_run_replica_by_replica(tmp_path: Pat
         assert "press r" in shown(panel, "phase")
         stream = recorded("self-healing")
         crash = next(i for i, e in enumerate(stream) if isinstance(e, ReplicaChanged) and e.state == "die")
-        for event in stream[:crash + 1]:  # up to the first crash
-            screen.inbox.put(event)
-        screen.query_one(SetupPanes).drain()
+        replay(screen, stream[:crash + 1])  # up to the first crash
         await pilot.pause()
         assert "web 2/3 up" in shown(panel, "replicas")
         assert "✗ web-1 dead" in shown(panel, "replicas")
         assert "phase 2: two-crash" in shown(panel, "phase")
-        for event in stream[crash + 1:]:
-            screen.inbox.put(event)
-        screen.query_one(SetupPanes).drain()
+        replay(screen, stream[crash + 1:])
         await pilot.pause()
         replicas = shown(panel, "replicas")
         assert "web 3/3 up" in replicas and "● web-2 healthy ↻1" in replicas
@@ -66,9 +69,7 @@ async def test_a_new_run_clears_the_picture(tmp_path: Path) -> None:
     h = build(tmp_path, lesson="self-healing")
     async with h.app.run_test(size=(100, 30)) as pilot:
         screen, panel = await open_lesson(pilot)
-        for event in recorded("self-healing"):
-            screen.inbox.put(event)
-        screen.query_one(SetupPanes).drain()
+        replay(screen, recorded("self-healing"))
         assert panel.state.replicas
         screen.query_one(SetupPanes).clear()
         assert not panel.state.replicas and "no services yet" in shown(panel, "replicas")
@@ -80,9 +81,7 @@ async def test_the_panel_fits_a_small_terminal(tmp_path: Path) -> None:
     h = build(tmp_path, lesson="self-healing")
     async with h.app.run_test(size=(80, 24)) as pilot:
         screen, panel = await open_lesson(pilot)
-        for event in recorded("self-healing"):
-            screen.inbox.put(event)
-        screen.query_one(SetupPanes).drain()
+        replay(screen, recorded("self-healing"))
         await pilot.pause()
         width = panel.query_one("#live-charts", Static).content_size.width
         assert all(len(line) <= width for line in shown(panel, "charts").splitlines())
@@ -94,9 +93,7 @@ async def test_the_panel_speaks_the_learners_language(tmp_path: Path) -> None:
     h = build(tmp_path, lesson="self-healing")
     async with h.app.run_test(size=(120, 40)) as pilot:
         screen, panel = await open_lesson(pilot)
-        for event in recorded("self-healing"):
-            screen.inbox.put(event)
-        screen.query_one(SetupPanes).drain()
+        replay(screen, recorded("self-healing"))
         await pilot.press("l")  # English → 日本語
         await pilot.pause()
         assert panel.lang == "ja" and panel.border_title == "ライブ"

@@ -83,18 +83,19 @@ class SetupPanes(Vertical):
         batch are dropped before they are drawn.
         """
         batches: dict[str, list[str]] = {}
-        taken: list[Event] = []
+        scenario: list[Event] | None = None if self.lesson.setups else []  # what the live panel folds in
         for _ in range(FLUSH_LIMIT):
             try:
                 event = self.inbox.get_nowait()
             except queue.Empty:
                 break
             self._apply(event, batches)
-            taken.append(event)
+            if scenario is not None:
+                scenario.append(event)
         for setup, lines in batches.items():
             self.pane(setup).append(lines[-MAX_LINES:])
-        if taken and not self.lesson.setups:
-            self.query_one(LivePanel).apply(taken)
+        if scenario:
+            self.query_one(LivePanel).apply(scenario)
 
     def drain(self) -> None:
         """Flush until the queue is empty (when a run has ended)."""
