@@ -18,15 +18,15 @@ import argparse
 import statistics
 import time
 
-from envlab.engine.topology import Deployment
-from envlab.engine.traffic import TrafficPlan, TrafficRun
+from envlab.engine.scenario.topology import Deployment
+from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.lessons.catalog import load_catalog
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.scenario import Change
 from envlab.runtime.cleanup import remove_all
-from envlab.runtime.docker_runtime import open_runtime
+from envlab.runtime.docker import open_runtime
 from envlab.runtime.labels import SESSION, Session
-from envlab.runtime.services import ServiceRuntime, wait_for
+from envlab.runtime.contract import Runtime, wait_for
 
 RATES = (200, 400, 600, 800, 1000, 1300, 1600)
 
@@ -35,7 +35,7 @@ def lesson(lesson_id: str) -> LoadedLesson:
     return next(loaded for loaded in load_catalog().lessons if loaded.lesson.id == lesson_id)
 
 
-def deploy(engine: ServiceRuntime, session: Session, lesson_id: str) -> Deployment:
+def deploy(engine: Runtime, session: Session, lesson_id: str) -> Deployment:
     deployment = Deployment(lesson(lesson_id), engine, session, lambda _event: None)
     deployment.up()
     return deployment
@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     session = Session()
     runtime = open_runtime(session)
-    engine = ServiceRuntime(runtime)
+    engine = runtime
     try:
         plain = deploy(engine, session, "scale-out-sessions")
         plain.apply(Change(service="web", env={"SESSION_STORE": "redis"}), "bench")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from envlab.errors import EnvlabError
 from envlab.lessons.model import Check, CommandCheck, EnvCheck, FileCheck, HttpCheck
-from envlab.runtime.protocol import Runtime
+from envlab.runtime.contract import Runtime
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from envlab.engine.inspect import DriftReport
+from envlab.engine.inspect import DriftReport, DriftRow
 
 SetupKind = Literal["host", "fix"]
 #: passed: ran and passed as declared; failed-as-expected: failed with the declared error;
@@ -15,9 +15,31 @@ SetupKind = Literal["host", "fix"]
 Verdict = Literal["passed", "failed-as-expected", "failed-unexpectedly", "passed-unexpectedly"]
 
 
+#: The verdicts that mean "as the lesson claims": a broken setup fails with its declared error, the rest pass.
+OK_VERDICTS: frozenset[str] = frozenset({"passed", "failed-as-expected"})
+
+# Step index conventions for StepStarted/OutputLine/StepFinished: runbook steps count from 0, the
+# build and the probe have their own numbers, and the challenge's solution steps count from SOLUTION_STEP.
+BUILD_STEP = -1
+PROBE_STEP = -2
+SOLUTION_STEP = 100
+
+#: Every event type by name: the JSON face writes these names and :func:`event_from_dict` reads them.
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
 @dataclass(frozen=True)
 class Event:
-    """Base of every event."""
+    """Base of every event. Subclasses register themselves by name, for serialising round trips."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        EVENT_TYPES[cls.__name__] = cls
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Event:
+        """Rebuild an event from its :meth:`to_dict` fields (types with nested values override this)."""
+        return cls(**fields)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with the event's type name under ``event``."""
@@ -111,6 +133,7 @@ class LessonFinished(Event):
     duration: float
     verdicts: dict[str, str] = field(default_factory=dict)
 
+
 @dataclass(frozen=True)
 class InspectionFinished(Event):
     """The drift inspector fingerprinted every running setup from outside and compared them.
@@ -124,6 +147,40 @@ class InspectionFinished(Event):
     skipped: list[str] = field(default_factory=list)
 
 
-# Step index conventions for StepStarted/OutputLine/StepFinished.
-BUILD_STEP = -1
-PROBE_STEP = -2
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Event:
+        report = fields["report"]
+        rows = [DriftRow(**row) for row in report["rows"]]
+        return cls(fields["lesson"], DriftReport(list(report["setups"]), rows), list(fields.get("skipped", [])))
+
+
+def step_label(index: int) -> str:
+    """How people name a step by its index: step 1, build, probe, fix 1."""
+    if index == BUILD_STEP:
+        return "build"
+    if index == PROBE_STEP:
+        return "probe"
+    return f"fix {index - SOLUTION_STEP + 1}" if index >= SOLUTION_STEP else f"step {index + 1}"
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """The event a :meth:`Event.to_dict` mapping (or a line of ``envlab run --json``) describes.
+
+    Raises:
+        ValueError: The mapping names no known event type or does not fit it.
+    """
+    _register_scenario_events()
+    fields = dict(data)
+    name = fields.pop("event", None)
+    kind = EVENT_TYPES.get(str(name))
+    if kind is None:
+        raise ValueError(f"unknown event type {name!r}")
+    try:
+        return kind.from_fields(fields)
+    except (TypeError, KeyError) as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _register_scenario_events() -> None:
+    # Scenario events live with the scenario run; importing them registers them.
+    import envlab.engine.scenario.events  # noqa: F401

@@ -11,7 +11,7 @@ from typing import Literal
 
 from envlab.lessons.base import Build
 from envlab.lessons.loader import LoadedLesson
-from envlab.lessons.model import Fix, Host
+from envlab.lessons.model import DriftLesson, Fix, Host, ScenarioLesson
 from envlab.runtime.labels import KIND
 
 ImageKind = Literal["base", "host", "fix", "service"]
@@ -77,19 +77,23 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
     for loaded in lessons:
         lesson = loaded.lesson
         ids = (lesson.id,)
-        for host in lesson.hosts:
-            add(ImageNeed(host.image, "base", lessons=ids))
-            if host.packages:
-                add(ImageNeed(host_image(host), "host", base=host.image, dockerfile=host_dockerfile(host), lessons=ids))
-        if isinstance(lesson.fix, Fix):
-            context = (loaded.assets_dir / lesson.fix.build.context).resolve()
-            for base in _from_lines(lesson.fix, context):
-                add(ImageNeed(base, "base", lessons=ids))
-            add(fix_need(loaded))
-        for need in service_needs(loaded):
-            for base in _dockerfile_bases(need):
-                add(ImageNeed(base, "base", lessons=ids))
-            add(need)
+        match lesson:
+            case DriftLesson():
+                for host in lesson.hosts:
+                    add(ImageNeed(host.image, "base", lessons=ids))
+                    if host.packages:
+                        add(ImageNeed(host_image(host), "host", base=host.image, dockerfile=host_dockerfile(host),
+                                      lessons=ids))
+                if isinstance(lesson.fix, Fix):
+                    context = (loaded.assets_dir / lesson.fix.build.context).resolve()
+                    for base in _from_lines(lesson.fix, context):
+                        add(ImageNeed(base, "base", lessons=ids))
+                    add(fix_need(loaded))
+            case ScenarioLesson():
+                for need in service_needs(loaded):
+                    for base in _dockerfile_bases(need):
+                        add(ImageNeed(base, "base", lessons=ids))
+                    add(need)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return sorted(found.values(), key=lambda n: order[n.kind])
 
@@ -151,8 +155,9 @@ def fix_labels(need: ImageNeed) -> dict[str, str]:
 
 def fix_need(loaded: LoadedLesson) -> ImageNeed:
     """How to build ``loaded``'s fix image."""
-    fix = loaded.lesson.fix
-    assert isinstance(fix, Fix)
+    lesson = loaded.lesson
+    fix = lesson.fix if isinstance(lesson, DriftLesson) else None
+    assert fix is not None, "only a drift lesson with a fix has a fix image"
     return ImageNeed(fix_image(loaded.lesson.id), "fix", dockerfile=fix.build.inline,
                      context=(loaded.assets_dir / fix.build.context).resolve(),
                      dockerfile_name=fix.build.dockerfile, lessons=(loaded.lesson.id,))
@@ -172,9 +177,9 @@ def service_need(loaded: LoadedLesson, name: str, build: Build) -> ImageNeed:
 
 def service_needs(loaded: LoadedLesson) -> list[ImageNeed]:
     """Every image a lesson's topology builds: its services' and its balancer's."""
-    topology = loaded.lesson.topology
-    if topology is None:
+    if not isinstance(loaded.lesson, ScenarioLesson):
         return []
+    topology = loaded.lesson.topology
     needs = [service_need(loaded, s.name, s.build) for s in topology.services if s.build is not None]
     if topology.balancer is not None:
         needs.append(service_need(loaded, "balancer", topology.balancer.build))

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from envlab.lessons.model import INSPECT_ITEMS, Lesson
-from envlab.runtime.protocol import Runtime
+from envlab.lessons.model import INSPECT_ITEMS, DriftLesson
+from envlab.runtime.contract import Runtime
 
 DriftStatus = Literal["same", "differs", "missing"]
 
@@ -50,7 +50,7 @@ class InspectSpec:
     focus: tuple[str, ...] = ()
 
     @classmethod
-    def for_lesson(cls, lesson: Lesson) -> InspectSpec:
+    def for_lesson(cls, lesson: DriftLesson) -> InspectSpec:
         """The lesson's ``inspect:`` section with its defaults filled in.
 
         Packages default to every package the hosts declare; variables to ``PATH`` and every

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from envlab.engine.images import CONTEXT_LABEL, ImageNeed, fix_labels
 from envlab.errors import EnvlabError
-from envlab.runtime.docker_runtime import DockerRuntime
+from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
 
 #: Receives (the image, a progress note, fraction done or None).
@@ -24,7 +24,7 @@ class Prepared:
     hint: str = ""
 
 
-def prepare_one(runtime: DockerRuntime, need: ImageNeed, progress: PrepareProgress) -> Prepared:
+def prepare_one(runtime: Runtime, need: ImageNeed, progress: PrepareProgress) -> Prepared:
     """Make one image present; failures become a :class:`Prepared` with ``action="failed"``."""
 
     def note(text: str, fraction: float | None) -> None:

@@ -72,7 +72,8 @@ def data_dir() -> Path:
 
 def lesson_steps(lesson: Lesson) -> list[str]:
     """The steps a learner completes in ``lesson``: watch the run, fix the host, take the quiz."""
-    return ["run", *(["fix"] if lesson.challenge else []), *(["quiz"] if lesson.quiz else [])]
+    challenge = lesson.kind == "drift" and lesson.challenge is not None  # only drift lessons have one, so far
+    return ["run", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
 
 
 @dataclass(frozen=True)

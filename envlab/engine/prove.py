@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from envlab.engine.events import CheckFinished, ErrorRaised, Event, LessonFinished, OutputLine, SetupFinished
-from envlab.engine.runner import LessonRun
-from envlab.engine.scenario_events import MeasurementChecked
+from envlab.engine.events import Event
+from envlab.engine.outcome import RunSummary
+from envlab.engine.run import open_run
 from envlab.lessons.loader import LoadedLesson
+from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import SESSION, Session
-from envlab.runtime.protocol import Runtime
 
 
 @dataclass
@@ -50,11 +50,14 @@ def prove(loaded: LoadedLesson, runtime: Runtime, *, rounds: int = 2, lang: str 
         session = Session()
         current = Round(number)
         started = time.monotonic()
-        tails: dict[str, list[str]] = {}
-        for event in LessonRun(loaded, runtime, session=session, lang=lang).events(solve=True):
+        summary = RunSummary()
+        for event in open_run(loaded, runtime, session=session, lang=lang).events(solve=True):
             if on_event:
                 on_event(event)
-            _collect(event, current, tails)
+            summary.add(event)
+        current.verdicts = dict(summary.verdicts)
+        current.failures = summary.failures
+        current.ok = summary.as_claimed
         leftovers = runtime.list_resources({SESSION: session.id})
         if leftovers:
             current.failures.append("left behind: " + ", ".join(r.name for r in leftovers))
@@ -62,24 +65,3 @@ def prove(loaded: LoadedLesson, runtime: Runtime, *, rounds: int = 2, lang: str 
         current.duration = round(time.monotonic() - started, 1)
         proof.rounds.append(current)
     return proof
-
-
-def _collect(event: Event, current: Round, tails: dict[str, list[str]]) -> None:
-    if isinstance(event, OutputLine):
-        tails[event.setup] = [*tails.get(event.setup, [])[-5:], event.text]
-    elif isinstance(event, SetupFinished):
-        current.verdicts[event.setup] = event.verdict
-        if event.verdict not in ("passed", "failed-as-expected"):
-            tail = "\n      ".join(tails.get(event.setup, []))
-            current.failures.append(f"{event.setup}: {event.verdict} ({event.reason})\n      {tail}")
-    elif isinstance(event, CheckFinished) and event.passed != event.expected:
-        claim = "pass" if event.expected else "fail"
-        current.failures.append(f"check {event.check} should {claim}: {event.detail}")
-    elif isinstance(event, MeasurementChecked) and not event.ok:
-        value = "never" if event.value is None else f"{event.value:g}"
-        current.failures.append(f"{event.phase}: {event.metric} = {value}, outside [{event.low}, {event.high}]"
-                                + (f" ({event.detail})" if event.detail else ""))
-    elif isinstance(event, ErrorRaised):
-        current.failures.append(f"error: {event.message}")
-    elif isinstance(event, LessonFinished):
-        current.ok = event.ok and not current.failures

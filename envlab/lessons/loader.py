@@ -13,7 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from envlab.errors import LessonError
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import DRIFT_FIELDS, KINDS, LESSON_ADAPTER, SCENARIO_FIELDS, DriftLesson, ScenarioLesson
 from envlab.lessons.parse_cache import Loc, ParseCache, digest
 
 
@@ -45,7 +45,7 @@ class LessonFileError(LessonError):
 class LoadedLesson:
     """A validated lesson with the place it came from."""
 
-    lesson: Lesson
+    lesson: DriftLesson | ScenarioLesson
     path: Path
     positions: dict[Loc, tuple[int, int]]
 
@@ -168,8 +168,8 @@ _UNION_LABELS = frozenset({"str", "dict[str,str]"})
 def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
     """Keep the parts of a pydantic error location that are places in the file.
 
-    Pydantic also names the tag of a discriminated union (``checks[0].command.run``) and the member
-    of a plain union; neither is a key an author wrote, so both are dropped.
+    Pydantic also names the tag of a discriminated union (the lesson's kind, ``checks[0].command.run``)
+    and the member of a plain union; neither is a key an author wrote, so both are dropped.
     """
     kept: list[str | int] = []
     node = data
@@ -178,8 +178,8 @@ def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
             if part in node:
                 node = node[part]
                 kept.append(part)
-            elif node.get("type") == part or part in _UNION_LABELS:
-                continue
+            elif node.get("type") == part or part in _UNION_LABELS or (not kept and part in KINDS):
+                continue  # a union's tag or member: the lesson's kind, a check's type
             else:
                 kept.append(part)  # a missing or unknown key: keep it so the message names it
                 node = None
@@ -232,8 +232,31 @@ def load_lesson(path: Path, *, display: str | None = None, cache: ParseCache | N
     data, positions = read_yaml(path, name, cache=cache)
     if not isinstance(data, dict):
         raise LessonFileError([Problem(name, 1, 1, "a lesson file must be a mapping of fields")])
+    mixed = _mixed_kinds(data, positions, name)
+    if mixed is not None:
+        raise LessonFileError([mixed])
     try:
-        lesson = Lesson.model_validate(data)
+        lesson = LESSON_ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise LessonFileError(_problems(exc, data, positions, name)) from None
     return LoadedLesson(lesson=lesson, path=path, positions=positions)
+
+
+def _mixed_kinds(data: dict[str, Any], positions: dict[Loc, tuple[int, int]], name: str) -> Problem | None:
+    """A file that has fields of both lesson kinds, named at the first field of the minority kind.
+
+    Without this, validation would pick one kind and call the other kind's fields unknown, which
+    hides what the author meant.
+    """
+    drift = [key for key in DRIFT_FIELDS if key in data]
+    scenario = [key for key in SCENARIO_FIELDS if key in data]
+    if not drift or not scenario:
+        return None
+    looks, strays, evidence = ("scenario", drift, scenario) if "topology" in data else ("drift", scenario, drift)
+    stray = min(strays, key=lambda key: positions.get((f"\0key:{key}",), (1, 1)))
+    line, col = positions.get((f"\0key:{stray}",), (1, 1))
+    other = "drift" if looks == "scenario" else "scenario"
+    message = (f"{stray}: a lesson is of one kind; this one looks like a {looks} lesson (it has "
+               f"{', '.join(evidence)}), but {', '.join(strays)} belong to a {other} lesson: "
+               f"move them into a {other} lesson of their own")
+    return Problem(name, line, col, message)

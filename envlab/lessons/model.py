@@ -10,7 +10,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import AfterValidator
 
 from envlab.lessons.base import NAME_PATTERN, Build, Limits, Model, Name, Text  # noqa: F401 - re-exported
@@ -266,8 +266,8 @@ class Inspect(Model):
     )
 
 
-class Lesson(Model):
-    """One lesson of the curriculum."""
+class LessonBase(Model):
+    """What every lesson has, whatever its kind: where it sits, its story, hints and quiz."""
 
     id: Name
     chapter: int = Field(ge=1, le=99)
@@ -281,21 +281,22 @@ class Lesson(Model):
         description="The lesson's assets folder, relative to the file (default: assets/<id> next to "
         "the file, else ../assets/<id>).",
     )
+    hints: list[Text] = Field(default_factory=list, description="Progressive: each more direct.")
+    quiz: list[QuizQuestion] = Field(default_factory=list)
+
+
+class DriftLesson(LessonBase):
+    """A drift lesson: hand-configured bare hosts next to a containerized fix, checks, a challenge."""
+
+    kind: Literal["drift"] = Field(
+        default="drift", description="Optional: a lesson with hosts or a fix is a drift lesson."
+    )
     hosts: list[Host] = Field(default_factory=list)
     fix: Fix | None = None
     checks: list[Check] = Field(default_factory=list)
     challenge: Challenge | None = None
-    hints: list[Text] = Field(default_factory=list, description="Progressive: each more direct.")
-    quiz: list[QuizQuestion] = Field(default_factory=list)
     inspect: Inspect = Field(
         default_factory=Inspect, description="What the drift inspector compares (optional)."
-    )
-    topology: Topology | None = Field(
-        default=None, description="Services behind a load balancer, for scenario lessons (optional)."
-    )
-    phases: list[Phase] = Field(default_factory=list, description="The scenario's acts, in order.")
-    kubernetes: Kubernetes | None = Field(
-        default=None, description="Equivalent Kubernetes manifests shown beside the Swarm spec (optional)."
     )
 
     @property
@@ -309,3 +310,40 @@ class Lesson(Model):
             if setup.name == name:
                 return setup
         raise KeyError(name)
+
+
+class ScenarioLesson(LessonBase):
+    """A scenario lesson: services behind a load balancer, and phases of traffic, faults and changes."""
+
+    kind: Literal["scenario"] = Field(
+        default="scenario", description="Optional: a lesson with a topology is a scenario lesson."
+    )
+    topology: Topology = Field(description="Services behind a load balancer.")
+    phases: list[Phase] = Field(default_factory=list, description="The scenario's acts, in order.")
+    kubernetes: Kubernetes | None = Field(
+        default=None, description="Equivalent Kubernetes manifests shown beside the Swarm spec (optional)."
+    )
+
+
+#: The fields only one kind has: they tell the kinds apart when a file does not say its ``kind``.
+DRIFT_FIELDS = ("hosts", "fix", "checks", "challenge", "inspect")
+SCENARIO_FIELDS = ("topology", "phases", "kubernetes")
+KINDS = ("drift", "scenario")
+
+
+def lesson_kind(data: object) -> str:
+    """The kind of a lesson's raw data: its ``kind`` field, else the fields it has (drift by default)."""
+    if isinstance(data, dict):
+        declared = data.get("kind")
+        if declared in KINDS:
+            return str(declared)
+        return "scenario" if any(key in data for key in SCENARIO_FIELDS) else "drift"
+    return "scenario" if isinstance(data, ScenarioLesson) else "drift"
+
+
+#: A lesson of either kind; pydantic picks the model with :func:`lesson_kind`.
+Lesson = Annotated[
+    Annotated[DriftLesson, Tag("drift")] | Annotated[ScenarioLesson, Tag("scenario")],
+    Discriminator(lesson_kind),
+]
+LESSON_ADAPTER: TypeAdapter[DriftLesson | ScenarioLesson] = TypeAdapter(Lesson)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from envlab.lessons.base import Build
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import ScenarioLesson
 
 Loc = tuple[str | int, ...]
 
 
-def scenario_references(lesson: Lesson) -> list[tuple[Loc, str]]:
-    """Unknown services in the balancer, changes, faults and expectations; phases without a topology."""
+def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
+    """Unknown services in the balancer, changes, faults and expectations."""
     topology = lesson.topology
-    if topology is None:
-        return [(("phases",), "phases need a topology")] if lesson.phases else []
     found: list[tuple[Loc, str]] = []
     names = [s.name for s in topology.services]
     known = ", ".join(names)
@@ -47,12 +45,10 @@ def scenario_references(lesson: Lesson) -> list[tuple[Loc, str]]:
     return found
 
 
-def scenario_assets(lesson: Lesson) -> list[tuple[Loc, str, str]]:
+def scenario_assets(lesson: ScenarioLesson) -> list[tuple[Loc, str, str]]:
     """(location, relative path, "file" | "dir" | "any") of every asset a scenario names."""
     topology = lesson.topology
     wanted: list[tuple[Loc, str, str]] = []
-    if topology is None:
-        return wanted
     builds: list[tuple[Loc, Build]] = [(("topology", "services", i, "build"), s.build)
                                        for i, s in enumerate(topology.services) if s.build is not None]
     if topology.balancer is not None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import LESSON_ADAPTER
 
 
 def lesson_schema() -> dict[str, Any]:
     """The JSON Schema editors use to check and complete lesson files."""
-    schema = Lesson.model_json_schema()
+    schema = LESSON_ADAPTER.json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "envlab lesson"}
 
 

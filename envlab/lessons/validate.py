@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from envlab.lessons.loader import LoadedLesson, Problem, dotted
-from envlab.lessons.model import Fix
+from envlab.lessons.model import DriftLesson, Fix
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.scenario_refs import scenario_assets, scenario_references
 
@@ -24,10 +24,20 @@ def resolve_asset(root: Path, relative: str) -> Path | None:
 def reference_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
     """Names that must refer to something: unique setups, check targets, the challenge's host and checks."""
     lesson = loaded.lesson
+    found = drift_references(lesson) if isinstance(lesson, DriftLesson) else scenario_references(lesson)
+    problems = []
+    for loc, message in found:
+        line, col = loaded.where(loc)
+        field = dotted(loc)
+        problems.append(Problem(name, line, col, f"{field}: {message}" if field else message))
+    return problems
+
+
+def drift_references(lesson: DriftLesson) -> list[tuple[Loc, str]]:
+    """Unique setups, known check targets and ports, the challenge's host and checks."""
     found: list[tuple[Loc, str]] = []
-    if not lesson.setups and lesson.topology is None:
-        found.append(((), "a lesson needs at least one host, a fix or a topology"))
-    found += scenario_references(lesson)
+    if not lesson.setups:
+        found.append(((), "a drift lesson needs at least one host or a fix (a scenario lesson needs a topology)"))
     seen: set[str] = set()
     for index, setup in enumerate(lesson.setups):
         loc: Loc = ("hosts", index, "name") if index < len(lesson.hosts) else ("fix", "name")
@@ -49,31 +59,14 @@ def reference_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
         for index, check_name in enumerate(challenge.checks):
             if check_name not in names:
                 found.append((("challenge", "checks", index), f"unknown check {check_name!r}"))
-    problems = []
-    for loc, message in found:
-        line, col = loaded.where(loc)
-        field = dotted(loc)
-        problems.append(Problem(name, line, col, f"{field}: {message}" if field else message))
-    return problems
+    return found
 
 
 def asset_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
     """Every missing or escaping asset reference in ``loaded``, positioned at the field naming it."""
     lesson = loaded.lesson
     root = loaded.assets_dir
-    wanted: list[tuple[Loc, str, str]] = []  # (loc, relative path, "file" | "dir" | "any")
-    for h_index, host in enumerate(lesson.hosts):
-        for f_index, spec in enumerate(host.files):
-            if spec.source is not None:
-                wanted.append((("hosts", h_index, "files", f_index, "source"), spec.source, "any"))
-    wanted += scenario_assets(lesson)
-    fix = lesson.fix
-    if isinstance(fix, Fix):
-        wanted.append((("fix", "build", "context"), fix.build.context, "dir"))
-        if fix.build.inline is None:
-            dockerfile = str(Path(fix.build.context) / (fix.build.dockerfile or "Dockerfile"))
-            loc: Loc = ("fix", "build", "dockerfile" if fix.build.dockerfile else "context")
-            wanted.append((loc, dockerfile, "file"))
+    wanted = drift_assets(lesson) if isinstance(lesson, DriftLesson) else scenario_assets(lesson)
     problems = []
     for loc, relative, kind in wanted:
         line, col = loaded.where(loc)
@@ -89,3 +82,20 @@ def asset_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
         elif kind == "file" and not resolved.is_file():
             problems.append(Problem(name, line, col, f"{field}: {relative!r} is not a file"))
     return problems
+
+
+def drift_assets(lesson: DriftLesson) -> list[tuple[Loc, str, str]]:
+    """(location, relative path, "file" | "dir" | "any") of every asset a drift lesson names."""
+    wanted: list[tuple[Loc, str, str]] = []
+    for h_index, host in enumerate(lesson.hosts):
+        for f_index, spec in enumerate(host.files):
+            if spec.source is not None:
+                wanted.append((("hosts", h_index, "files", f_index, "source"), spec.source, "any"))
+    fix = lesson.fix
+    if isinstance(fix, Fix):
+        wanted.append((("fix", "build", "context"), fix.build.context, "dir"))
+        if fix.build.inline is None:
+            dockerfile = str(Path(fix.build.context) / (fix.build.dockerfile or "Dockerfile"))
+            loc: Loc = ("fix", "build", "dockerfile" if fix.build.dockerfile else "context")
+            wanted.append((loc, dockerfile, "file"))
+    return wanted

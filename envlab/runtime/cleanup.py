@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from envlab.errors import EnvlabError
+from envlab.runtime.contract import Resource, Runtime
 from envlab.runtime.labels import Session, session_is_dead
-from envlab.runtime.protocol import Resource, Runtime
 
 # Services first (they would restart their containers), then containers: they hold the rest.
 _ORDER = {"service": 0, "container": 1, "network": 2, "volume": 3}

@@ -15,6 +15,11 @@ PID = "io.envlab.pid"
 HOSTNAME = "io.envlab.hostname"
 STARTED = "io.envlab.started"
 KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"
+SERVICE = "io.envlab.service"  # on replicas: the service they belong to
+REPLICA = "io.envlab.replica"  # on plain replicas: the replica's host name (web-2)
+#: On the swarm's spec: envlab initialized this swarm, so it may leave it again.
+SWARM_CREATED = "io.envlab.swarm-created"
+GWBRIDGE_CREATED = "io.envlab.gwbridge-created"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
@@ -27,31 +25,24 @@ from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
 from envlab.ui.key_labels import localize_bindings
 from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
-from envlab.ui.screens.home_screen import HomeScreen
+from envlab.ui.runs import RunRegistry
 from envlab.ui.strings import t
 
 # The lesson models, the runner and the Docker SDK take longer to import than Textual itself: they
 # load in workers after the first paint (see docs/performance.md), so here they are only types.
 if TYPE_CHECKING:
     from envlab.engine.progress import ProgressStore
-    from envlab.engine.runner import LessonRun
     from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
-    from envlab.runtime.protocol import Runtime
+    from envlab.runtime.contract import Runtime
+    from envlab.ui.runs import Run
 
-#: Builds the runtime for a session; called once, in a thread worker.
+#: Builds the runtime for a session; called once, in a thread worker (connecting may take a while).
 RuntimeFactory = Callable[[Session], "Runtime"]
 #: Opens an interactive shell in a container (the terminal is the learner's meanwhile); returns its exit code.
 Shell = Callable[[str, str], int]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
-
-
-def docker_runtime(session: Session) -> Runtime:
-    """Connect to Docker and sweep what crashed envlab sessions left behind (as the CLI does)."""
-    from envlab.runtime.docker_runtime import open_runtime  # the Docker SDK loads only when needed
-
-    return open_runtime(session)
 
 
 def docker_shell(container: str, setup: str) -> int:
@@ -96,8 +87,8 @@ class EnvlabApp(App[int]):
         self.session = Session()
         self.runtime: Runtime | None = None
         self.engine_error: RuntimeFailed | None = None
-        self.live_runs: dict[int, LessonRun] = {}  # by id(): runs are unhashable dataclasses
-        self.run_threads: dict[int, threading.Thread] = {}  # the worker thread streaming each run
+        #: Every live run and its teardown.
+        self.runs = RunRegistry(self.session)
         self._quitting = False
 
     def on_mount(self) -> None:
@@ -105,6 +96,8 @@ class EnvlabApp(App[int]):
         localize_bindings(self, self.lang)
         # Immediate: a new screen gets its key labels before its footer is first drawn.
         self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
+        from envlab.ui.screens.home_screen import HomeScreen  # it reads the app's type: import it here
+
         self.push_screen(HomeScreen())
 
     @property
@@ -250,41 +243,27 @@ class EnvlabApp(App[int]):
             return None
 
     # teardown ----------------------------------------------------------------------------------
-    def tear_down(self, run: LessonRun) -> None:
-        """Remove what ``run`` started, in the background."""
-        run.cancelled.set()
-        self._tear_down(run)
-
     # Not exclusive: leaving two lessons quickly gives two teardowns, and neither may be cancelled.
     @work(thread=True, exclusive=False, exit_on_error=False, group="teardown")
-    def _tear_down(self, run: LessonRun) -> None:
-        removed = run.teardown()
-        self.live_runs.pop(id(run), None)
+    def tear_down(self, run: Run) -> None:
+        """Remove what ``run`` started, in the background."""
+        run.cancelled.set()
+        removed = self.runs.tear_down(run)
         self.post_message(LessonTornDown(run.lesson_id, removed))
 
     def on_lesson_torn_down(self, message: LessonTornDown) -> None:
-        if self._quitting and not self.live_runs:
+        if self._quitting and not self.runs:
             self.exit(0)
-
-    def teardown_all(self) -> list[str]:
-        """Remove everything every run started; blocking, so only call it once the UI is gone."""
-        removed: list[str] = []
-        for run in list(self.live_runs.values()):
-            run.cancelled.set()
-        for run in list(self.live_runs.values()):
-            removed += run.teardown()
-            self.live_runs.pop(id(run), None)
-        return removed
 
     async def action_quit(self) -> None:
         """Quit once every container this session started is gone."""
-        if not self.live_runs:
+        if not self.runs:
             self.exit(0)
             return
         self._quitting = True
         self.notify("Removing the lesson's containers…", title="Quitting")
-        for run in list(self.live_runs.values()):
-            self.tear_down(run)
+        await asyncio.to_thread(self.runs.tear_down_all)
+        self.exit(0)
 
     # signals -----------------------------------------------------------------------------------
     def _install_signal_handlers(self) -> None:
@@ -296,6 +275,11 @@ class EnvlabApp(App[int]):
                 loop.add_signal_handler(sig, self._signalled, sig)
         except (ValueError, RuntimeError, NotImplementedError):
             self._previous_handlers = {}  # not the main thread, or no signals on this platform
+
+    @property
+    def signals_handled(self) -> bool:
+        """Whether SIGTERM and SIGHUP end the app cleanly (handlers need the main thread's loop)."""
+        return bool(getattr(self, "_previous_handlers", {}))
 
     def _signalled(self, sig: signal.Signals) -> None:
         """Runs on the event loop (add_signal_handler), so exiting here is safe.
@@ -310,11 +294,7 @@ class EnvlabApp(App[int]):
 
     def _hang_up(self) -> None:
         # Blocking the loop is harmless now: nobody can see or type into this UI any more.
-        self.teardown_all()
-        deadline = time.monotonic() + HANG_UP_GRACE
-        for thread in list(self.run_threads.values()):  # a setup may be starting a container
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self.teardown_all()
+        self.runs.tear_down_all(wait=HANG_UP_GRACE)  # a setup may be starting a container
         os._exit(128 + signal.SIGHUP)  # skip the terminal restore that would block
 
     def on_unmount(self) -> None:
@@ -324,38 +304,48 @@ class EnvlabApp(App[int]):
             signal.signal(sig, previous)
 
 
-def make_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None,
-             catalog: Catalog | None = None, runtime_factory: RuntimeFactory | None = None,
-             store: ProgressStore | None = None, shell: Shell | None = None) -> EnvlabApp:
+def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
+             catalog: Catalog | None = None, store: ProgressStore | None = None,
+             shell: Shell | None = None) -> EnvlabApp:
     """Build the app: the one factory the CLI and the tests share.
 
     Args:
+        runtime: Where lessons run: a runtime, or a function that opens one for the app's session
+            (the CLI's composition root passes Docker's; it is called in a thread worker, never on
+            the UI thread, so the first frame does not wait for the engine).
         lessons: Extra lesson folders (``--lessons``).
         lang: ``--lang``; otherwise ``ENVLAB_LANG`` or the locale decides.
         catalog: The lessons to offer (default: the built-in curriculum plus ``lessons``, loaded
             in a thread worker once the home screen is up).
-        runtime_factory: Makes the runtime for the app's session (default: Docker). It is called in
-            a thread worker, never on the UI thread.
         store: Where progress is kept (default: the user data folder, or ``ENVLAB_DATA_DIR``).
         shell: Opens the learner's shell in a container (default: ``docker exec -it``).
     """
+    factory = _factory(runtime)
     return EnvlabApp(
         catalog,
         lang=detect_language(lang),
-        runtime_factory=runtime_factory or docker_runtime,
+        runtime_factory=factory,
         store=store,
         lessons=lessons,
         shell=shell or docker_shell,
     )
 
 
-def run_app(*, lessons: Sequence[str | Path] = (), lang: str | None = None) -> int:
+def _factory(runtime: Runtime | RuntimeFactory) -> RuntimeFactory:
+    """A function that gives the runtime: a factory as it is, a ready runtime wrapped."""
+    if callable(runtime) and not hasattr(runtime, "list_resources"):
+        return runtime
+    ready = cast("Runtime", runtime)
+    return lambda _session: ready
+
+
+def run_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None) -> int:
     """Start the TUI; when it ends, however it ends, remove what it started. Return its exit code."""
-    app = make_app(lessons=lessons, lang=lang)
+    app = make_app(runtime=runtime, lessons=lessons, lang=lang)
     try:
         code = app.run()
     finally:
-        removed = app.teardown_all()
+        removed = app.runs.tear_down_all()
         if removed:
             print(f"envlab: removed {len(removed)} container(s) and network(s)", file=sys.stderr)
     return code or app.return_code or 0

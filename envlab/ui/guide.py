@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import DriftLesson, Lesson
 from envlab.lessons.text import pick
 from envlab.ui.strings import t
 
@@ -22,7 +22,8 @@ class GuideStep:
 
 def guide_steps(lesson: Lesson) -> list[GuideStep]:
     """The story, watching the run, then the challenge and the quiz when the lesson has them."""
-    keys = ["story", "watch", *(["fix"] if lesson.challenge else []), *(["quiz"] if lesson.quiz else [])]
+    challenge = isinstance(lesson, DriftLesson) and lesson.challenge is not None
+    keys = ["story", "watch", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
     return [GuideStep(key) for key in keys]
 
 
@@ -49,16 +50,16 @@ def _story(lesson: Lesson, lang: str, _hints: int) -> str:
 
 
 def _watch(lesson: Lesson, lang: str, _hints: int) -> str:
+    if not isinstance(lesson, DriftLesson):  # a scenario lesson: replicas, phases and traffic instead of hosts
+        return t("watch_scenario", lang)
     setups = ", ".join(f"`{h.name}`" for h in lesson.hosts)
     if lesson.fix:
         setups = t("and_fix", lang, hosts=setups, fix=lesson.fix.name) if setups else f"`{lesson.fix.name}`"
-    if not setups:  # a scenario lesson: replicas, phases and traffic instead of hosts side by side
-        return t("watch_scenario", lang)
     return t("watch_body", lang, setups=setups)
 
 
 def _fix(lesson: Lesson, lang: str, hints: int) -> str:
-    challenge = lesson.challenge
+    challenge = lesson.challenge if isinstance(lesson, DriftLesson) else None
     assert challenge is not None
     text = f"{pick(challenge.task, lang)}\n\n{t('fix_keys', lang, target=challenge.target)}"
     shown = lesson.hints[:hints]

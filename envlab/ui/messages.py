@@ -9,8 +9,9 @@ from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: importing the engine here would slow the first paint
     from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
+    from envlab.engine.outcome import RunSummary
     from envlab.lessons.catalog import Catalog
-    from envlab.runtime.protocol import Runtime
+    from envlab.runtime.contract import Runtime
 
 
 @dataclass
@@ -40,9 +41,7 @@ class RunFinished(Message, bubble=False):
     """A lesson's setups and first checks ran; the containers stay up for the learner."""
 
     lesson: str
-    ok: bool
-    verdicts: dict[str, str] = field(default_factory=dict)
-    errors: list[ErrorRaised] = field(default_factory=list)
+    summary: RunSummary
 
 
 @dataclass

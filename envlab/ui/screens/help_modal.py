@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from envlab.ui.app import EnvlabApp
 from envlab.ui.widgets.key_bar import KeyBar
-
-if TYPE_CHECKING:
-    from envlab.ui.app import EnvlabApp
 
 HELP_EN = """\
 # envlab
@@ -97,10 +96,11 @@ class HelpModal(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1", "dismiss", "Close")]
+    envlab = getters.app(EnvlabApp)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Markdown(help_text(cast("EnvlabApp", self.app).lang))
+            yield Markdown(help_text(self.envlab.lang))
         yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
 
     def on_mount(self) -> None:

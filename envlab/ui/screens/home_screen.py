@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from envlab.lessons.text import pick
+from envlab.ui.app import EnvlabApp
 from envlab.ui.strings import t
 from envlab.ui.widgets.key_bar import KeyBar
 
@@ -38,9 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    @property
-    def envlab(self) -> EnvlabApp:
-        return cast("EnvlabApp", self.app)
+    envlab = getters.app(EnvlabApp)
 
     def compose(self) -> ComposeResult:
         # The first frame holds what is known at once; the curriculum tree and the progress bar are

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import queue
-import threading
 from collections.abc import Generator
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,11 +15,14 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 from textual.worker import get_current_worker
 
+from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
-from envlab.engine.runner import LessonRun
+from envlab.engine.outcome import RunSummary
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
+from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text
 from envlab.ui.messages import ChecksVerified, DriftInspected, EngineErrorReported, RunFinished, ShellClosed
 from envlab.ui.screens.drift_modal import DriftModal
@@ -33,7 +35,7 @@ from envlab.ui.widgets.setup_pane import SetupPane
 from envlab.ui.widgets.setup_panes import SetupPanes
 
 if TYPE_CHECKING:
-    from envlab.ui.app import EnvlabApp
+    from envlab.ui.runs import Run
 
 
 class LessonScreen(Screen[None]):
@@ -61,16 +63,19 @@ class LessonScreen(Screen[None]):
         super().__init__()
         self.loaded = loaded
         self.lesson = loaded.lesson
-        self.run: LessonRun | None = None
+        self.run: Run | None = None
         self.running = False
         self.hints_shown = 0
         self.step = 0
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.errors: list[ErrorRaised] = []
 
+    envlab = getters.app(EnvlabApp)
+
     @property
-    def envlab(self) -> EnvlabApp:
-        return cast("EnvlabApp", self.app)
+    def drift(self) -> DriftLesson | None:
+        """The lesson, when it is a drift lesson (only those have setups to fix and inspect)."""
+        return self.lesson if isinstance(self.lesson, DriftLesson) else None
 
     def say(self, key: str, **values: object) -> str:
         """Interface text in the learner's language."""
@@ -78,10 +83,11 @@ class LessonScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys for what this lesson does not have (a challenge, a quiz, hints, hosts) are hidden."""
-        lesson = self.lesson
+        lesson, drift = self.lesson, self.drift
+        challenge = drift is not None and drift.challenge is not None
         available = {
-            "fix_it": lesson.challenge is not None, "verify": lesson.challenge is not None,
-            "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": bool(lesson.setups),
+            "fix_it": challenge, "verify": challenge,
+            "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
         }
         return available.get(action, True)
 
@@ -154,9 +160,7 @@ class LessonScreen(Screen[None]):
         if self.running:
             self.notify(self.say("already_running"), severity="warning")
             return
-        previous, self.run = self.run, LessonRun(self.loaded, runtime, session=self.envlab.session,
-                                                 lang=self.envlab.lang)
-        self.envlab.live_runs[id(self.run)] = self.run
+        previous, self.run = self.run, self.envlab.runs.open(self.loaded, runtime, lang=self.envlab.lang)
         self.running = True
         self.errors.clear()
         self.query_one(ChecksPanel).display = False
@@ -166,52 +170,45 @@ class LessonScreen(Screen[None]):
         self.run_lesson(self.run, previous)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-run")
-    def run_lesson(self, run: LessonRun, previous: LessonRun | None) -> None:
+    def run_lesson(self, run: Run, previous: Run | None) -> None:
         """Tear down the previous run, then stream this one's events into :attr:`inbox`."""
-        self.envlab.run_threads[id(run)] = threading.current_thread()
-        try:
+        with self.envlab.runs.streaming(run):
             self._stream(run, previous)
-        finally:
-            self.envlab.run_threads.pop(id(run), None)
 
-    def _stream(self, run: LessonRun, previous: LessonRun | None) -> None:
+    def _stream(self, run: Run, previous: Run | None) -> None:
         if previous is not None:
-            previous.teardown()
-            self.envlab.live_runs.pop(id(previous), None)
+            self.envlab.runs.tear_down(previous)
         worker = get_current_worker()
-        errors: list[ErrorRaised] = []
-        verdicts: dict[str, str] = {}
-        ok = False
-        events = cast("Generator[Event, None, None]", run.events(keep=True))
+        summary = RunSummary()
+        events = run.events(keep=True)
+        assert isinstance(events, Generator)
         try:
             for event in events:
                 if worker.is_cancelled:
                     break
                 self.inbox.put(event)
-                if isinstance(event, ErrorRaised):
-                    errors.append(event)
-                ok = getattr(event, "ok", ok)
-                verdicts = getattr(event, "verdicts", verdicts)
+                summary.add(event)
         finally:
             events.close()  # when cancelled, the runner's own cleanup runs here
-        self.post_message(RunFinished(self.lesson.id, ok, dict(verdicts), errors))
+        self.post_message(RunFinished(self.lesson.id, summary))
 
     def on_run_finished(self, message: RunFinished) -> None:
         panes = self.query_one(SetupPanes)
         panes.drain()
         self.running = False
         checks = list(panes.checks)
-        if checks:
-            self.query_one(ChecksPanel).show(checks, self.lesson, self.envlab.lang,
+        if checks and self.drift is not None:
+            self.query_one(ChecksPanel).show(checks, self.drift, self.envlab.lang,
                                              heading=t("checks_before", self.envlab.lang))
-        if not message.errors:  # the learner has watched every setup run
+        summary = message.summary
+        if not summary.errors:  # the learner has watched every setup run
             self.envlab.store.step_done(self.lesson, "run")
-        if message.ok:
-            nxt = self.say("next_fix" if self.lesson.challenge else "next_quiz")
+        if summary.ok:
+            challenge = self.drift is not None and self.drift.challenge is not None
+            nxt = self.say("next_fix" if challenge else "next_quiz")
             self.notify(self.say("run_as_said", next=nxt), title=self.say("run_finished"))
-        elif not message.errors:
-            odd = [s for s, v in message.verdicts.items() if v not in ("passed", "failed-as-expected")]
-            self.notify(self.say("run_not_as_said", what=", ".join(odd) or self.say("a_check")),
+        elif not summary.errors:
+            self.notify(self.say("run_not_as_said", what=", ".join(summary.odd_setups) or self.say("a_check")),
                         title=self.say("run_finished"), severity="warning", timeout=10)
 
     def on_engine_error_reported(self, message: EngineErrorReported) -> None:
@@ -234,11 +231,12 @@ class LessonScreen(Screen[None]):
         else:
             self._show_error(ErrorRaised(error.message, error.hint or "see `envlab doctor`"))
 
-    def _live_run(self) -> LessonRun | None:
+    def _live_run(self) -> DriftRun | None:
+        """The run whose setups are up for the learner to work with, or ``None`` (said why)."""
         if self.running:
             self.notify(self.say("wait_for_run"), severity="warning")
             return None
-        if self.run is None or not self.run.containers:
+        if not isinstance(self.run, DriftRun) or not self.run.live:
             self.notify(self.say("run_first"), severity="warning")
             return None
         return self.run
@@ -255,7 +253,7 @@ class LessonScreen(Screen[None]):
 
     def action_fix_it(self) -> None:
         """Suspend the app and open a shell inside the challenge's host; verify on return."""
-        challenge = self.lesson.challenge
+        challenge = self.drift.challenge if self.drift else None
         run = self._live_run()
         if challenge is None or run is None:
             if challenge is None:
@@ -273,7 +271,7 @@ class LessonScreen(Screen[None]):
             self.action_verify()
 
     def action_verify(self) -> None:
-        challenge = self.lesson.challenge
+        challenge = self.drift.challenge if self.drift else None
         if challenge is None:
             self.notify("This lesson has no challenge to verify.")
             return
@@ -283,12 +281,12 @@ class LessonScreen(Screen[None]):
             self.verify(run, set(challenge.checks))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-verify")
-    def verify(self, run: LessonRun, names: set[str]) -> None:
+    def verify(self, run: DriftRun, names: set[str]) -> None:
         """Run the challenge checks from outside; the host must now be fixed."""
         results: list[CheckFinished] = []
         try:
-            ok = run.run_checks(lambda e: results.append(cast(CheckFinished, e)), names=names,
-                                expect_fixed=True)
+            ok = run.run_checks(lambda e: results.append(e) if isinstance(e, CheckFinished) else None,
+                                names=names, expect_fixed=True)
         except EnvlabError as exc:
             self.post_message(ChecksVerified(self.lesson.id, False, results, ErrorRaised(exc.message, exc.hint)))
             return
@@ -298,7 +296,8 @@ class LessonScreen(Screen[None]):
         if message.error is not None:
             self._show_error(message.error)
             return
-        self.query_one(ChecksPanel).show(message.results, self.lesson, self.envlab.lang,
+        assert self.drift is not None  # only a drift lesson's checks are verified
+        self.query_one(ChecksPanel).show(message.results, self.drift, self.envlab.lang,
                                          heading=t("fix_works" if message.ok else "fix_not_yet", self.envlab.lang))
         passed = [r.check for r in message.results if r.passed]
         self.envlab.store.checks_passed(self.lesson.id, passed)
@@ -318,7 +317,7 @@ class LessonScreen(Screen[None]):
             self.inspect_drift(run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-inspect")
-    def inspect_drift(self, run: LessonRun) -> None:
+    def inspect_drift(self, run: DriftRun) -> None:
         found: list[Event] = []
         try:
             run.inspect(found.append)
@@ -363,5 +362,5 @@ class LessonScreen(Screen[None]):
         """Hand this lesson's containers to the app to tear down in the background."""
         if self.run is not None:
             self.run.cancelled.set()
-            self.envlab.tear_down(self.run)
+            self.envlab.tear_down(self.run)  # the registry removes it in the background
             self.run = None

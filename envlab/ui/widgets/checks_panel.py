@@ -6,7 +6,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from envlab.engine.events import CheckFinished
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.strings import t
 
@@ -14,7 +14,7 @@ from envlab.ui.strings import t
 class ChecksPanel(Static):
     """Shows a list of :class:`CheckFinished` with each check's title and explanation."""
 
-    def show(self, results: list[CheckFinished], lesson: Lesson, lang: str, *, heading: str) -> None:
+    def show(self, results: list[CheckFinished], lesson: DriftLesson, lang: str, *, heading: str) -> None:
         """Draw ``results``; a failed check says why, then what the lesson explains about it."""
         checks = {c.name: c for c in lesson.checks}
         order = {name: index for index, name in enumerate(checks)}

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from envlab.engine.events import Event
-from envlab.engine.live import LiveState, ReplicaView, bar, sparkline
+from envlab.engine.scenario.live import LiveState, ReplicaView, bar, sparkline
 from envlab.ui.strings import t
 
 #: Mark and theme variable per replica state: colour says up or not, the mark says it without colour.

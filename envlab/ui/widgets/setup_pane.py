@@ -11,19 +11,16 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Log, Static
 
-from envlab.engine.events import BUILD_STEP, PROBE_STEP
+from envlab.engine.outcome import VERDICT_LABELS
 
 MAX_LINES = 2000  # a pane never holds more; a flood scrolls through without growing memory
 
 #: Badge text per state; the state is also the pane's CSS class (``-passed``...).
-BADGES = {
+BADGES: dict[str, str] = {
     "idle": "○ not run",
     "waiting": "… waiting",
     "running": "● running",
-    "passed": "✓ passed",
-    "failed-as-expected": "✓ failed as expected",
-    "failed-unexpectedly": "✗ failed unexpectedly",
-    "passed-unexpectedly": "✗ passed unexpectedly",
+    **{str(verdict): label for verdict, label in VERDICT_LABELS.items()},
 }
 
 
@@ -32,15 +29,6 @@ BADGE_STYLE = {
     "running": "$accent", "passed": "$success", "failed-as-expected": "$warning",
     "failed-unexpectedly": "$error", "passed-unexpectedly": "$error",
 }
-
-
-def step_label(index: int) -> str:
-    """How a step index reads in a pane: ``build``, ``probe``, ``step 2`` or ``fix 1``."""
-    if index == BUILD_STEP:
-        return "build"
-    if index == PROBE_STEP:
-        return "probe"
-    return f"step {index + 1}" if index < 100 else f"fix {index - 99}"
 
 
 class FollowingLog(Log):

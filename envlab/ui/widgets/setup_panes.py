@@ -7,6 +7,7 @@ import queue
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from envlab.engine.describe import describe
 from envlab.engine.events import (
     CheckFinished,
     ErrorRaised,
@@ -16,16 +17,13 @@ from envlab.engine.events import (
     OutputLine,
     SetupFinished,
     SetupStarted,
-    StepFinished,
-    StepStarted,
 )
-from envlab.lessons.model import Lesson
+from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.lessons.text import pick
 from envlab.ui.messages import EngineErrorReported
-from envlab.ui.scenario_lines import scenario_line
 from envlab.ui.strings import t
 from envlab.ui.widgets.live_panel import LivePanel
-from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane, step_label
+from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane
 
 SCENARIO = "scenario"  # the pane of a lesson that has a topology instead of hosts
 FLUSH_EVERY = 1 / 20  # seconds between moving queued output into the panes
@@ -40,7 +38,7 @@ class SetupPanes(Vertical):
     the screen in :attr:`checks`; errors are reported up with :class:`EngineErrorReported`.
     """
 
-    def __init__(self, lesson: Lesson, lang: str, inbox: queue.SimpleQueue[Event], *,
+    def __init__(self, lesson: DriftLesson | ScenarioLesson, lang: str, inbox: queue.SimpleQueue[Event], *,
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self.lesson = lesson
@@ -48,14 +46,20 @@ class SetupPanes(Vertical):
         self.inbox = inbox
         self.checks: list[CheckFinished] = []
 
+    @property
+    def scenario(self) -> bool:
+        return isinstance(self.lesson, ScenarioLesson)
+
     def compose(self) -> ComposeResult:
-        for setup in self.lesson.setups:
-            kind = "host" if setup in self.lesson.hosts else "fix"
-            title = pick(setup.title, self.lang) if setup.title else setup.name
-            yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
-        if not self.lesson.setups:  # a scenario lesson: the live picture over the story of its phases
-            yield LivePanel(self.lang, id="live")
-            yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
+        match self.lesson:
+            case DriftLesson():
+                for setup in self.lesson.setups:
+                    kind = "host" if setup in self.lesson.hosts else "fix"
+                    title = pick(setup.title, self.lang) if setup.title else setup.name
+                    yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+            case ScenarioLesson():  # the live picture over the story of its phases
+                yield LivePanel(self.lang, id="live")
+                yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
 
     def on_mount(self) -> None:
         for pane in self.query(SetupPane):
@@ -83,7 +87,7 @@ class SetupPanes(Vertical):
         batch are dropped before they are drawn.
         """
         batches: dict[str, list[str]] = {}
-        scenario: list[Event] | None = None if self.lesson.setups else []  # what the live panel folds in
+        scenario: list[Event] | None = [] if self.scenario else None  # what the live panel folds in
         for _ in range(FLUSH_LIMIT):
             try:
                 event = self.inbox.get_nowait()
@@ -103,32 +107,31 @@ class SetupPanes(Vertical):
             self.flush()
 
     def _apply(self, event: Event, batches: dict[str, list[str]]) -> None:
-        if isinstance(event, OutputLine):
-            batches.setdefault(event.setup, []).append(f"  {event.text}")
-        elif isinstance(event, StepStarted):
-            label = step_label(event.index)
-            title = label if event.say in ("", label) else f"{label}: {event.say}"
-            batches.setdefault(event.setup, []).extend([f"▶ {title}", f"  $ {event.run}"])
-        elif isinstance(event, StepFinished):
-            note = "timed out" if event.timed_out else f"exit {event.exit_code}"
-            mark = "✓" if event.exit_code == 0 else "✗"
-            batches.setdefault(event.setup, []).append(f"  {mark} {note} in {event.duration:.1f}s")
-        elif isinstance(event, SetupStarted):
-            self.pane(event.setup).state = "running"
-        elif isinstance(event, SetupFinished):
-            pane = self.pane(event.setup)
-            pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
-            verdict = event.verdict.replace("-", " ")
-            batches.setdefault(event.setup, []).append(f"■ {verdict}: {event.reason}")
-        elif isinstance(event, CheckFinished):
-            self.checks.append(event)
-        elif isinstance(event, ErrorRaised):
-            self.post_message(EngineErrorReported(event))
-        elif isinstance(event, LessonStarted | LessonFinished) and not self.lesson.setups:
-            pane = self.pane(SCENARIO)  # a scenario has no setups: the lesson's outcome is its badge
-            if isinstance(event, LessonStarted):
-                pane.state = "running"
-            else:
+        match event:
+            case SetupStarted():
+                self.pane(event.setup).state = "running"
+            case SetupFinished():
+                pane = self.pane(event.setup)
+                pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
+            case CheckFinished():
+                self.checks.append(event)
+                return  # the checks panel shows them
+            case ErrorRaised():
+                self.post_message(EngineErrorReported(event))
+                return
+            case LessonStarted() if self.scenario:
+                self.pane(SCENARIO).state = "running"  # a scenario has no setups: its outcome is the badge
+            case LessonFinished() if self.scenario:
+                pane = self.pane(SCENARIO)
                 pane.state, pane.duration = ("passed" if event.ok else "failed-unexpectedly"), event.duration
-        elif (line := scenario_line(event)) is not None:
-            batches.setdefault(SCENARIO, []).append(line)
+        if isinstance(event, LessonStarted | LessonFinished):
+            return  # the badges and the screen say these
+        described = describe(event)
+        if described is not None:
+            where = SCENARIO if self.scenario else str(getattr(event, "setup", ""))
+            if not where:
+                return  # about the whole run (its clean-up): the screen says it
+            text = described[0]
+            if isinstance(event, OutputLine):
+                text = f"  {event.text}"  # the pane is the setup's own terminal: no frame around its output
+            batches.setdefault(where, []).extend(text.splitlines())

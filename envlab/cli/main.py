@@ -1,0 +1,127 @@
+"""The `envlab` command: argument parsing, then the TUI or one headless command, with errors said plainly."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from rich.console import Console
+from rich.markup import escape
+
+from envlab import __version__, heap
+from envlab.errors import EnvlabError, Interrupted
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
+def _options(*, top: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name.
+
+    A subcommand's parser would overwrite what was given before the command name with its own
+    defaults, so its copies default to "not given" and land in their own attribute (merged below).
+    """
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--lessons", metavar="DIR", action="append", dest="lessons" if top else "sub_lessons",
+                         default=[] if top else argparse.SUPPRESS,
+                         help="add a folder of lesson files (repeatable; also ENVLAB_LESSONS)")
+    options.add_argument("--lang", choices=["en", "ja"], default=None if top else argparse.SUPPRESS,
+                         help="language of lesson texts (also ENVLAB_LANG)")
+    return options
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _options(top=False)
+    parser = argparse.ArgumentParser(
+        prog="envlab", parents=[_options(top=True)],
+        description="Learn why 'it works on my machine' happens, on real containers. "
+        "Without a command, starts the interactive course.",
+    )
+    parser.add_argument("--version", action="version", version=f"envlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("list", parents=[common], help="chapters and lessons, in order")
+    run = sub.add_parser("run", parents=[common], help="run a lesson headless and show every step")
+    run.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a lesson file")
+    run.add_argument("--json", action="store_true", help="print one JSON event per line")
+    run.add_argument("--inspect", action="store_true",
+                     help="after the verdict, show what differs between the setups and what is shared")
+    inspect = sub.add_parser("inspect", parents=[common],
+                             help="run a lesson's setups and show only what differs between them")
+    inspect.add_argument("lesson", metavar="LESSON", help="a lesson id or a path to a lesson file")
+    inspect.add_argument("--json", action="store_true", help="print the inspection as JSON events")
+    validate = sub.add_parser("validate", parents=[common], help="check lesson files (file:line:col problems)")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="lesson files or folders (default: all)")
+    test = sub.add_parser("test", parents=[common], help="prove lessons on the engine, twice each")
+    test.add_argument("lessons_to_test", nargs="*", metavar="LESSON")
+    test.add_argument("--all", action="store_true", help="prove every known lesson")
+    test.add_argument("--rounds", type=int, default=2, help=argparse.SUPPRESS)
+    images = sub.add_parser("images", parents=[common], help="the images lessons need")
+    images_sub = images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
+    images_sub.add_parser("prepare", parents=[common], help="make every image the lessons need available")
+    images_sub.add_parser("list", parents=[common], help="which images are present and which are missing")
+    sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
+    sub.add_parser("clean", parents=[common], help="remove every container, network and volume envlab made")
+    sub.add_parser("schema", parents=[common], help="print the lesson JSON Schema")
+    progress = sub.add_parser("progress", parents=[common], help="carry your progress between machines")
+    progress.add_argument("--profile", default="default", help="the learner profile (default: default)")
+    progress_sub = progress.add_subparsers(dest="progress_command", metavar="ACTION", required=True)
+    for action, verb in (("export", "write every profile's progress to"), ("import", "merge progress from")):
+        progress_sub.add_parser(action, parents=[common], help=f"{verb} a JSON FILE").add_argument(
+            "file", metavar="FILE")
+    return parser
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    # Turning SIGTERM/SIGHUP into an exception unwinds through every `finally`, so a kiosk that shuts
+    # down mid-run still tears down its containers.
+    raise Interrupted(f"stopped by {signal.Signals(signum).name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `envlab` command; return its exit code."""
+    heap.hold()  # until start-up is done: the TUI after its first frame, a command once its modules load
+    try:
+        return _main(argv)
+    finally:
+        heap.resume()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    args.lessons = [*args.lessons, *getattr(args, "sub_lessons", [])]
+    console = Console(stderr=False, highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
+    try:
+        if args.command is None:
+            from envlab.cli.root import open_runtime
+            from envlab.ui.app import run_app
+
+            return run_app(lessons=args.lessons, lang=args.lang, runtime=open_runtime)
+        from envlab.cli.commands import handler as command
+
+        handler = command(args.command)
+        heap.settle()
+        return handler(args, console)
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted[/]: everything this run started has been removed")
+        return Interrupted.exit_code
+    except EnvlabError as exc:
+        errors.print(f"[bold red]error:[/] {escape(exc.message)}")
+        if exc.hint:
+            errors.print(f"  [dim]hint:[/] {escape(exc.hint)}")
+        return exc.exit_code
+    except Exception as exc:  # a bug: say so plainly; the traceback is one variable away
+        if os.environ.get("ENVLAB_DEBUG"):
+            raise
+        errors.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
+        errors.print("  [dim]hint:[/] this is a bug in envlab; run again with ENVLAB_DEBUG=1 for the details")
+        return INTERNAL_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

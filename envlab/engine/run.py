@@ -1,0 +1,132 @@
+"""The one entry point that runs a lesson, whatever its kind, and what every kind of run shares.
+
+:func:`open_run` picks the run by the lesson's kind; :class:`RunBase` gives every run the same event
+stream (a worker thread feeding a queue), the same cancellation and the same teardown by label, so the
+faces drive a drift run and a scenario run alike.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from envlab.engine.events import CleanupFinished, ErrorRaised, Event, LessonFinished, Verdict
+from envlab.errors import EnvlabError
+from envlab.lessons.loader import LoadedLesson
+from envlab.lessons.model import DriftLesson, ScenarioLesson
+from envlab.runtime.cleanup import remove_all
+from envlab.runtime.contract import Runtime
+from envlab.runtime.labels import LESSON, SESSION, Session
+
+if TYPE_CHECKING:
+    from envlab.engine.drift.run import DriftRun
+    from envlab.engine.scenario.run import ScenarioRun
+
+Emit = Callable[[Event], None]
+
+
+@dataclass
+class RunBase(ABC):
+    """One run of a lesson on a runtime. Create it with :func:`open_run`, then iterate :meth:`events`.
+
+    Args:
+        loaded: The lesson and where it came from.
+        runtime: Where containers run.
+        session: The envlab process everything belongs to.
+        lang: Language of the texts put into events.
+    """
+
+    loaded: LoadedLesson
+    runtime: Runtime
+    session: Session = field(default_factory=Session)
+    lang: str = "en"
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    released: list[str] = field(default_factory=list)
+
+    @property
+    def lesson_id(self) -> str:
+        return self.loaded.lesson.id
+
+    @property
+    def live(self) -> bool:
+        """Whether anything of this run may still be on the engine for the learner to work with."""
+        return False
+
+    def events(self, *, solve: bool = False, keep: bool = False) -> Iterator[Event]:
+        """Run the lesson and yield its events as they happen, then clean up.
+
+        Args:
+            solve: Also apply the reference solution and prove it fixes what was broken.
+            keep: Leave what runs in place (the caller must call :meth:`teardown`).
+        """
+        started = time.monotonic()
+        inbox: queue.Queue[Event | None] = queue.Queue()
+        outcome: list[bool] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._run(inbox.put, solve=solve, release=not (solve or keep)))
+            except EnvlabError as exc:
+                inbox.put(ErrorRaised(exc.message, exc.hint))
+            except Exception as exc:  # a bug must still end the stream and the cleanup must run
+                inbox.put(ErrorRaised(f"internal error: {type(exc).__name__}: {exc}"))
+            finally:
+                inbox.put(None)
+
+        worker = threading.Thread(target=work, name=f"envlab-run-{self.lesson_id}", daemon=True)
+        worker.start()
+        finished = False
+        removed: list[str] = []
+        try:
+            while (event := inbox.get()) is not None:
+                yield event
+            finished = True
+        finally:
+            if not finished or not keep:
+                self.cancelled.set()
+                removed = self.teardown()
+                worker.join(timeout=30)
+                removed += self.teardown()  # anything a worker thread created while we tore down
+        if not keep:
+            yield CleanupFinished([*self.released, *removed])
+        ok = bool(outcome and outcome[0])
+        yield LessonFinished(self.lesson_id, ok, round(time.monotonic() - started, 2), dict(self.verdicts))
+
+    @abstractmethod
+    def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
+        """Do the lesson, emitting events; return whether it came out as the lesson claims."""
+
+    def teardown(self) -> list[str]:
+        """Remove everything this run created (found by label, not by memory); return the names."""
+        labels = {SESSION: self.session.id, LESSON: self.lesson_id}
+        removed: list[str] = []
+        try:
+            removal = remove_all(self.runtime, self.runtime.list_resources(labels))
+            removed = [r.name for r in removal.removed]
+        except EnvlabError:
+            pass  # the engine went away; the sweep at the next start removes the rest
+        self._forget()
+        return removed
+
+    def _forget(self) -> None:  # noqa: B027 - a hook: most runs remember nothing
+        """Drop what the run remembers of the engine's objects, once they are gone."""
+
+
+def open_run(loaded: LoadedLesson, runtime: Runtime, *, session: Session | None = None,
+             lang: str = "en") -> DriftRun | ScenarioRun:
+    """The run for ``loaded``, chosen by the lesson's kind."""
+    from envlab.engine.drift.run import DriftRun
+    from envlab.engine.scenario.run import ScenarioRun
+
+    who = session or Session()
+    match loaded.lesson:
+        case DriftLesson():
+            return DriftRun(loaded, runtime, session=who, lang=lang)
+        case ScenarioLesson():
+            return ScenarioRun(loaded, runtime, session=who, lang=lang)

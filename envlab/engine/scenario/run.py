@@ -1,0 +1,276 @@
+"""Run a scenario lesson: its topology, then each phase's changes, traffic, faults and measurements.
+
+It feeds the same event stream as the drift lessons, so `envlab run`, `envlab run --json` and
+`envlab test` need nothing new. Each phase's verdict is kept under the phase's name.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from envlab.engine.events import ErrorRaised, Event, LessonStarted
+from envlab.engine.run import RunBase
+from envlab.engine.scenario.autoscale import ControlLoop
+from envlab.engine.scenario.events import (
+    ChangeSettled,
+    FaultInjected,
+    KubernetesShown,
+    MeasurementChecked,
+    PhaseFinished,
+    PhaseStarted,
+    ReplicaChanged,
+    TrafficSample,
+    TrafficSummary,
+)
+from envlab.engine.scenario.metrics import (
+    PhaseRecord,
+    Sample,
+    distribution,
+    latency_ms,
+    measure,
+    per_second,
+    timeline,
+    versions,
+    within,
+)
+from envlab.engine.scenario.topology import Deployment
+from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
+from envlab.errors import EnvlabError
+from envlab.lessons.model import ScenarioLesson
+from envlab.lessons.scenario import Change, Phase
+from envlab.lessons.text import pick
+from envlab.lessons.validate import resolve_asset
+from envlab.runtime.contract import replica_label
+from envlab.runtime.labels import LESSON, SERVICE, SESSION
+
+Emit = Callable[[Event], None]
+SAMPLE_EVERY = 0.25
+#: Engine events that mean "the engine noticed a replica is gone or sick".
+DETECTED = {"die", "health_status: unhealthy"}
+
+
+def _no_events(event: Event) -> None:
+    """Where events go before a run starts."""
+
+
+@dataclass
+class ScenarioRun(RunBase):
+    """One run of a scenario lesson. Create it with :func:`envlab.engine.run.open_run`.
+
+    Each phase's verdict is kept under the phase's name.
+    """
+
+    emit: Emit = _no_events
+    _record: PhaseRecord | None = None
+    _zero: float = 0.0  # wall-clock time the current phase's clock started
+    _hit: set[str] = field(default_factory=set)
+
+    @property
+    def lesson(self) -> ScenarioLesson:
+        lesson = self.loaded.lesson
+        assert isinstance(lesson, ScenarioLesson)
+        return lesson
+
+    def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
+        """Bring the topology up, run every phase, return whether every measurement held."""
+        self.emit = emit
+        emit(LessonStarted(self.lesson.id, self.session.id, []))
+        deployment = Deployment(self.loaded, self.runtime, self.session, self.emit)
+        stop = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(stop,), daemon=True, name="envlab-events")
+        self._zero = time.time()
+        watcher.start()
+        try:
+            deployment.up()
+            self._show_kubernetes(deployment)
+            ok = True
+            for index, phase in enumerate(self.lesson.phases):
+                if self.cancelled.is_set():
+                    raise EnvlabError("the run was stopped")
+                ok = self._phase(deployment, index, phase) and ok
+            return ok
+        finally:
+            stop.set()
+
+    def _show_kubernetes(self, deployment: Deployment) -> None:
+        kubernetes = self.lesson.kubernetes
+        if kubernetes is None:
+            return
+        source = resolve_asset(self.loaded.assets_dir, kubernetes.manifests)
+        if source is None or not source.is_file():
+            raise EnvlabError(f"asset {kubernetes.manifests!r} is missing", hint="run `envlab validate`")
+        self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(),
+                                  source.read_text(encoding="utf-8"), pick(kubernetes.mapping, self.lang)))
+
+    # the engine's own account of the replicas --------------------------------------------------
+    def _watch(self, stop: threading.Event) -> None:
+        labels = {SESSION: self.session.id, LESSON: self.loaded.lesson.id}
+        try:
+            for event in self.runtime.container_events(labels, stop):
+                action = str(event.get("Action") or event.get("status") or "")
+                if action.startswith(("exec_", "attach", "resize", "top", "archive", "copy")):
+                    continue
+                attributes = (event.get("Actor") or {}).get("Attributes") or {}
+                at = round(float(event.get("timeNano", time.time_ns())) / 1e9 - self._zero, 2)
+                container = str(event.get("id", ""))[:12]
+                state = action.replace("health_status: ", "")
+                self.emit(ReplicaChanged(attributes.get(SERVICE, ""), replica_label(attributes), state, at, container))
+                record = self._record
+                if record is not None and action in DETECTED and container in self._hit:
+                    record.detections.append(at)
+        except EnvlabError as exc:
+            if not stop.is_set():
+                self.emit(ErrorRaised(f"the engine's events stream ended: {exc.message}", exc.hint))
+
+    # one phase ---------------------------------------------------------------------------------
+    def _phase(self, deployment: Deployment, index: int, phase: Phase) -> bool:
+        started = time.monotonic()
+        self.emit(PhaseStarted(phase.name, index, pick(phase.say, self.lang)))
+        settled = ""
+        for change in (c for c in phase.changes if c.at is None):
+            began = time.monotonic()
+            deployment.apply(change, phase.name)
+            if change.wait:
+                settled = self._settle(deployment, phase, change, began)
+        record = PhaseRecord(update_state=settled)
+        self._record, self._zero, self._hit = record, time.time(), set()
+        stop = threading.Event()
+        sampler = threading.Thread(target=self._sample, args=(deployment, record, stop), daemon=True)
+        sampler.start()
+        try:
+            if phase.traffic is not None:
+                self._traffic(deployment, phase, record)
+            else:
+                time.sleep(1.0)  # a moment of replica counts to measure
+            for change in (c for c in phase.changes if c.at is not None and c.wait):
+                record.update_state = self._settle(deployment, phase, change, record.changed_at or time.monotonic())
+        finally:
+            stop.set()
+            sampler.join(timeout=5)
+            self._record = None
+        record.desired = {name: handle.desired for name, handle in deployment.handles.items()}
+        record.duration = round(time.monotonic() - started, 2)
+        ok = self._check(deployment, phase, record)
+        self.verdicts[phase.name] = "passed" if ok else "failed-unexpectedly"
+        self.emit(PhaseFinished(phase.name, ok, record.duration))
+        return ok
+
+    def _settle(self, deployment: Deployment, phase: Phase, change: Change, began: float) -> str:
+        state = deployment.settle(change.service)
+        self.emit(ChangeSettled(phase.name, change.service, state, round(time.monotonic() - began, 2)))
+        return state
+
+    def _sample(self, deployment: Deployment, record: PhaseRecord, stop: threading.Event) -> None:
+        while not stop.is_set():
+            at = round(time.time() - self._zero, 2)
+            try:
+                counts = deployment.up_counts()
+            except EnvlabError:
+                counts = {}
+            for name, up in counts.items():
+                record.samples.setdefault(name, []).append(Sample(at, up))
+            stop.wait(SAMPLE_EVERY)
+
+    def _traffic(self, deployment: Deployment, phase: Phase, record: PhaseRecord) -> None:
+        traffic = phase.traffic
+        assert traffic is not None
+        host, port = deployment.endpoint
+        plan = TrafficPlan(host, port, traffic.users, traffic.rate, traffic.duration, traffic.login,
+                           traffic.page, traffic.timeout)
+        run = TrafficRun(plan)
+        self._zero = time.time()
+        run.start()
+        timers = [threading.Timer(f.at, self._fault, args=(deployment, phase, f.service, f.action, f.count,
+                                                            f.at, record)) for f in phase.faults]
+        timers += [threading.Timer(c.at or 0, self._timed_change, args=(deployment, c, phase.name, record))
+                   for c in phase.changes if c.at is not None]
+        for timer in timers:
+            timer.daemon = True
+            timer.start()
+        balanced = self._balanced()
+        halt = threading.Event()
+        scaler = self._autoscaler(deployment, phase, run, halt)
+        second = 0
+        while not run.stop.is_set() and second < traffic.duration + 1:
+            if self.cancelled.wait(max(0.0, run.started + second + 1 - time.monotonic())):
+                break
+            batch = per_second(run.snapshot(), second)
+            up = record.samples.get(balanced, [])
+            self.emit(TrafficSample(phase.name, second, len(batch), sum(r.failed for r in batch),
+                                    sum(r.lost_session for r in batch), distribution(batch), up[-1].up if up else 0))
+            second += 1
+            if second >= traffic.duration:
+                break
+        record.requests = run.join()
+        halt.set()
+        if scaler is not None:
+            scaler.join(timeout=30)
+        for timer in timers:
+            timer.join(timeout=30)
+        requests = record.requests
+        self.emit(TrafficSummary(
+            phase.name, len(requests), traffic.duration, round(len(requests) / traffic.duration, 1),
+            sum(r.failed for r in requests), sum(r.lost_session for r in requests),
+            sum(1 for r in requests if r.kind == "page"), distribution(requests), versions(requests),
+            timeline(record.samples.get(balanced, []), end=traffic.duration),
+            deployment.handles[balanced].desired if balanced in deployment.handles else 0,
+            latency_ms(requests, 0.5), latency_ms(requests, 0.95)))
+
+    def _autoscaler(self, deployment: Deployment, phase: Phase, run: TrafficRun,
+                    halt: threading.Event) -> threading.Thread | None:
+        spec = self.lesson.topology.autoscaler
+        if spec is None:
+            return None
+
+        def scale(replicas: int) -> None:
+            try:
+                deployment.apply(Change(service=spec.service, replicas=replicas), phase.name)
+            except EnvlabError as exc:
+                self.emit(ErrorRaised(f"the autoscaler could not scale {spec.service}: {exc.message}", exc.hint))
+
+        loop = ControlLoop(spec, lambda: deployment.handles[spec.service].desired, scale, self.emit, phase.name)
+        thread = threading.Thread(target=loop.run, args=(run, halt), daemon=True, name="envlab-autoscaler")
+        thread.start()
+        return thread
+
+    def _balanced(self) -> str:
+        topology = self.lesson.topology
+        return topology.balancer.service if topology.balancer else topology.services[0].name
+
+    def _fault(self, deployment: Deployment, phase: Phase, service: str, action: str, count: int, at: float,
+               record: PhaseRecord) -> None:
+        try:
+            hit = deployment.fault(service, action, count)
+        except EnvlabError as exc:
+            self.emit(ErrorRaised(f"could not {action} a replica of {service}: {exc.message}", exc.hint))
+            return
+        self._hit.update(r.id[:12] for r in hit)
+        moment = round(time.time() - self._zero, 2)
+        if record.first_fault is None:
+            record.first_fault = moment
+        for replica in hit:
+            self.emit(FaultInjected(phase.name, service, action, replica.label or replica.name, moment))
+
+    def _timed_change(self, deployment: Deployment, change: Change, phase: str, record: PhaseRecord) -> None:
+        record.changed_at = time.monotonic()
+        try:
+            deployment.apply(change, phase)
+        except EnvlabError as exc:
+            self.emit(ErrorRaised(f"could not change {change.service}: {exc.message}", exc.hint))
+
+    # measurements ------------------------------------------------------------------------------
+    def _check(self, deployment: Deployment, phase: Phase, record: PhaseRecord) -> bool:
+        ok = True
+        for expectation in phase.expect:
+            service = expectation.service or self._balanced()
+            measured = measure(expectation.metric, record, service)
+            passed = within(measured, expectation.min, expectation.max)
+            ok = ok and passed
+            self.emit(MeasurementChecked(phase.name, expectation.metric, measured.value, expectation.min,
+                                         expectation.max, passed, pick(expectation.title, self.lang),
+                                         measured.detail))
+        return ok
+

@@ -1,0 +1,296 @@
+"""What the engine needs from a container runtime: the values it passes and the operations it calls.
+
+Two implementations stand behind this contract: :mod:`envlab.runtime.docker` (a real engine through
+the Docker SDK) and :mod:`envlab.runtime.fake` (in memory, for UI and engine unit tests). The engine
+and both faces speak only this module; only the composition root (``envlab.cli.root``) knows which
+one it built. Every operation may raise :class:`~envlab.errors.EnvlabError`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from envlab.runtime.labels import REPLICA, SERVICE
+
+#: Receives one line of output (without its newline) as it happens.
+LineSink = Callable[[str], None]
+#: Receives a progress note: (what is happening, fraction done 0..1 or None when unknown).
+Progress = Callable[[str, float | None], None]
+
+PREPARE_HINT = "run `envlab images prepare` to make every image the lessons need available"
+NS = 1_000_000_000  # the engine's durations are nanoseconds
+
+
+# values ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Health:
+    """A health check: a shell command and its timing in seconds."""
+
+    run: str
+    interval: float = 1.0
+    timeout: float = 1.0
+    retries: int = 2
+    start_period: float = 0.0
+
+    def docker(self) -> dict[str, Any]:
+        """The engine's HEALTHCHECK shape (durations in nanoseconds)."""
+        return {"Test": ["CMD-SHELL", self.run], "Interval": int(self.interval * NS),
+                "Timeout": int(self.timeout * NS), "Retries": self.retries,
+                "StartPeriod": int(self.start_period * NS)}
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """A hardened container: a setup of a drift lesson, or one plain replica of a service.
+
+    Every container gets the same hardening whatever it is for (all capabilities dropped but
+    ``cap_add``, no new privileges, memory/CPU/pids limits, an init process); only the fields
+    below differ.
+    """
+
+    name: str
+    image: str
+    labels: dict[str, str]
+    hostname: str
+    command: list[str] | None = None  # None: the image's own command
+    env: dict[str, str] = field(default_factory=dict)
+    ports: list[int] = field(default_factory=list)  # published on 127.0.0.1 only
+    network: str | None = None  # None: network_mode "none"
+    aliases: list[str] = field(default_factory=list)  # DNS names on ``network``
+    cap_add: list[str] = field(default_factory=list)
+    memory: str = "512m"
+    cpus: float = 1.0
+    pids: int = 256
+    restart: str = "no"  # the engine's restart policy: no, on-failure, always, unless-stopped
+    health: Health | None = None
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """How a command run inside a container ended."""
+
+    exit_code: int
+    output: str
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A service, container, network or volume carrying envlab's labels."""
+
+    kind: str  # "service" | "container" | "network" | "volume"
+    id: str
+    name: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Update:
+    """How an orchestrated service rolls its replicas (seconds)."""
+
+    order: str = "stop-first"
+    parallelism: int = 1
+    delay: float = 0.0
+    failure_action: str = "pause"
+    monitor: float = 3.0
+
+    def docker(self) -> dict[str, Any]:
+        """The engine's UpdateConfig shape (durations in nanoseconds)."""
+        return {"Parallelism": self.parallelism, "Delay": int(self.delay * NS),
+                "FailureAction": self.failure_action, "Monitor": int(self.monitor * NS),
+                "MaxFailureRatio": 0.0, "Order": self.order}
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service of a scenario, as the runtime runs it (plain replicas or an orchestrated service)."""
+
+    name: str  # the engine-wide unique name
+    alias: str  # the name replicas are found by on the network (DNS)
+    image: str  # a local image id (sha256:...) so nothing is ever pulled
+    labels: dict[str, str]
+    network: str
+    replicas: int = 1
+    env: dict[str, str] = field(default_factory=dict)
+    command: list[str] | None = None
+    health: Health | None = None
+    restart: str = "no"
+    update: Update = field(default_factory=Update)
+    stop_grace: float = 10.0
+    memory: str = "128m"
+    cpus: float = 0.5
+    pids: int = 128
+    ports: list[int] = field(default_factory=list)  # published on 127.0.0.1
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One running or stopped replica (a container) of a service."""
+
+    id: str
+    name: str
+    service: str
+    state: str  # created, running, paused, restarting, exited, dead
+    health: str  # healthy, unhealthy, starting or "" without a health check
+    label: str = ""  # how a learner names it: web-2
+
+    @property
+    def up(self) -> bool:
+        """Running and not known to be unhealthy."""
+        return self.state == "running" and self.health != "unhealthy"
+
+    @property
+    def ready(self) -> bool:
+        """Running and, when it has a health check, healthy: what can take traffic."""
+        return self.state == "running" and self.health in ("", "healthy")
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Who answers: shown by `envlab doctor`."""
+
+    version: str
+    api_version: str
+    os: str
+    arch: str
+    kernel: str
+
+
+# operations ------------------------------------------------------------------------------------
+class Images(Protocol):
+    """Images on the engine. Nothing here ever pulls implicitly."""
+
+    def image_present(self, ref: str) -> bool:
+        """Whether ``ref`` is on the engine."""
+
+    def image_labels(self, ref: str) -> dict[str, str] | None:
+        """The labels of image ``ref``, or ``None`` when it is not on the engine."""
+
+    def image_id(self, ref: str) -> str:
+        """The local id of ``ref``; raises :class:`~envlab.errors.ImageMissing` when absent."""
+
+    def build_image(
+        self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
+        labels: dict[str, str], on_line: LineSink,
+    ) -> str:
+        """Build an image, streaming its output; return the image id."""
+
+    def provide_base(self, tag: str, progress: Progress) -> str:
+        """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
+
+
+class Containers(Protocol):
+    """Hardened, labelled containers and the networks between them."""
+
+    def create_network(self, name: str, labels: dict[str, str], *, overlay: bool = False) -> str:
+        """Create a bridge network (or an attachable overlay one for services); return its id."""
+
+    def start(self, spec: ContainerSpec) -> str:
+        """Create and start a container (cleaning up if the start fails); return its id."""
+
+    def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
+        """Write ``(path, data, mode)`` files into a container at once, making parent folders."""
+
+    def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
+        """Run ``/bin/sh -c command`` in a container, streaming output; return its real exit code."""
+
+    def read_file(self, container: str, path: str) -> bytes | None:
+        """Read a file out of a container without running anything in it; ``None`` if absent."""
+
+    def container_env(self, container: str) -> dict[str, str]:
+        """The environment a container was started with."""
+
+    def published_port(self, container: str, port: int) -> tuple[str, int]:
+        """The loopback address and port a container port is published on."""
+
+    def list_resources(self, labels: dict[str, str] | None = None) -> list[Resource]:
+        """Every envlab-labelled resource, optionally filtered by more labels."""
+
+    def remove(self, resource: Resource) -> None:
+        """Remove one resource, forcefully; a resource already gone is not an error."""
+
+
+class Services(Protocol):
+    """Replicated services: plain replicas envlab keeps by hand, or services an orchestrator keeps."""
+
+    def ensure_swarm(self) -> bool:
+        """Make this engine an orchestrator when it is none; return whether envlab made it so."""
+
+    def leave_swarm_if_ours(self) -> bool:
+        """Undo :meth:`ensure_swarm` when envlab made the swarm and none of its services remain."""
+
+    def create_service(self, spec: ServiceSpec) -> str:
+        """Create an orchestrated service from a local image; return its id."""
+
+    def update_service(self, service: str, *, env: dict[str, str] | None = None, replicas: int | None = None,
+                       health: Health | bool | None = True, update: Update | None = None) -> None:
+        """Change a service's spec (``health=True`` keeps its check, ``None`` removes it)."""
+
+    def service_spec(self, service: str) -> dict[str, Any]:
+        """The service's spec as the orchestrator holds it."""
+
+    def update_status(self, service: str) -> str:
+        """The service's rolling-update state (updating, completed, rollback_completed, ...) or ""."""
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """The environment of the service's current spec."""
+
+    def run_replica(self, spec: ServiceSpec, index: int, *, name: str | None = None) -> str:
+        """Start replica ``index`` of a service as a plain, hardened container found by its alias."""
+
+    def replicas(self, labels: dict[str, str]) -> list[Replica]:
+        """Every replica container carrying ``labels`` (all states), oldest first."""
+
+    def remove_container(self, container: str, *, stop_grace: float = 10) -> None:
+        """Stop gracefully, then remove."""
+
+    def crash(self, container: str) -> None:
+        """Kill the replica's processes as a crash would."""
+
+    def hang(self, container: str) -> None:
+        """Freeze the replica's processes: it is there but answers nothing."""
+
+    def stop(self, container: str, *, timeout: float = 10) -> None:
+        """Stop the replica gracefully."""
+
+
+class Events(Protocol):
+    """The engine's own account of what happens to containers."""
+
+    def container_events(self, labels: dict[str, str], stop: threading.Event) -> Iterator[dict[str, Any]]:
+        """Container events for ``labels`` as they happen (the engine's event shape), until ``stop``."""
+
+
+class Runtime(Images, Containers, Services, Events, Protocol):
+    """Everything a lesson run needs from a container runtime."""
+
+    def engine_info(self) -> EngineInfo:
+        """Which engine answers."""
+
+
+def replica_label(labels: dict[str, Any]) -> str:
+    """A replica's readable name from its labels: web-2 for plain replica 2 and for an orchestrated
+    task in slot 2."""
+    if labels.get(REPLICA):
+        return str(labels[REPLICA])
+    task = str(labels.get("com.docker.swarm.task.name", ""))
+    parts = task.split(".")
+    if len(parts) >= 3:
+        return f"{labels.get(SERVICE, parts[0])}-{parts[1]}"
+    return task or str(labels.get("name", ""))
+
+
+def wait_for(predicate: Callable[[], bool], *, timeout: float, every: float = 0.25) -> bool:
+    """Poll ``predicate()`` until it is true or ``timeout`` seconds pass; return the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(every)

@@ -1,0 +1,340 @@
+"""Images, hardened labelled containers and clean-up on a Docker engine through the Docker SDK."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tarfile
+import threading
+import time
+from pathlib import Path, PurePosixPath
+
+import docker
+import docker.errors
+from docker.utils.build import tar as build_tar
+
+from envlab.errors import EnvlabError, ImageMissing
+from envlab.runtime.contract import PREPARE_HINT, ContainerSpec, EngineInfo, ExecResult, LineSink, Progress, Resource
+from envlab.runtime.docker.bases import bootstrap, try_pull
+from envlab.runtime.docker.errors import translating
+from envlab.runtime.docker.hardening import container_kwargs
+from envlab.runtime.labels import MANAGED
+
+
+class BuildFailed(EnvlabError):
+    """``docker build`` of a lesson image failed; the message is the engine's own error."""
+
+
+class LineSplitter:
+    """Turn a byte stream into complete text lines (UTF-8, invalid bytes replaced)."""
+
+    def __init__(self, sink: LineSink) -> None:
+        self._sink = sink
+        self._pending = b""
+        self.text: list[str] = []
+
+    def feed(self, chunk: bytes) -> None:
+        """Add bytes; emit every completed line."""
+        self._pending += chunk.replace(b"\r\n", b"\n")
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            self._emit(line)
+
+    def close(self) -> None:
+        """Emit what is left as a last line."""
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+
+    def _emit(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace").rsplit("\r", 1)[-1]  # keep a progress bar's end
+        self.text.append(line)
+        self._sink(line)
+
+
+class ContainerOps:
+    """The :class:`~envlab.runtime.contract.Images` and :class:`~envlab.runtime.contract.Containers`
+    half of :class:`~envlab.runtime.docker.DockerRuntime`.
+
+    Args:
+        client: A connected client (see :func:`envlab.runtime.docker.client.connect`).
+    """
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
+        self.api: docker.APIClient = client.api
+
+    def engine_info(self) -> EngineInfo:
+        """The engine's version, OS and kernel."""
+        with translating("asking the engine's version"):
+            version = self.client.version()
+        return EngineInfo(str(version.get("Version", "?")), str(version.get("ApiVersion", "?")),
+                          str(version.get("Os", "?")), str(version.get("Arch", "?")),
+                          str(version.get("KernelVersion", "?")))
+
+    # images -----------------------------------------------------------------------------------
+    def image_present(self, ref: str) -> bool:
+        """Whether ``ref`` is on the engine; never pulls."""
+        with translating(f"looking up image {ref}"):
+            try:
+                self.client.images.get(ref)
+            except docker.errors.ImageNotFound:
+                return False
+        return True
+
+    def build_image(
+        self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
+        labels: dict[str, str], on_line: LineSink,
+    ) -> str:
+        """Build through the low-level streaming API so every build line arrives as it happens.
+
+        ``context`` ``None`` builds an inline Dockerfile with an empty context.
+        """
+        name = dockerfile or "Dockerfile"
+        extra = (".envlab.Dockerfile", inline) if inline is not None else None
+        with translating(f"building {tag}"):
+            archive = build_tar(str(context), dockerfile=extra) if context else _dockerfile_only(inline or "")
+            stream = self.api.build(
+                fileobj=archive, custom_context=True, tag=tag, rm=True, forcerm=True, pull=False,
+                dockerfile=extra[0] if extra else name, decode=True, labels=labels,
+            )
+            image_id = ""
+            splitter = LineSplitter(on_line)
+            for chunk in stream:
+                if "stream" in chunk:
+                    splitter.feed(chunk["stream"].encode())
+                if "aux" in chunk and "ID" in chunk["aux"]:
+                    image_id = chunk["aux"]["ID"]
+                if "error" in chunk:
+                    splitter.close()
+                    raise _build_error(tag, chunk["error"])
+            splitter.close()
+        return image_id or self.client.images.get(tag).id
+
+    def image_id(self, ref: str) -> str:
+        """The local id of ``ref``; never pulls."""
+        with translating(f"looking up image {ref}"):
+            try:
+                return str(self.api.inspect_image(ref)["Id"])
+            except docker.errors.ImageNotFound:
+                raise ImageMissing(f"image {ref} is not on this engine", hint=PREPARE_HINT) from None
+
+    def image_labels(self, ref: str) -> dict[str, str] | None:
+        """The labels of image ``ref``, or ``None`` when it is not on the engine."""
+        with translating(f"looking up image {ref}"):
+            try:
+                return dict(self.client.images.get(ref).labels or {})
+            except docker.errors.ImageNotFound:
+                return None
+
+    def provide_base(self, tag: str, progress: Progress) -> str:
+        """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
+        if self.image_present(tag):
+            return "present"
+        if try_pull(self.client, tag, progress):
+            return "pulled"
+        bootstrap(self.client, tag, progress)
+        return "bootstrapped"
+
+    # networks and containers ------------------------------------------------------------------
+    def create_network(self, name: str, labels: dict[str, str], *, overlay: bool = False) -> str:
+        """A labelled bridge network, or an attachable overlay network for Swarm services."""
+        with translating(f"creating network {name}"):
+            if overlay:
+                network = self.client.networks.create(name, driver="overlay", attachable=True, labels=labels)
+            else:
+                network = self.client.networks.create(name, driver="bridge", labels=labels)
+        return str(network.id)
+
+    def start(self, spec: ContainerSpec) -> str:
+        """Create and start a hardened container; remove it again if starting fails."""
+        if not self.image_present(spec.image):
+            raise ImageMissing(f"image {spec.image} is not on this engine", hint=PREPARE_HINT)
+        with translating(f"creating container {spec.name}"):
+            container = self.client.containers.create(spec.image, **container_kwargs(spec, self.api))
+        try:
+            with translating(f"starting container {spec.name}"):
+                container.start()
+        except BaseException:
+            # testcontainers' rule: a failed start leaves nothing behind.
+            self._force_remove(container.id)
+            raise
+        return str(container.id)
+
+    def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
+        """Write ``(path, data, mode)`` files in one archive; missing parent folders are created.
+
+        The archive holds no folder entries: the engine creates missing parents itself (0755), and a
+        folder entry would reset an existing folder's mode (``/tmp`` would lose its sticky bit).
+        """
+        buffer = io.BytesIO()
+        now = int(time.time())
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for path, data, mode in files:
+                info = tarfile.TarInfo(str(PurePosixPath(path)).lstrip("/"))
+                info.size, info.mode, info.mtime = len(data), mode, now
+                archive.addfile(info, io.BytesIO(data))
+        with translating(f"copying {len(files)} file(s) into a container"):
+            self.api.put_archive(container, "/", buffer.getvalue())
+
+    def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
+        """Run ``/bin/sh -c command``, stream merged stdout/stderr, read the real exit code."""
+        with translating("running a command in a container"):
+            exec_id = self.api.exec_create(container, ["/bin/sh", "-c", command], stdout=True, stderr=True)["Id"]
+            stream = self.api.exec_start(exec_id, stream=True, tty=False, demux=False)
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                stream.close()
+
+            watchdog = threading.Timer(timeout, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            splitter = LineSplitter(on_line)
+            try:
+                for chunk in stream:
+                    splitter.feed(chunk)
+            except Exception:
+                if not expired.is_set():
+                    raise
+            finally:
+                watchdog.cancel()
+                splitter.close()
+            if expired.is_set():
+                on_line(f"[envlab] stopped after {timeout:g}s without finishing")
+                return ExecResult(124, "\n".join(splitter.text), timed_out=True)
+            code = self.api.exec_inspect(exec_id).get("ExitCode")
+        return ExecResult(int(code if code is not None else -1), "\n".join(splitter.text))
+
+    def read_file(self, container: str, path: str) -> bytes | None:
+        """Read a regular file through the archive API (nothing runs inside the container)."""
+        with translating(f"reading {path} from a container"):
+            try:
+                chunks, _stat = self.api.get_archive(container, path)
+            except docker.errors.NotFound:
+                return None
+            raw = b"".join(chunks)
+        with tarfile.open(fileobj=io.BytesIO(raw)) as archive:
+            member = next((m for m in archive.getmembers() if m.isfile()), None)
+            handle = archive.extractfile(member) if member else None
+            return handle.read() if handle else None
+
+    def container_env(self, container: str) -> dict[str, str]:
+        """The environment from the container's configuration."""
+        with translating("inspecting a container"):
+            env = self.api.inspect_container(container)["Config"].get("Env") or []
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+
+    def published_port(self, container: str, port: int) -> tuple[str, int]:
+        """Where ``port/tcp`` is published on loopback."""
+        with translating("inspecting a container"):
+            ports = self.api.inspect_container(container)["NetworkSettings"]["Ports"] or {}
+        bindings = ports.get(f"{port}/tcp") or []
+        if not bindings:
+            raise EnvlabError(f"port {port} is not published by this container")
+        return bindings[0]["HostIp"] or "127.0.0.1", int(bindings[0]["HostPort"])
+
+    # ownership --------------------------------------------------------------------------------
+    def list_resources(self, labels: dict[str, str] | None = None) -> list[Resource]:
+        """Every container, network and volume labelled as envlab's (optionally narrowed)."""
+        wanted = [f"{MANAGED}=true", *(f"{k}={v}" for k, v in (labels or {}).items())]
+        found: list[Resource] = []
+        # The low-level listings answer in one call each; the high-level ones inspect every item and
+        # fail when another process removes one in between.
+        with translating("listing envlab's containers, networks and volumes"):
+            for c in self.api.containers(all=True, filters={"label": wanted}):
+                name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
+                found.append(Resource("container", c["Id"], name, dict(c.get("Labels") or {})))
+            found += self._services(wanted)
+            for n in self.api.networks(filters={"label": wanted}):
+                found.append(Resource("network", n["Id"], n["Name"], dict(n.get("Labels") or {})))
+            for v in self.api.volumes(filters={"label": wanted}).get("Volumes") or []:
+                found.append(Resource("volume", v["Name"], v["Name"], dict(v.get("Labels") or {})))
+        return found
+
+    def remove(self, resource: Resource) -> None:
+        """Remove a resource; one that is already gone is fine."""
+        with translating(f"removing {resource.kind} {resource.name}"):
+            try:
+                if resource.kind == "container":
+                    self.api.remove_container(resource.id, force=True, v=True)
+                elif resource.kind == "service":
+                    self._remove_service(resource.id)
+                elif resource.kind == "network":
+                    self._remove_network(resource.id)
+                else:
+                    self.api.remove_volume(resource.id, force=True)
+            except docker.errors.NotFound:
+                pass
+
+    def _services(self, wanted: list[str]) -> list[Resource]:
+        """Swarm services with the labels; none when this node is no swarm manager."""
+        if self.client.info().get("Swarm", {}).get("ControlAvailable") is not True:
+            return []
+        try:
+            services = self.api.services(filters={"label": wanted})
+        except docker.errors.APIError:
+            return []  # the swarm went away between the two calls
+        return [Resource("service", s["ID"], s["Spec"]["Name"], dict(s["Spec"].get("Labels") or {}))
+                for s in services]
+
+    def _remove_service(self, service_id: str) -> None:
+        """Remove a service and wait until its task containers are gone (they hold its networks)."""
+        self.api.remove_service(service_id)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            tasks = self.api.containers(all=True, filters={"label": f"com.docker.swarm.service.id={service_id}"})
+            if not tasks:
+                return
+            for task in tasks:
+                with contextlib.suppress(docker.errors.APIError):  # the orchestrator removed it first
+                    self.api.remove_container(task["Id"], force=True)
+            time.sleep(0.2)
+
+    def _remove_network(self, network_id: str) -> None:
+        """Remove a network and wait until it is gone.
+
+        An overlay network stays busy for a moment after its last task ends, and the swarm removes it
+        asynchronously: the call returns while the network is still listed.
+        """
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                self.api.remove_network(network_id)
+                break
+            except docker.errors.NotFound:
+                return
+            except docker.errors.APIError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        while time.monotonic() < deadline:
+            try:
+                self.api.inspect_network(network_id)
+            except docker.errors.NotFound:
+                return
+            time.sleep(0.2)
+
+    def _force_remove(self, container_id: str) -> None:
+        # Best effort while already failing; the sweep at the next start catches the rest.
+        with contextlib.suppress(docker.errors.DockerException):
+            self.api.remove_container(container_id, force=True, v=True)
+
+
+def _dockerfile_only(text: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    data = text.encode()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo(".envlab.Dockerfile")
+        info.size, info.mtime = len(data), 0
+        archive.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def _build_error(tag: str, message: str) -> EnvlabError:
+    text = message.strip()
+    if "pull access denied" in text or "manifest unknown" in text or ("not found" in text and "FROM" in text):
+        return BuildFailed(f"building {tag} failed: {text}", hint=PREPARE_HINT)
+    return BuildFailed(f"building {tag} failed: {text}")

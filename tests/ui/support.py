@@ -1,0 +1,97 @@
+"""What the UI tests share: an app on the fake runtime, and a way to let its workers finish."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from textual.message import Message
+from textual.notifications import Notify
+from textual.pilot import Pilot
+
+from envlab.engine.progress import ProgressStore
+from envlab.lessons.catalog import Catalog, load_catalog
+from envlab.runtime.fake import FakeRuntime
+from envlab.ui.app import EnvlabApp, make_app
+from tests.helpers import os_skew_runtime
+
+P = ParamSpec("P")
+M = TypeVar("M", bound=Message)
+FIXED_REPORT = (0, ["Inventory report for Osaka warehouse", "  bolts     120"])
+
+
+def one_lesson(lesson_id: str = "os-skew") -> Catalog:
+    """Only one lesson, so new lessons in the curriculum do not change what the tests see."""
+    return Catalog(lessons=[load_catalog().get(lesson_id)])
+
+
+@dataclass
+class Harness:
+    """An app built by the real factory on a fake runtime, and what it did."""
+
+    app: EnvlabApp
+    fake: FakeRuntime
+    store: ProgressStore
+    seen: list[Message] = field(default_factory=list)
+    shells: list[tuple[str, str]] = field(default_factory=list)
+
+    def posted(self, kind: type[M]) -> list[M]:
+        """The messages of one type the app handled, in order."""
+        return [m for m in self.seen if isinstance(m, kind)]
+
+    def notices(self) -> list[str]:
+        """Every notification the app showed, title and text, in order."""
+        return [f"{n.notification.title}: {n.notification.message}" for n in self.posted(Notify)]
+
+
+def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
+          lesson: str = "os-skew", lang: str = "en") -> Harness:
+    """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
+
+    The fake shell does what a learner would type: afterwards the report runs on prod-server.
+    """
+    fake = fake if fake is not None else os_skew_runtime()
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    shells: list[tuple[str, str]] = []
+
+    def shell(container: str, setup: str) -> int:
+        shells.append((container, setup))
+        if fix_in_shell:
+            fake.script = {("prod-server", r"inventory\.py"): FIXED_REPORT, **fake.script}
+        return 0
+
+    app = make_app(catalog=one_lesson(lesson), lang=lang, runtime=fake,
+                   store=store, shell=shell)
+    return Harness(app, fake, store, shells=shells)
+
+
+def guide_of(screen: object) -> str:
+    """The Markdown the lesson screen's guide shows now."""
+    from textual.widgets import Markdown
+
+    from envlab.ui.screens.lesson_screen import LessonScreen
+
+    assert isinstance(screen, LessonScreen)
+    return screen.query_one("#narrative", Markdown).source
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait for every worker, then for the messages they posted to be handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def async_test(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+    """Run an async test on its own event loop (the suite has no asyncio plugin; Pilot needs a loop)."""
+
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run

@@ -1,0 +1,104 @@
+"""Scenario lessons as data: references checked with positions, and the Kubernetes manifests they show
+validated against the Kubernetes schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+from ruamel.yaml import YAML
+
+from envlab.engine.images import image_needs
+from envlab.lessons.catalog import load_catalog, load_checked
+from envlab.lessons.loader import LessonFileError
+from envlab.lessons.validate import resolve_asset
+from tests.helpers import REPO
+
+KUBERNETES_VERSION = "1.30.0"
+SCENARIOS = [loaded for loaded in load_catalog().lessons if loaded.lesson.kind == "scenario"]
+
+LESSON = """\
+id: tiny-scenario
+chapter: 3
+order: 9
+assets: {assets}
+title: t
+summary: s
+narrative: n
+topology:
+  services:
+    - name: web
+      build: {{context: web}}
+      port: 8000
+  balancer:
+    service: web
+    build: {{context: balancer}}
+phases:
+  - name: one
+    say: s
+    traffic: {{duration: 2}}
+    faults:
+      - {{at: 1, action: kill, service: wbe}}
+    expect:
+      - {{metric: error_rate, max: 0}}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(text.format(assets=REPO / "assets" / "shop"), encoding="utf-8")
+    return path
+
+
+def test_the_curriculum_has_scenario_lessons() -> None:
+    assert {"scale-out-sessions", "self-healing", "rolling-update"} <= {s.lesson.id for s in SCENARIOS}
+
+
+def test_an_unknown_service_is_named_with_its_position(tmp_path: Path) -> None:
+    with pytest.raises(LessonFileError) as caught:
+        load_checked(write(tmp_path, LESSON))
+    assert [str(p).split(":", 1)[1] for p in caught.value.problems] == [
+        "21:40: phases[0].faults[0].service: unknown service 'wbe' (services: web)"]
+
+
+def test_a_fault_needs_traffic_to_be_timed_from(tmp_path: Path) -> None:
+    text = LESSON.replace("    traffic: {{duration: 2}}\n", "").replace("wbe", "web")
+    with pytest.raises(LessonFileError, match="faults are timed from the traffic's start"):
+        load_checked(write(tmp_path, text))
+
+
+def test_a_bound_needs_min_or_max(tmp_path: Path) -> None:
+    text = LESSON.replace("wbe", "web").replace("{{metric: error_rate, max: 0}}", "{{metric: error_rate}}")
+    with pytest.raises(LessonFileError, match="give 'min', 'max' or both"):
+        load_checked(write(tmp_path, text))
+
+
+def test_service_images_are_prepared_with_the_lessons() -> None:
+    needs = {n.tag.split(":")[0]: n for n in image_needs(SCENARIOS)}
+    assert {"envlab-svc/web", "envlab-svc/sessions", "envlab-svc/balancer"} <= set(needs)
+    assert needs["debian"].tag == "debian:bookworm-slim"
+    # One app, one image: every scenario lesson shares the shop's build.
+    assert set(needs["envlab-svc/web"].lessons) == {s.lesson.id for s in SCENARIOS}
+
+
+@pytest.mark.parametrize("loaded", [s for s in SCENARIOS if s.lesson.kubernetes],
+                         ids=lambda s: s.lesson.id)
+def test_kubernetes_manifests_are_valid_kubernetes(loaded) -> None:  # type: ignore[no-untyped-def]
+    assert loaded.lesson.kubernetes is not None
+    path = resolve_asset(loaded.assets_dir, loaded.lesson.kubernetes.manifests)
+    assert path is not None
+    documents = [d for d in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if d]
+    kinds = {d["kind"] for d in documents}
+    assert {"Deployment", "Service"} <= kinds
+    for document in documents:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_really_rejects_a_wrong_manifest() -> None:
+    wrong = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+             "spec": {"replicas": "three", "selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}},
+                                   "spec": {"containers": [{"name": "web", "image": "x", "livenesProbe": {}}]}}}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(wrong, KUBERNETES_VERSION, strict=True)
