@@ -60,7 +60,8 @@ def test_declared_capabilities_and_limits_are_applied(runtime: DockerRuntime, se
     assert host["NanoCpus"] == 500_000_000 and host["PidsLimit"] == 64
 
 
-def test_exec_streams_lines_as_they_happen_and_reads_the_real_exit_code(runtime: DockerRuntime, session: Session) -> None:
+def test_exec_streams_lines_as_they_happen_and_reads_the_real_exit_code(runtime: DockerRuntime,
+                                                                         session: Session) -> None:
     container = runtime.start(spec(runtime, session, "exec"))
     seen: list[tuple[float, str]] = []
     result = runtime.exec(container, "echo one; sleep 1; echo two >&2; exit 3",

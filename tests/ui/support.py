@@ -17,7 +17,7 @@ from envlab.engine.progress import ProgressStore
 from envlab.lessons.catalog import Catalog, load_catalog
 from envlab.runtime.fake import FakeRuntime
 from envlab.ui.app import EnvlabApp, make_app
-from tests.helpers import os_skew_runtime
+from tests.helpers import CURRICULUM, os_skew_runtime
 
 P = ParamSpec("P")
 M = TypeVar("M", bound=Message)
@@ -48,8 +48,21 @@ class Harness:
         return [f"{n.notification.title}: {n.notification.message}" for n in self.posted(Notify)]
 
 
+def fixture_curriculum() -> Catalog:
+    """The tiny curriculum of both kinds under tests/fixtures/curriculum (and only it)."""
+    found = load_catalog([CURRICULUM])
+    return Catalog(lessons=[loaded for loaded in found.lessons if loaded.path.is_relative_to(CURRICULUM)])
+
+
+def fake_with_images(catalog: Catalog) -> FakeRuntime:
+    """A fake engine on which every image ``catalog`` needs is present (as after `images prepare`)."""
+    from envlab.engine.images import image_needs
+
+    return FakeRuntime(images={need.tag for need in image_needs(catalog.lessons)})
+
+
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
-          lesson: str = "os-skew", lang: str = "en") -> Harness:
+          lesson: str = "os-skew", lang: str = "en", catalog: Catalog | None = None) -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 
     The fake shell does what a learner would type: afterwards the report runs on prod-server.
@@ -64,7 +77,7 @@ def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool
             fake.script = {("prod-server", r"inventory\.py"): FIXED_REPORT, **fake.script}
         return 0
 
-    app = make_app(catalog=one_lesson(lesson), lang=lang, runtime=fake,
+    app = make_app(catalog=catalog or one_lesson(lesson), lang=lang, runtime=fake,
                    store=store, shell=shell)
     return Harness(app, fake, store, shells=shells)
 

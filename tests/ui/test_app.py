@@ -33,11 +33,6 @@ from tests.ui.support import Harness, async_test, build, guide_of, settle
 SIZE = (100, 30)
 
 
-@pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the developer's own progress."""
-    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
-
 
 @pytest.fixture
 def h(tmp_path: Path) -> Harness:

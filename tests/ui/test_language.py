@@ -24,11 +24,6 @@ LESSON_JA = {"run": "実行", "next_step": "次へ", "hint": "ヒント", "inspe
              "verify": "確認", "quiz": "クイズ", "reset": "初期化", "back": "戻る", "help": "ヘルプ"}
 
 
-@pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the developer's own progress."""
-    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
-
 
 @pytest.fixture
 def h(tmp_path: Path) -> Harness:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Static
 
 from envlab.engine.scenario.events import ReplicaChanged, TrafficSample
@@ -13,11 +12,6 @@ from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_panes import SetupPanes
 from tests.helpers import recorded
 from tests.ui.support import async_test, build, settle
-
-
-@pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
 
 
 def shown(panel: LivePanel, part: str) -> str:

@@ -14,12 +14,6 @@ from tests.ui.support import build, settle
 
 
 @pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the developer's own progress."""
-    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
-
-
-@pytest.fixture(autouse=True)
 def _still_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every duration reads 0.0s, so a slow machine draws the same screen."""
     for module in (drift_run, run_base):

@@ -1,4 +1,5 @@
-"""The core (lessons, engine, runtime) never imports Textual, so a script can run a lesson headless."""
+"""The layers hold: the core never imports Textual (a script can run a lesson headless), and only the
+composition root brings the Docker SDK."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from tests.helpers import REPO
 
 CORE = [
     "envlab.lessons.catalog", "envlab.lessons.loader", "envlab.lessons.validate", "envlab.lessons.schema",
-    "envlab.engine.drift.run", "envlab.engine.prove", "envlab.engine.prepare", "envlab.engine.checks",
-    "envlab.runtime.docker", "envlab.runtime.cleanup", "envlab.runtime.docker.client",
+    "envlab.engine.run", "envlab.engine.drift.run", "envlab.engine.scenario.run", "envlab.engine.prove",
+    "envlab.engine.prepare", "envlab.engine.checks", "envlab.engine.outcome", "envlab.engine.describe",
+    "envlab.runtime.docker", "envlab.runtime.cleanup", "envlab.runtime.fake",
+]
+#: What the engine and both faces load: none of it may bring the Docker SDK (only the composition root does).
+WITHOUT_DOCKER = [
+    "envlab.engine.run", "envlab.engine.drift.run", "envlab.engine.scenario.run", "envlab.engine.prove",
+    "envlab.runtime.fake", "envlab.headless", "envlab.ui.app", "envlab.ui.screens.lesson_screen",
 ]
 
 
@@ -28,3 +35,14 @@ def test_core_modules_import_without_textual() -> None:
 def test_import_linter_contracts_hold() -> None:
     result = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=REPO, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_engine_and_the_faces_load_without_the_docker_sdk() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {WITHOUT_DOCKER!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'docker' or m.startswith(('docker.', 'envlab.runtime.docker')))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip() == ""

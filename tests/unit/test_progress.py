@@ -21,12 +21,6 @@ from envlab.lessons.catalog import load_catalog
 from envlab.lessons.model import Lesson
 
 
-@pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the developer's own progress."""
-    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
-
-
 @pytest.fixture
 def lesson() -> Lesson:
     return load_catalog().get("os-skew").lesson

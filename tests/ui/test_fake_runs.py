@@ -1,0 +1,89 @@
+"""Both kinds of lesson driven through the TUI on the in-memory runtime: no Docker at all.
+
+The fake engine keeps services and replicas, replaces a crashed task, streams the engine's events and
+serves a real load balancer on loopback, so a scenario lesson's phases, faults and live panel run as
+they would on Docker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from envlab.engine.scenario.events import FaultInjected, PhaseFinished
+from envlab.ui.messages import ChecksVerified, RunFinished
+from envlab.ui.screens.home_screen import HomeScreen
+from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.widgets.live_panel import LivePanel
+from envlab.ui.widgets.setup_panes import SetupPanes
+from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle
+
+SIZE = (120, 40)
+
+
+@async_test
+async def test_a_scenario_lesson_runs_its_phases_and_faults_through_the_tui(tmp_path: Path) -> None:
+    curriculum = fixture_curriculum()
+    fake = fake_with_images(curriculum)
+    h = build(tmp_path, fake=fake, catalog=curriculum)
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-scenario")  # on the app's own loop, as a key would
+        await pilot.pause()
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        await pilot.press("r")
+        await settle(pilot)  # the run worker ends when both phases are done
+        [finished] = h.posted(RunFinished)
+        summary = finished.summary
+        assert summary.ok is True, summary.failures
+        assert [p.phase for p in summary.phases] == ["steady", "one-crashes"]
+        assert all(p.ok for p in summary.phases)
+        screen.query_one(SetupPanes).drain()
+        panel = screen.query_one(LivePanel)
+        replicas = str(panel.query_one("#live-replicas", Static).render())
+        assert "web 2/2 up" in replicas
+        assert "↻1" in replicas, "the crashed task was replaced in its slot"
+        assert "phase 2: one-crashes" in str(panel.query_one("#live-phase", Static).render())
+        pane = screen.query_one(SetupPanes).pane("scenario")
+        assert pane.state == "passed"
+        assert any(line.startswith("⚡") and "kill web-" in line for line in pane.lines)
+        assert fake.list_resources(), "the services stay up until the learner leaves"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(h.app.screen, HomeScreen)
+    assert fake.list_resources() == []
+
+
+@async_test
+async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(tmp_path: Path) -> None:
+    curriculum = fixture_curriculum()
+    fake = fake_with_images(curriculum)
+    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
+                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
+
+    def learner_fixes_it(container: str, setup: str) -> int:
+        fake.put_files(container, [("/etc/greeting", b"hello\n", 0o644)])  # what the learner typed
+        return 0
+
+    h.app.shell = learner_fixes_it
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-drift")
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        [finished] = h.posted(RunFinished)
+        assert finished.summary.verdicts == {"new": "passed", "old": "failed-as-expected", "container": "passed"}
+        assert [(c.check, c.passed, c.expected) for c in finished.summary.checks] == [
+            ("greeting-present", False, False)]
+        await pilot.press("f")
+        await settle(pilot)
+        [verified] = h.posted(ChecksVerified)
+        assert verified.ok and [r.check for r in verified.results] == ["greeting-present"]
+        assert not any(isinstance(e, FaultInjected | PhaseFinished) for e in h.seen)
+        await pilot.press("escape")
+        await settle(pilot)
+    assert fake.list_resources() == []
