@@ -127,6 +127,17 @@ class ServiceSpec:
     pids: int = 128
     ports: list[int] = field(default_factory=list)  # published on 127.0.0.1
 
+    def replica(self, index: int, *, name: str | None = None) -> ContainerSpec:
+        """Replica ``index`` as a plain container: found on the network by the service's alias and its
+        own host name (``web-2``), with the service's settings and limits."""
+        hostname = f"{self.alias}-{index}"
+        return ContainerSpec(
+            name=name or f"{self.name}-{index}", image=self.image, labels={**self.labels, REPLICA: hostname},
+            hostname=hostname, command=self.command, env=dict(self.env), ports=list(self.ports),
+            network=self.network, aliases=[self.alias, hostname], memory=self.memory, cpus=self.cpus,
+            pids=self.pids, restart=self.restart, health=self.health,
+        )
+
 
 @dataclass(frozen=True)
 class Replica:

@@ -1,13 +1,16 @@
 """An in-memory runtime for UI and engine unit tests: drift setups, plain replicas and an orchestrator.
 
-Every protocol of :mod:`envlab.runtime.contract` is modelled on what Docker does, only faster: a health
-check passes ``HEALTH_DELAY`` after a start, the orchestrator and restart policies react ``REACT_DELAY``
-after an exit, and a rolling update replaces one batch of tasks at a time on a thread of its own. Published
-ports are real HTTP servers on 127.0.0.1 (:mod:`envlab.runtime.fake_balancer`). Lesson proofs never use
-it: a lesson is proven only on a real engine.
+Every protocol of :mod:`envlab.runtime.contract` is modelled on what Docker does, mostly faster: a health
+check passes ``HEALTH_DELAY`` after a start (or once the app's ``WARMUP_SECONDS`` are over) and fails after
+its real ``interval × retries`` once the app is frozen; the orchestrator and restart policies react
+``REACT_DELAY`` after an exit; a rolling update replaces one batch of tasks at a time on a thread of its own
+and pauses or rolls back when a new task fails (the shop exits at start when ``REQUIRE_SETTING`` is set
+without ``REQUIRED_SETTING``). Published ports are real HTTP servers on 127.0.0.1 that play the lesson's
+balancer and shop (:mod:`envlab.runtime.fake_balancer`). Lesson proofs never use it: a lesson is proven
+only on a real engine.
 
-Not modelled: resource limits, networks' reachability, the shop's ``WARMUP_SECONDS``/``DRAIN_SECONDS`` and
-an update's ``delay``; a stop is immediate whatever its grace period.
+Not modelled: resource limits, which networks can reach which, the shop's ``DRAIN_SECONDS`` and an
+update's ``delay``; a stop is immediate whatever its grace period.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from envlab.runtime.contract import (
     replica_label,
 )
 from envlab.runtime.fake_balancer import NO_SERVER, TIMED_OUT, Answer, LoopbackServer, Request, ShopReplica, shop_answer
-from envlab.runtime.labels import LESSON, REPLICA, SERVICE, SESSION
+from envlab.runtime.labels import LESSON, SERVICE, SESSION
 
 HEALTH_DELAY = 0.1  # a health check's first pass (a failing one takes its real interval × retries)
 REACT_DELAY = 0.05  # an orchestrator's or restart policy's reaction to an exit; a misconfigured app's exit
@@ -61,7 +64,7 @@ class FakeContainer:
     Attributes:
         spec: How it was started.
         files: Files written into it, by path.
-        state: running or exited (the engine's words).
+        state: created (for an instant), running or exited (the engine's words).
         health: starting, healthy, unhealthy, or "" without a health check or when not running.
         hung: Its processes are frozen: it answers nothing.
         service: The orchestrated service a task belongs to; "" for a plain container.
@@ -71,6 +74,7 @@ class FakeContainer:
         sessions: The shop's in-memory sessions (sid → user), lost when it exits.
         ports: The servers of its published ports, by container port.
         turn: A balancer's round-robin position.
+        serving_at: When (``time.monotonic()``) the shop inside answers: ``WARMUP_SECONDS`` after a start.
     """
 
     spec: ContainerSpec
@@ -85,11 +89,17 @@ class FakeContainer:
     sessions: dict[str, str] = field(default_factory=dict)
     ports: dict[int, LoopbackServer] = field(default_factory=dict)
     turn: int = 0
+    serving_at: float = 0.0
 
     @property
     def ready(self) -> bool:
         """Running and, with a health check, healthy: what the orchestrator's DNS lists."""
         return self.state == "running" and self.health in ("", "healthy")
+
+    @property
+    def answering(self) -> bool:
+        """Whether its app answers requests: not frozen, warmed up."""
+        return not self.hung and time.monotonic() >= self.serving_at
 
 
 @dataclass
@@ -368,13 +378,7 @@ class FakeRuntime:
     # replicas --------------------------------------------------------------------------------
     def run_replica(self, spec: ServiceSpec, index: int, *, name: str | None = None) -> str:
         """Start replica ``index`` as a plain container, as the Docker runtime does."""
-        hostname = f"{spec.alias}-{index}"
-        return self.start(ContainerSpec(
-            name=name or f"{spec.name}-{index}", image=spec.image, labels={**spec.labels, REPLICA: hostname},
-            hostname=hostname, command=spec.command, env=dict(spec.env), ports=list(spec.ports),
-            network=spec.network, aliases=[spec.alias, hostname], memory=spec.memory, cpus=spec.cpus,
-            pids=spec.pids, restart=spec.restart, health=spec.health,
-        ))
+        return self.start(spec.replica(index, name=name))
 
     def replicas(self, labels: dict[str, str]) -> list[Replica]:
         """Every container carrying ``labels`` (all states), oldest first."""
@@ -462,11 +466,13 @@ class FakeRuntime:
         box.health = "starting" if box.spec.health else ""
         self._emit(cid, "start")
         env = box.spec.env
+        warmup = float(env.get("WARMUP_SECONDS") or 0)  # real seconds: lessons measure what a warm-up costs
+        box.serving_at = time.monotonic() + warmup
         if env.get("REQUIRE_SETTING") and not env.get("REQUIRED_SETTING"):
             # The shop refuses to start without the setting it needs (a broken release): it exits at once.
             self._later(REACT_DELAY, functools.partial(self._fail_start, cid, box.boots))
         elif box.spec.health is not None:
-            self._later(HEALTH_DELAY, functools.partial(self._pass_health, cid, box.boots))
+            self._later(max(HEALTH_DELAY, warmup), functools.partial(self._pass_health, cid, box.boots))
 
     def _same(self, cid: str, boot: int, state: str = "running") -> FakeContainer | None:
         """The container if it is still in ``state`` since start number ``boot`` (a timer's guard)."""
@@ -654,13 +660,14 @@ class FakeRuntime:
             env = box.spec.env
             ready = [peer for peer in self._peers(box, env["BACKEND_HOST"]) if peer.ready]
             if env.get("BALANCER_MODE", "checks") == "checks":
-                ready = [peer for peer in ready if not peer.hung]  # its own checks notice a frozen replica
+                # Its own checks keep it off a frozen or warming replica, whatever the engine says.
+                ready = [peer for peer in ready if peer.answering]
             if not ready:
                 return NO_SERVER
             pick = ready[box.turn % len(ready)]
             box.turn += 1
-            if pick.hung:
-                return TIMED_OUT  # trusting DNS alone, it waits on a frozen replica until it gives up
+            if not pick.answering:  # trusting DNS alone, with no retries: the user sees the failure
+                return TIMED_OUT if pick.hung else NO_SERVER
             return shop_answer(ShopReplica(replica_label(pick.spec.labels), pick.spec.env.get("APP_VERSION", "v1"),
                                            self._store(pick)), request)
 

@@ -7,9 +7,10 @@ import signal
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Markdown, ProgressBar, Static, Tree
+from textual.widgets import DataTable, ProgressBar, Static, Tree
 
 from envlab.errors import RuntimeUnavailable
+from envlab.lessons.text import pick
 from envlab.ui.guide import guide_text
 from envlab.ui.messages import (
     ChecksVerified,
@@ -156,7 +157,9 @@ async def test_hints_are_revealed_one_at_a_time_and_remembered(h: Harness) -> No
         await pilot.press("h", "h", "h")
         assert screen.hints_shown == 3
         assert h.store.get("os-skew").hints_used == 3
-        assert screen.query_one("#narrative", Markdown)
+        guide = guide_of(screen)
+        assert [f"{n}. " in guide for n in (1, 2, 3)] == [True, True, True], "every hint shown is in the guide"
+        assert all(pick(hint, "en").split("`")[0][:30] in guide for hint in screen.lesson.hints)
 
 
 @async_test

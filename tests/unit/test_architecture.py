@@ -10,8 +10,8 @@ import pytest
 
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import EVENT_TYPES, InspectionFinished, OutputLine, SetupFinished, event_from_dict
-from envlab.engine.inspect import DriftReport, DriftRow
 from envlab.engine.images import image_needs
+from envlab.engine.inspect import DriftReport, DriftRow
 from envlab.engine.outcome import RunSummary
 from envlab.engine.run import open_run
 from envlab.engine.scenario.run import ScenarioRun

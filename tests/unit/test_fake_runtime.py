@@ -317,16 +317,29 @@ def test_the_balancer_round_robins_over_ready_replicas(fake: FakeRuntime) -> Non
     assert status == 503 and "X-Replica" not in headers
 
 
-@pytest.mark.parametrize(("mode", "statuses"), [("checks", [200, 200]), ("dns", [200, 504])])
-def test_a_frozen_replica_without_a_health_check(fake: FakeRuntime, mode: str, statuses: list[int]) -> None:
-    """Its own checks keep the balancer off it; trusting DNS alone, it waits on it and gives up."""
-    frozen = fake.run_replica(spec("web"), 1)
+@pytest.mark.parametrize(("mode", "fault", "statuses"), [
+    ("checks", "hang", [200, 200]), ("dns", "hang", [200, 504]),
+    ("checks", "warmup", [200, 200]), ("dns", "warmup", [200, 503]),
+])
+def test_a_replica_that_does_not_answer_without_a_health_check(fake: FakeRuntime, mode: str, fault: str,
+                                                                statuses: list[int]) -> None:
+    """Frozen or still warming up: its own checks keep the balancer off it; trusting DNS alone, it sends
+    users there."""
+    silent = fake.run_replica(spec("web", env={"WARMUP_SECONDS": "60"} if fault == "warmup" else {}), 1)
     fake.run_replica(spec("web"), 2)
     balancer = fake.run_replica(spec("balancer", image="balancer", ports=[8080],
                                      env={"BACKEND_HOST": "web", "BALANCER_MODE": mode}), 1)
     address = fake.published_port(balancer, 8080)
-    fake.hang(frozen)
+    if fault == "hang":
+        fake.hang(silent)
     assert sorted(get(address, "/")[0] for _ in range(2)) == statuses
+
+
+def test_a_warm_up_delays_a_passing_health_check(fake: FakeRuntime) -> None:
+    started = time.monotonic()
+    fake.run_replica(spec("web", env={"WARMUP_SECONDS": "0.3"}, health=QUICK), 1)
+    assert until(lambda: fake.replicas(SCOPE)[0].health == "healthy")
+    assert time.monotonic() - started >= 0.3
 
 
 def test_memory_sessions_are_lost_on_other_replicas(fake: FakeRuntime) -> None:

@@ -26,7 +26,8 @@ def lesson() -> Lesson:
     return load_catalog().get("os-skew").lesson
 
 
-def test_data_dir_follows_the_environment(tmp_path: Path) -> None:
+def test_data_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVLAB_DATA_DIR", str(tmp_path / "data"))
     assert data_dir() == tmp_path / "data"
     assert ProgressStore.open_default().path == tmp_path / "data" / "progress.sqlite3"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envlab.engine.scenario.topology import _index, docker_run_line, swarm_summary
+from envlab.engine.scenario.topology import docker_run_line, replica_index, swarm_summary
 from envlab.runtime.contract import NS, Health, ServiceSpec, Update, replica_label
 
 
@@ -35,8 +35,8 @@ def test_the_by_hand_line_repeats_every_setting() -> None:
 
 
 def test_replica_names() -> None:
-    assert _index("envlab-1a2b-scale-out-sessions-web-12") == 12
-    assert _index("envlab-1a2b-balancer") == 0
+    assert replica_index("envlab-1a2b-scale-out-sessions-web-12") == 12
+    assert replica_index("envlab-1a2b-balancer") == 0
     assert replica_label({"io.envlab.replica": "web-2"}) == "web-2"
     assert replica_label({"io.envlab.service": "web", "com.docker.swarm.task.name": "envlab-s-l-web.3.x1y2"}) \
         == "web-3"

@@ -247,7 +247,7 @@ class Deployment:
         orchestrator takes over.
         """
         new = handle.spec
-        by_index = {_index(r.name): r for r in self.replicas(change.service)}
+        by_index = {replica_index(r.name): r for r in self.replicas(change.service)}
         replace = change.env is not None or change.health is not None or change.restart is not None
 
         def remove(index: int, replica: Replica) -> None:
@@ -326,7 +326,7 @@ def _ask_replica(host: str, port: int) -> str:
         return ""
 
 
-def _index(container_name: str) -> int:
+def replica_index(container_name: str) -> int:
     """The replica number at the end of a plain replica's container name (…-web-2 → 2)."""
     tail = container_name.rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0

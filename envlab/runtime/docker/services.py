@@ -19,7 +19,7 @@ import docker.errors
 from envlab.errors import EnvlabError
 from envlab.runtime.contract import NS, ContainerSpec, Health, Replica, ServiceSpec, Update, replica_label
 from envlab.runtime.docker.errors import translating
-from envlab.runtime.labels import GWBRIDGE_CREATED, MANAGED, REPLICA, SERVICE, SWARM_CREATED
+from envlab.runtime.labels import GWBRIDGE_CREATED, MANAGED, SERVICE, SWARM_CREATED
 
 GWBRIDGE = "docker_gwbridge"
 
@@ -157,13 +157,7 @@ class ServiceOps:
     # plain replicas --------------------------------------------------------------------------
     def run_replica(self, spec: ServiceSpec, index: int, *, name: str | None = None) -> str:
         """Start replica ``index`` of a service as a plain, hardened container found by its alias."""
-        hostname = f"{spec.alias}-{index}"
-        return self.start(ContainerSpec(
-            name=name or f"{spec.name}-{index}", image=spec.image, labels={**spec.labels, REPLICA: hostname},
-            hostname=hostname, command=spec.command, env=dict(spec.env), ports=list(spec.ports),
-            network=spec.network, aliases=[spec.alias, hostname], memory=spec.memory, cpus=spec.cpus,
-            pids=spec.pids, restart=spec.restart, health=spec.health,
-        ))
+        return self.start(spec.replica(index, name=name))
 
     def replicas(self, labels: dict[str, str]) -> list[Replica]:
         """Every container carrying ``labels`` (all states), oldest first."""
