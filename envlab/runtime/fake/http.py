@@ -1,9 +1,10 @@
 """Real loopback HTTP for the fake runtime: the lesson's load balancer in front of the shop, in memory.
 
-The fake runtime decides which replica answers (it knows their states); this module speaks HTTP and
-plays the shop's part of an answer, following ``assets/shop/web/shop.py``: ``POST /login`` makes a
-session, ``GET /cart`` needs one, ``GET /`` and ``GET /healthz`` always answer, and every answer says
-which replica gave it (``X-Replica``) and which version it runs (``X-Version``).
+The fake runtime decides which replica answers (it knows their states; see
+:mod:`envlab.runtime.fake.containers`); this module speaks HTTP and plays the shop's part of an answer,
+following ``assets/shop/web/shop.py``: ``POST /login`` makes a session, ``GET /cart`` needs one, ``GET /``
+and ``GET /healthz`` always answer, and every answer says which replica gave it (``X-Replica``) and which
+version it runs (``X-Version``).
 """
 
 from __future__ import annotations

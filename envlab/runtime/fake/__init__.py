@@ -1,0 +1,58 @@
+"""An in-memory runtime for UI and engine unit tests: drift setups, plain replicas and an orchestrator.
+
+Every protocol of :mod:`envlab.runtime.contract` is modelled on what Docker does, mostly faster: a health
+check passes ``HEALTH_DELAY`` after a start (or once the app's ``WARMUP_SECONDS`` are over) and fails after
+its real ``interval × retries`` once the app is frozen; the orchestrator and restart policies react
+``REACT_DELAY`` after an exit; a rolling update replaces one batch of tasks at a time on a thread of its own
+and pauses or rolls back when a new task fails (the shop exits at start when ``REQUIRE_SETTING`` is set
+without ``REQUIRED_SETTING``). Published ports are real HTTP servers on 127.0.0.1 that play the lesson's
+balancer and shop (:mod:`envlab.runtime.fake.http`). Lesson proofs never use it: a lesson is proven
+only on a real engine.
+
+The package is split as :mod:`envlab.runtime.docker` is: :mod:`~envlab.runtime.fake.state` holds the
+records, the lock, the events fan-out and the life of a container; :mod:`~envlab.runtime.fake.containers`
+and :mod:`~envlab.runtime.fake.services` are the two halves of the contract, combined here.
+
+Not modelled: resource limits, which networks can reach which, the shop's ``DRAIN_SECONDS`` and an
+update's ``delay``; a stop is immediate whatever its grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envlab.runtime.fake.containers import ContainerOps
+from envlab.runtime.fake.services import ServiceOps
+from envlab.runtime.fake.state import (
+    HEALTH_DELAY,
+    HISTORY,
+    REACT_DELAY,
+    ROLL_TIMEOUT,
+    SERVICE_ID,
+    TASK_NAME,
+    FakeContainer,
+    FakeService,
+    Subscriber,
+)
+
+__all__ = [
+    "HEALTH_DELAY",
+    "HISTORY",
+    "REACT_DELAY",
+    "ROLL_TIMEOUT",
+    "SERVICE_ID",
+    "TASK_NAME",
+    "FakeContainer",
+    "FakeRuntime",
+    "FakeService",
+    "Subscriber",
+]
+
+
+@dataclass
+class FakeRuntime(ContainerOps, ServiceOps):
+    """A whole runtime in memory; commands run inside containers answer from a script.
+
+    Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``built``, ``block``,
+    ``services``, ``swarm``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
+    """
