@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlab.errors import LessonError
-from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson
+from envlab.lessons.assets import PACK_FILE
+from envlab.lessons.base import NAME_PATTERN
+from envlab.lessons.limits import MAX_FILE_BYTES, MAX_LESSON_FILES
+from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson, read_yaml
 from envlab.lessons.parse_cache import ParseCache
 from envlab.lessons.validate import asset_problems, reference_problems
 
@@ -38,31 +41,38 @@ def display_path(path: Path) -> str:
     """A short name for messages: relative to the current folder when below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # not below it, no current folder, a symlink loop
         return str(path)
 
 
 @dataclass
 class Catalog:
-    """Every lesson found, in curriculum order, and the problems met on the way."""
+    """Every lesson found, in curriculum order, and the problems met on the way.
+
+    Attributes:
+        duplicates: Ids that more than one file claims, with those files; none of them is loaded.
+    """
 
     lessons: list[LoadedLesson] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    duplicates: dict[str, list[Path]] = field(default_factory=dict)
 
     def get(self, ref: str) -> LoadedLesson:
         """Return the lesson with id ``ref``, or load ``ref`` as a path to a lesson file.
 
         Raises:
-            LessonError: No such lesson, or the file is not valid.
+            LessonError: No such lesson, two files claim its id, or the file is not valid.
         """
         for loaded in self.lessons:
             if loaded.lesson.id == ref:
                 return loaded
+        if ref in self.duplicates:
+            raise _duplicate_error(ref, self.duplicates[ref])
         path = Path(ref)
         if path.suffix in {".yaml", ".yml"} or path.exists():
             if not path.is_file():
                 raise LessonError(f"no lesson file at {ref}", hint="check the path")
-            return load_checked(path)
+            return _loaded_or_raise(load_one(path))
         known = ", ".join(loaded.lesson.id for loaded in self.lessons) or "none"
         raise LessonError(f"no lesson called {ref!r}", hint=f"known lessons: {known}; see `envlab list`")
 
@@ -73,23 +83,55 @@ _ID_LINE = re.compile(r"^id:\s*[\"']?([A-Za-z0-9_-]+)", re.MULTILINE)
 def find_lesson(ref: str, extra: Sequence[str | Path] = ()) -> LoadedLesson:
     """Load one lesson by id or path without validating the whole curriculum first.
 
-    A file whose top-level ``id:`` line names ``ref`` is loaded alone; anything else falls back to the
-    full catalog, which also gives the helpful "known lessons" message.
+    Every file's YAML is read (from the parse cache when unchanged) to find which ones claim the id;
+    only those are validated. Two valid files with the id are refused, naming both, exactly as
+    :func:`load_catalog` refuses them. Anything else falls back to the full catalog, which also gives
+    the helpful "known lessons" message.
 
     Raises:
-        LessonError: No such lesson, or its file is not valid.
+        LessonError: No such lesson, two files claim its id, or its file is not valid.
     """
-    for path in lesson_files(lesson_dirs(extra)):
+    if not re.fullmatch(NAME_PATTERN, ref):  # no id looks like this: it is a path
+        return Catalog().get(ref)
+    files, _problems = scan(lesson_dirs(extra))
+    cache = ParseCache()
+    claims: list[Path] = []
+    for path in files:
         try:
-            match = _ID_LINE.search(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            data, _positions = read_yaml(path, display_path(path), cache=cache)
+        except Exception:  # broken YAML: it claims the id if its id line says so
+            if _id_line(path) == ref:
+                claims.append(path)
             continue
-        if match and match.group(1) == ref:
-            cache = ParseCache()
-            loaded = load_checked(path, cache=cache)
-            cache.save()
-            return loaded
+        if isinstance(data, dict) and data.get("id") == ref:
+            claims.append(path)
+    results = [load_one(path, cache=cache) for path in claims]
+    cache.save()
+    valid = [result for result in results if isinstance(result, LoadedLesson)]
+    if len(valid) > 1:
+        raise _duplicate_error(ref, [loaded.path for loaded in valid])
+    if valid:
+        return valid[0]
+    problems = [problem for result in results if isinstance(result, list) for problem in result]
+    if problems:
+        raise LessonFileError(problems)
     return load_catalog(extra).get(ref)
+
+
+def _id_line(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(MAX_FILE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    match = _ID_LINE.search(text)
+    return match.group(1) if match else None
+
+
+def _duplicate_error(lesson_id: str, paths: list[Path]) -> LessonError:
+    files = " and ".join(display_path(path) for path in paths)
+    return LessonError(f"more than one lesson file has the id {lesson_id!r}: {files}",
+                       hint="lesson ids must be unique across every folder envlab reads; rename one of them")
 
 
 def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson:
@@ -109,38 +151,105 @@ def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson
     return loaded
 
 
+def load_one(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson | list[Problem]:
+    """Load and check one lesson file; whatever goes wrong becomes problems, never an exception.
+
+    A file is data from a stranger: besides the problems validation finds, anything it makes the
+    loader raise (an OSError, a RecursionError, a bug) is turned into a problem for that file, so
+    one bad file never takes the others down.
+    """
+    try:
+        return load_checked(path, cache=cache)
+    except LessonFileError as exc:
+        return exc.problems
+    except Exception as exc:
+        return [Problem(display_path(path), 1, 1, f"cannot load this file ({type(exc).__name__}: {exc})")]
+
+
+def _loaded_or_raise(result: LoadedLesson | list[Problem]) -> LoadedLesson:
+    if isinstance(result, list):
+        raise LessonFileError(result)
+    return result
+
+
 def lesson_files(dirs: Iterable[Path]) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` directly inside each folder (folders that do not exist are skipped)."""
+    """Every ``*.yaml``/``*.yml`` directly inside each folder but ``pack.yaml`` (folders that do not exist
+    are skipped)."""
+    return scan(dirs)[0]
+
+
+def scan(dirs: Iterable[Path], *, required: Sequence[Path] = ()) -> tuple[list[Path], list[Problem]]:
+    """The lesson files directly inside each folder, each file once, and the problems met listing them.
+
+    Args:
+        dirs: The folders, in order.
+        required: Folders whose absence is a problem (an instructor named them).
+    """
     files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
     for folder in dirs:
-        if folder.is_dir():
-            files += sorted(p for p in folder.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
-    return files
+        try:
+            if not folder.is_dir():
+                if folder in required:
+                    problems.append(Problem(str(folder), 1, 1, "lesson folder does not exist"))
+                continue
+            # A pack's own description (pack.yaml) sits beside its lessons but is not one.
+            found = sorted(p for p in folder.iterdir()
+                           if p.suffix in {".yaml", ".yml"} and p.name != PACK_FILE and p.is_file())
+        except OSError as exc:
+            problems.append(Problem(str(folder), 1, 1, f"cannot list this folder: {exc.strerror or exc}"))
+            continue
+        if len(found) > MAX_LESSON_FILES:
+            problems.append(Problem(str(folder), 1, 1, f"holds {len(found)} lesson files; only the first "
+                                                       f"{MAX_LESSON_FILES} are read"))
+        for path in found[:MAX_LESSON_FILES]:
+            key = _identity(path)
+            if key not in seen:  # the same folder named twice (--lessons and ENVLAB_LESSONS)
+                seen.add(key)
+                files.append(path)
+    return files, problems
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def catalog_of(files: Iterable[Path], *, cache: ParseCache | None = None) -> Catalog:
+    """Load every file: broken files and ids claimed twice become problems instead of stopping the others."""
+    catalog = Catalog()
+    claims: dict[str, list[LoadedLesson]] = {}
+    for path in files:
+        result = load_one(path, cache=cache)
+        if isinstance(result, list):
+            catalog.problems += result
+        else:
+            claims.setdefault(result.lesson.id, []).append(result)
+    for lesson_id, claimed in claims.items():
+        if len(claimed) == 1:
+            catalog.lessons += claimed
+            continue
+        # Neither is loaded: which one the author meant is unknown, and running the other would be wrong.
+        catalog.duplicates[lesson_id] = [loaded.path for loaded in claimed]
+        for loaded in claimed:
+            others = ", ".join(display_path(other.path) for other in claimed if other is not loaded)
+            line, col = loaded.where(("id",))
+            catalog.problems.append(Problem(display_path(loaded.path), line, col,
+                                            f"id: {lesson_id!r} is also the id of {others}; ids must be unique "
+                                            "across every folder envlab reads, so neither is loaded"))
+    catalog.lessons.sort(key=lambda ll: (ll.lesson.chapter, ll.lesson.order, ll.lesson.id))
+    return catalog
 
 
 def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
     """Load every lesson; broken files become problems instead of stopping the others."""
-    catalog = Catalog()
-    for folder in lesson_dirs(extra)[1:]:
-        if not folder.is_dir():
-            catalog.problems.append(Problem(str(folder), 1, 1, "lesson folder does not exist"))
-    seen: dict[str, Path] = {}
+    dirs = lesson_dirs(extra)
+    files, problems = scan(dirs, required=dirs[1:])
     cache = ParseCache()
-    for path in lesson_files(lesson_dirs(extra)):
-        try:
-            loaded = load_checked(path, cache=cache)
-        except LessonFileError as exc:
-            catalog.problems += exc.problems
-            continue
-        lesson_id = loaded.lesson.id
-        if lesson_id in seen:
-            line, col = loaded.where(("id",))
-            other = display_path(seen[lesson_id])
-            message = f"id: {lesson_id!r} is already used by {other}"
-            catalog.problems.append(Problem(display_path(path), line, col, message))
-            continue
-        seen[lesson_id] = path
-        catalog.lessons.append(loaded)
+    catalog = catalog_of(files, cache=cache)
     cache.save()
-    catalog.lessons.sort(key=lambda ll: (ll.lesson.chapter, ll.lesson.order, ll.lesson.id))
+    catalog.problems[:0] = problems
     return catalog

@@ -13,27 +13,41 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, Tag, TypeAdapter, ValidationInfo, field_validator, model_validator
 from pydantic.functional_validators import AfterValidator
 
-from envlab.lessons.base import NAME_PATTERN, Build, Limits, Model, Name, Text  # noqa: F401 - re-exported
+from envlab.lessons import limits
+from envlab.lessons.base import (  # noqa: F401 - NAME_PATTERN, Build, Limits are re-exported
+    NAME_PATTERN,
+    Build,
+    Capability,
+    Command,
+    Env,
+    EnvName,
+    EnvValue,
+    ImageTag,
+    Limits,
+    Model,
+    Name,
+    PackageName,
+    PathText,
+    Pattern,
+    Text,
+)
+from envlab.lessons.checks import Check as Check
+from envlab.lessons.checks import CommandCheck as CommandCheck
+from envlab.lessons.checks import EnvCheck as EnvCheck
+from envlab.lessons.checks import FileCheck as FileCheck
+from envlab.lessons.checks import HttpCheck as HttpCheck
+from envlab.lessons.checks import Port
 from envlab.lessons.scenario import Kubernetes, Phase, Topology
-
-
-def _check_regex(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-    return value
 
 
 class FileSpec(Model):
     """A file placed into a bare host before its runbook runs (as if copied there by hand)."""
 
-    path: str = Field(description="Absolute path inside the host.")
-    source: str | None = Field(
+    path: PathText = Field(description="Absolute path inside the host.")
+    source: PathText | None = Field(
         default=None, description="A file or folder in the lesson's assets folder, relative to it."
     )
-    content: str | None = Field(default=None, description="Inline file content.")
+    content: str | None = Field(default=None, max_length=limits.MAX_CONTENT_CHARS, description="Inline file content.")
     mode: str = Field(default="0644", pattern=r"^0?[0-7]{3}$", description="Octal permissions.")
 
     @field_validator("path")
@@ -54,20 +68,19 @@ class Step(Model):
     """One runbook step: what the operator means to do, and the shell command they type."""
 
     say: Text = Field(description="What this step does, in the words of the runbook.")
-    run: str = Field(description="The shell command, run with /bin/sh -c inside the host.")
-    timeout: float = Field(default=120, gt=0, le=1800, description="Seconds before the step is stopped.")
+    run: Command = Field(description="The shell command, run with /bin/sh -c inside the host.")
+    timeout: float = Field(default=120, gt=0, le=limits.MAX_STEP_TIMEOUT,
+                           description="Seconds before the step is stopped.")
 
 
 class Expect(Model):
     """The outcome a setup must show for the lesson's claim to hold."""
 
     outcome: Literal["pass", "fail"] = Field(description="pass: exit code 0; fail: non-zero.")
-    output: str | None = Field(
+    output: Pattern | None = Field(
         default=None,
         description="A regular expression the probe's output must match (e.g. the real error).",
     )
-
-    _regex = field_validator("output")(_check_regex)
 
     @model_validator(mode="after")
     def _failure_names_its_error(self) -> Expect:
@@ -79,8 +92,8 @@ class Expect(Model):
 class Probe(Model):
     """The command that starts or probes the app, and what it must show."""
 
-    run: str = Field(description="The shell command that runs or probes the app.")
-    timeout: float = Field(default=60, gt=0, le=600)
+    run: Command = Field(description="The shell command that runs or probes the app.")
+    timeout: float = Field(default=60, gt=0, le=limits.MAX_PROBE_TIMEOUT)
     expect: Expect
 
 
@@ -89,13 +102,14 @@ class SetupBase(Model):
 
     name: Name
     title: Text | None = Field(default=None, description="A label for the setup's pane.")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment of the container.")
-    ports: list[int] = Field(
-        default_factory=list,
+    env: Env = Field(default_factory=dict, description="Environment of the container.")
+    ports: list[Port] = Field(
+        default_factory=list, max_length=limits.MAX_PORTS,
         description="Container ports published on 127.0.0.1 for HTTP checks; implies a network.",
     )
-    cap_add: list[str] = Field(
-        default_factory=list, description="Capabilities given back (all are dropped by default)."
+    cap_add: list[Capability] = Field(
+        default_factory=list, max_length=len(limits.ALLOWED_CAPABILITIES),
+        description="Capabilities given back (all are dropped by default), from Docker's default set.",
     )
     limits: Limits = Field(default_factory=Limits)
     probe: Probe
@@ -104,13 +118,13 @@ class SetupBase(Model):
 class Host(SetupBase):
     """A hand-configured "bare host": a base OS, what was installed on it, and a runbook."""
 
-    image: str = Field(description="A public base tag, e.g. debian:bookworm-slim.")
-    packages: list[str] = Field(
-        default_factory=list,
+    image: ImageTag = Field(description="A public base tag, e.g. debian:bookworm-slim.")
+    packages: list[PackageName] = Field(
+        default_factory=list, max_length=limits.MAX_PACKAGES,
         description="Debian packages already on this server (installed when images are prepared).",
     )
-    files: list[FileSpec] = Field(default_factory=list)
-    runbook: list[Step] = Field(default_factory=list)
+    files: list[FileSpec] = Field(default_factory=list, max_length=limits.MAX_FILES)
+    runbook: list[Step] = Field(default_factory=list, max_length=limits.MAX_STEPS)
 
 
 class Fix(SetupBase):
@@ -124,74 +138,15 @@ class Fix(SetupBase):
     )
 
 
-class CheckBase(Model):
-    """A typed check envlab runs from outside a container through the Docker SDK."""
-
-    name: Name
-    target: Name = Field(description="The host or fix the check looks at.")
-    title: Text | None = None
-    explain: Text | None = Field(default=None, description="Shown when the check fails.")
-
-
-class CommandCheck(CheckBase):
-    """Run a command in the target; check its exit code and output."""
-
-    type: Literal["command"]
-    run: str
-    exit_code: int = 0
-    output: str | None = Field(default=None, description="Regular expression the output must match.")
-
-    _regex = field_validator("output")(_check_regex)
-
-
-class FileCheck(CheckBase):
-    """Read a file out of the target's filesystem (no command runs inside)."""
-
-    type: Literal["file"]
-    path: str
-    exists: bool = True
-    contains: str | None = Field(default=None, description="Regular expression the content must match.")
-
-    _regex = field_validator("contains")(_check_regex)
-
-
-class EnvCheck(CheckBase):
-    """An environment variable of the target: its container config, or a KEY=VALUE file in it."""
-
-    type: Literal["env"]
-    var: str
-    equals: str | None = None
-    matches: str | None = None
-    file: str | None = Field(
-        default=None, description="Read KEY=VALUE lines from this file instead of the container env."
-    )
-
-    _regex = field_validator("matches")(_check_regex)
-
-
-class HttpCheck(CheckBase):
-    """Request a URL from a port the target publishes on 127.0.0.1."""
-
-    type: Literal["http"]
-    port: int
-    path: str = "/"
-    status: int = 200
-    body: str | None = Field(default=None, description="Regular expression the body must match.")
-    timeout: float = Field(default=10, gt=0, le=120)
-
-    _regex = field_validator("body")(_check_regex)
-
-
-Check = Annotated[CommandCheck | FileCheck | EnvCheck | HttpCheck, Field(discriminator="type")]
-
-
 class Challenge(Model):
     """"Fix it yourself": the learner repairs a broken host; envlab's checks verify it."""
 
     target: Name = Field(description="The host the learner fixes.")
     task: Text
-    checks: list[Name] = Field(min_length=1, description="Checks that must pass once it is fixed.")
-    solution: list[Step] = Field(min_length=1, description="The reference solution `envlab test` applies.")
+    checks: list[Name] = Field(min_length=1, max_length=limits.MAX_CHECKS,
+                               description="Checks that must pass once it is fixed.")
+    solution: list[Step] = Field(min_length=1, max_length=limits.MAX_STEPS,
+                                 description="The reference solution `envlab test` applies.")
 
 
 class QuizQuestion(Model):
@@ -233,7 +188,7 @@ def _item_key(value: str) -> str:
     return value
 
 
-ItemKey = Annotated[str, AfterValidator(_item_key), Field(
+ItemKey = Annotated[str, Field(max_length=limits.MAX_PATH_CHARS), AfterValidator(_item_key), Field(
     json_schema_extra={"pattern": _ITEM_KEY}, description=f"An inspected item: {_ITEM_HELP}.",
 )]
 
@@ -246,22 +201,22 @@ class Inspect(Model):
     which items explain the lesson's outcome.
     """
 
-    packages: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.-]*$")]] | None = Field(
-        default=None,
+    packages: list[PackageName] | None = Field(
+        default=None, max_length=limits.MAX_INSPECT_ITEMS,
         description="Debian packages whose installed version is compared (default: every package "
         "the hosts declare).",
     )
-    env: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
-        default=None,
+    env: list[EnvName] | None = Field(
+        default=None, max_length=limits.MAX_INSPECT_ITEMS,
         description="Environment variables compared (default: PATH and every variable a setup "
         "declares).",
     )
-    files: list[Annotated[str, Field(pattern=r"^/")]] = Field(
-        default_factory=list,
+    files: list[Annotated[PathText, Field(pattern=r"^/")]] = Field(
+        default_factory=list, max_length=limits.MAX_INSPECT_ITEMS,
         description="Config files (absolute paths) compared by presence and sha256.",
     )
     focus: list[ItemKey] = Field(
-        default_factory=list,
+        default_factory=list, max_length=limits.MAX_INSPECT_ITEMS,
         description="Items that explain the lesson's outcome; the diff marks them as the cause.",
     )
 
@@ -275,14 +230,16 @@ class LessonBase(Model):
     title: Text
     summary: Text
     narrative: Text = Field(description="Markdown shown beside the panes.")
-    goals: list[Text] = Field(default_factory=list, description="What the learner will be able to do.")
-    assets: str | None = Field(
+    goals: list[Text] = Field(default_factory=list, max_length=limits.MAX_GOALS,
+                              description="What the learner will be able to do.")
+    assets: PathText | None = Field(
         default=None,
         description="The lesson's assets folder, relative to the file (default: assets/<id> next to "
         "the file, else ../assets/<id>).",
     )
-    hints: list[Text] = Field(default_factory=list, description="Progressive: each more direct.")
-    quiz: list[QuizQuestion] = Field(default_factory=list)
+    hints: list[Text] = Field(default_factory=list, max_length=limits.MAX_HINTS,
+                              description="Progressive: each more direct.")
+    quiz: list[QuizQuestion] = Field(default_factory=list, max_length=limits.MAX_QUIZ)
 
 
 class DriftLesson(LessonBase):
@@ -291,9 +248,9 @@ class DriftLesson(LessonBase):
     kind: Literal["drift"] = Field(
         default="drift", description="Optional: a lesson with hosts or a fix is a drift lesson."
     )
-    hosts: list[Host] = Field(default_factory=list)
+    hosts: list[Host] = Field(default_factory=list, max_length=limits.MAX_SETUPS)
     fix: Fix | None = None
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list, max_length=limits.MAX_CHECKS)
     challenge: Challenge | None = None
     inspect: Inspect = Field(
         default_factory=Inspect, description="What the drift inspector compares (optional)."
@@ -319,7 +276,8 @@ class ScenarioLesson(LessonBase):
         default="scenario", description="Optional: a lesson with a topology is a scenario lesson."
     )
     topology: Topology = Field(description="Services behind a load balancer.")
-    phases: list[Phase] = Field(default_factory=list, description="The scenario's acts, in order.")
+    phases: list[Phase] = Field(default_factory=list, max_length=limits.MAX_PHASES,
+                                description="The scenario's acts, in order.")
     kubernetes: Kubernetes | None = Field(
         default=None, description="Equivalent Kubernetes manifests shown beside the Swarm spec (optional)."
     )

@@ -1,9 +1,10 @@
 """A cache of parsed lesson YAML, so starting envlab does not re-parse every unchanged file.
 
-Parsing with positions (ruamel's round-trip loader) costs tens of milliseconds a file; validating the
-parsed data costs well under one. The cache keeps, per file content digest, the plain data and the
-positions of every node as JSON. Validation still runs every time, so a cached file is judged by the
-current models. A cache that cannot be read or written (a read-only kiosk home) is simply not used.
+Parsing with positions and every rule of the format (:mod:`envlab.lessons.yaml_reader`) costs a few
+milliseconds a file, more for the few files libyaml refuses; validating the parsed data costs well
+under one. The cache keeps, per file content digest, the plain data and the positions of every node as
+JSON. Validation still runs every time, so a cached file is judged by the current models. A cache that
+cannot be read or written (a read-only kiosk home) is simply not used.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from envlab import __version__
 Loc = tuple[str | int, ...]
 Parsed = tuple[Any, dict[Loc, tuple[int, int]]]
 
+#: The rules the parser applies (tags, bounds, refused characters). A cached entry skips them, so
+#: entries made under other rules must never be read: raise this whenever the loader's rules change.
+FORMAT = 3
+
 
 def cache_file() -> Path:
-    """``ENVLAB_CACHE_DIR``, else the user cache folder; one file per envlab version."""
+    """``ENVLAB_CACHE_DIR``, else the user cache folder; one file per envlab version and parser format."""
     override = os.environ.get("ENVLAB_CACHE_DIR")
     if override:
         folder = Path(override)
@@ -31,7 +36,7 @@ def cache_file() -> Path:
         import platformdirs
 
         folder = Path(platformdirs.user_cache_dir("envlab"))
-    return folder / f"parsed-lessons-{__version__}.json"
+    return folder / f"parsed-lessons-{__version__}-{FORMAT}.json"
 
 
 def digest(text: str) -> str:
@@ -40,11 +45,16 @@ def digest(text: str) -> str:
 
 
 class ParseCache:
-    """Parsed lessons by content digest; load once, save once if anything was added."""
+    """Parsed lessons by content digest; load once, save once if anything was added.
+
+    A save keeps only the entries this cache served or added, so versions of files that changed or
+    went away do not pile up in a file that every start reads whole.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_file()
         self._entries: dict[str, Any] = {}
+        self._used: set[str] = set()
         self._dirty = False
         with contextlib.suppress(OSError, ValueError):
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
@@ -57,15 +67,18 @@ class ParseCache:
         if not isinstance(entry, dict):
             return None
         try:
+            data = entry["data"]
             positions = {tuple(loc): (int(line), int(col)) for loc, line, col in entry["positions"]}
-            return entry["data"], positions
         except (KeyError, TypeError, ValueError):
             return None
+        self._used.add(key)
+        return data, positions
 
     def put(self, key: str, parsed: Parsed) -> None:
         """Remember a freshly parsed file."""
         data, positions = parsed
         self._entries[key] = {"data": data, "positions": [[list(loc), *at] for loc, at in positions.items()]}
+        self._used.add(key)
         self._dirty = True
 
     def save(self) -> None:
@@ -77,7 +90,7 @@ class ParseCache:
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".parsed-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(self._entries, out, ensure_ascii=False)
+                    json.dump({key: self._entries[key] for key in self._used}, out, ensure_ascii=False)
                 os.replace(temporary, self.path)
             finally:
                 with contextlib.suppress(OSError):

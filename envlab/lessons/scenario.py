@@ -7,17 +7,23 @@ changes, triggers faults on a timer, and checks measured outcomes against declar
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from envlab.lessons.base import Build, Limits, Model, Name, Text
+from envlab.lessons import limits
+from envlab.lessons.base import Build, Command, Env, ImageTag, Limits, Model, Name, PathText, Text
+
+#: A URL path requested from the lesson's own balancer: from "/", printable ASCII without spaces, so
+#: it can never name another host ("@host/...") or split the request line.
+UrlPath = Annotated[str, Field(pattern=r"^/[!-~]*$", max_length=limits.MAX_PATH_CHARS)]
+_REPLICAS = limits.MAX_REPLICAS_PER_SERVICE
 
 
 class HealthCheck(Model):
     """How the engine decides a replica is healthy (Docker HEALTHCHECK / a Kubernetes probe)."""
 
-    run: str = Field(description="A shell command run inside the replica; exit 0 means healthy.")
+    run: Command = Field(description="A shell command run inside the replica; exit 0 means healthy.")
     interval: float = Field(default=1.0, gt=0, le=60, description="Seconds between checks.")
     timeout: float = Field(default=1.0, gt=0, le=60, description="Seconds before one check counts as failed.")
     retries: int = Field(default=2, ge=1, le=10, description="Failed checks in a row that make it unhealthy.")
@@ -44,11 +50,12 @@ class Service(Model):
     name: Name
     title: Text | None = None
     build: Build | None = Field(default=None, description="Build the image from the lesson's assets.")
-    image: str | None = Field(default=None, description="Or run a local image by tag (never pulled).")
-    replicas: int = Field(default=1, ge=0, le=12)
+    image: ImageTag | None = Field(default=None, description="Or run a local image by tag (never pulled).")
+    replicas: int = Field(default=1, ge=0, le=_REPLICAS)
     port: int | None = Field(default=None, ge=1, le=65535, description="The port the service listens on.")
-    env: dict[str, str] = Field(default_factory=dict)
-    command: list[str] | None = Field(default=None, description="Instead of the image's own command.")
+    env: Env = Field(default_factory=dict)
+    command: list[Command] | None = Field(default=None, max_length=limits.MAX_COMMAND_ARGS,
+                                          description="Instead of the image's own command.")
     health: HealthCheck | None = None
     restart: Literal["no", "on-failure", "always"] = Field(
         default="no", description="Plain Docker's restart policy (Swarm always restarts failed tasks).")
@@ -70,7 +77,7 @@ class Balancer(Model):
     service: Name = Field(description="The service it spreads requests over.")
     build: Build = Field(description="The balancer's image (e.g. HAProxy from Debian's packages).")
     port: int = Field(default=8080, ge=1, le=65535, description="The port it listens on inside.")
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment of the balancer.")
+    env: Env = Field(default_factory=dict, description="Extra environment of the balancer.")
 
 
 class Autoscaler(Model):
@@ -82,8 +89,8 @@ class Autoscaler(Model):
 
     service: Name
     target: float = Field(gt=0, le=1000, description="Requests per second one replica should carry.")
-    min: int = Field(default=1, ge=1, le=12)
-    max: int = Field(default=6, ge=1, le=12)
+    min: int = Field(default=1, ge=1, le=_REPLICAS)
+    max: int = Field(default=6, ge=1, le=_REPLICAS)
     every: float = Field(default=2, gt=0, le=30, description="Seconds between two looks.")
     window: float = Field(default=3, gt=0, le=60, description="Seconds of traffic each look averages.")
     stabilize: float = Field(default=4, ge=0, le=120,
@@ -101,7 +108,7 @@ class Topology(Model):
 
     orchestrator: Literal["docker", "swarm"] = Field(
         default="docker", description="docker: plain containers; swarm: a Docker Swarm service per entry.")
-    services: list[Service] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1, max_length=limits.MAX_SERVICES)
     balancer: Balancer | None = None
     autoscaler: Autoscaler | None = Field(default=None, description="Scale a service with the load (optional).")
 
@@ -114,8 +121,8 @@ class Change(Model):
     """
 
     service: Name
-    env: dict[str, str] | None = Field(default=None, description="Variables to set (merged).")
-    replicas: int | None = Field(default=None, ge=0, le=12, description="Scale to this many replicas.")
+    env: Env | None = Field(default=None, description="Variables to set (merged).")
+    replicas: int | None = Field(default=None, ge=0, le=_REPLICAS, description="Scale to this many replicas.")
     health: HealthCheck | Literal["none"] | None = Field(
         default=None, description="A new health check, or 'none' to remove it.")
     update: UpdateConfig | None = Field(default=None, description="A new update config.")
@@ -134,7 +141,7 @@ class Fault(Model):
         description="kill: SIGKILL a replica; hang: freeze its processes (health checks time out); "
         "stop: stop it gracefully.")
     service: Name
-    count: int = Field(default=1, ge=1, le=12, description="How many replicas it hits.")
+    count: int = Field(default=1, ge=1, le=_REPLICAS, description="How many replicas it hits.")
     title: Text | None = None
 
 
@@ -144,8 +151,8 @@ class Traffic(Model):
     users: int = Field(default=10, ge=1, le=100)
     rate: float = Field(default=30, gt=0, le=500, description="Requests per second, all users together.")
     duration: float = Field(default=8, gt=0, le=90, description="Seconds of traffic.")
-    login: str = Field(default="/login", description="POSTed once per user (and again after a lost session).")
-    page: str = Field(default="/cart", description="Requested with the session cookie; 401 means logged out.")
+    login: UrlPath = Field(default="/login", description="POSTed once per user (and again after a lost session).")
+    page: UrlPath = Field(default="/cart", description="Requested with the session cookie; 401 means logged out.")
     timeout: float = Field(default=3, gt=0, le=30, description="Seconds before a request counts as failed.")
 
 
@@ -195,10 +202,10 @@ class Phase(Model):
 
     name: Name
     say: Text = Field(description="What happens in this phase, for the learner.")
-    changes: list[Change] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list, max_length=limits.MAX_PHASE_ITEMS)
     traffic: Traffic | None = None
-    faults: list[Fault] = Field(default_factory=list)
-    expect: list[Expectation] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list, max_length=limits.MAX_PHASE_ITEMS)
+    expect: list[Expectation] = Field(default_factory=list, max_length=limits.MAX_PHASE_ITEMS)
 
     @model_validator(mode="after")
     def _traffic_for_faults(self) -> Phase:
@@ -210,5 +217,5 @@ class Phase(Model):
 class Kubernetes(Model):
     """The equivalent Kubernetes manifests shown next to what actually ran, and how they map."""
 
-    manifests: str = Field(description="A YAML file (multi-document) in the lesson's assets.")
+    manifests: PathText = Field(description="A YAML file (multi-document) in the lesson's assets.")
     mapping: Text = Field(description="How the Swarm spec maps onto the Kubernetes objects.")

@@ -1,17 +1,20 @@
-"""Checks beyond the schema for scenario lessons: every service a phase names exists, every build is there."""
+"""Checks beyond the schema for scenario lessons: every service a phase names exists, every build is there, and
+the replicas and the traffic stay within the lesson-wide bounds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from envlab.lessons.base import Build
+from envlab.lessons.limits import MAX_REPLICAS_TOTAL, over_budget
+from envlab.lessons.loader import dotted
 from envlab.lessons.model import ScenarioLesson
 
 Loc = tuple[str | int, ...]
 
 
 def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
-    """Unknown services in the balancer, changes, faults and expectations."""
+    """Unknown services in the balancer, changes, faults and expectations; too many replicas; too long traffic."""
     topology = lesson.topology
     found: list[tuple[Loc, str]] = []
     names = [s.name for s in topology.services]
@@ -42,7 +45,36 @@ def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
             need(("phases", p_index, "expect", e_index, "service"), expectation.service)
         if phase.traffic is not None and topology.balancer is None:
             found.append((("phases", p_index, "traffic"), "traffic goes through the balancer: declare one"))
-    return found
+    return found + scenario_replicas(lesson) + scenario_time(lesson)
+
+
+def scenario_replicas(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
+    """Replicas that may run at once: each service at its highest (its own count, a change, the autoscaler)."""
+    topology = lesson.topology
+    peaks = {service.name: service.replicas for service in topology.services}
+    for phase in lesson.phases:
+        for change in phase.changes:
+            if change.replicas is not None and change.service in peaks:
+                peaks[change.service] = max(peaks[change.service], change.replicas)
+    scaler = topology.autoscaler
+    if scaler is not None and scaler.service in peaks:
+        peaks[scaler.service] = max(peaks[scaler.service], scaler.max)
+    total = sum(peaks.values())
+    if total <= MAX_REPLICAS_TOTAL:
+        return []
+    busiest = max(peaks, key=lambda name: peaks[name])
+    spread = ", ".join(f"{name} {count}" for name, count in peaks.items())
+    return [(("topology", "services"), f"up to {total} replicas may run at once ({spread}), more than the "
+                                       f"{MAX_REPLICAS_TOTAL} a lesson may start; lower the replicas of {busiest} "
+                                       "(its own, its changes' or the autoscaler's max)")]
+
+
+def scenario_time(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
+    """The lesson's time budget: every phase's traffic duration."""
+    parts: list[tuple[Loc, float]] = [(("phases", index, "traffic", "duration"), phase.traffic.duration)
+                                      for index, phase in enumerate(lesson.phases) if phase.traffic is not None]
+    over = over_budget([(dotted(loc), seconds) for loc, seconds in parts])
+    return [] if over is None else [(parts[over[0]][0], over[1])]
 
 
 def scenario_assets(lesson: ScenarioLesson) -> list[tuple[Loc, str, str]]:

@@ -19,8 +19,9 @@ EXPECTED = [
     ("asset-missing",
      "12:17: hosts[0].files[0].source: 'app/app.py' not found in the assets folder assets/asset-missing"),
     ("bad-name", "1:5: id: string should match pattern '^[a-z0-9][a-z0-9-]{0,39}$'"),
-    ("bad-regex", "14:17: hosts[0].probe.expect.output: not a valid regular expression: missing ), "
-                  "unterminated subpattern at position 16"),
+    ("bad-regex", "14:17: hosts[0].probe.expect.output: not a valid regular expression: missing ): No module named "
+                  "(tomllib; envlab matches with RE2: check the pattern's brackets, repetitions and escapes against "
+                  "RE2's syntax"),
     ("bad-yaml", "9:10: while parsing a flow sequence expected ',' or ']', but got ':'"),
     ("duplicate-key", "7:1: duplicate key: title"),
     ("fail-without-pattern",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from envlab.lessons import loader
+from envlab.lessons import yaml_reader
 from envlab.lessons.catalog import load_catalog
 from envlab.lessons.loader import LessonFileError, load_lesson
 from envlab.lessons.parse_cache import ParseCache, cache_file
@@ -30,7 +30,7 @@ def test_an_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch: pyte
     def refuse(text: str, name: str) -> object:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(loader, "parse_yaml", refuse)
+    monkeypatch.setattr(yaml_reader, "parse_yaml", refuse)
     cached = load_lesson(path, cache=ParseCache())
     assert cached.lesson == fresh.lesson and cached.positions == fresh.positions
 

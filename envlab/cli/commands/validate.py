@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from envlab.lessons.catalog import lesson_files, load_catalog, load_checked
-from envlab.lessons.loader import LessonFileError, Problem
+from envlab.lessons.catalog import catalog_of, load_catalog, scan
+from envlab.lessons.loader import Problem
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -32,16 +32,15 @@ def _check_paths(paths: list[str]) -> tuple[list[Problem], int]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += lesson_files([path])
+            found, listing = scan([path])
+            problems += listing
+            if not found and not listing:
+                problems.append(Problem(raw, 1, 1, f"no lesson files (*.yaml, *.yml) directly in {path.resolve()}"))
+            files += found
         elif path.is_file():
             files.append(path)
         else:
             problems.append(Problem(raw, 1, 1, "no such file or folder"))
-    count = 0
-    for path in files:
-        try:
-            load_checked(path)
-            count += 1
-        except LessonFileError as exc:
-            problems += exc.problems
-    return problems, count
+    # One catalog of everything named, so two files with one id are refused as `envlab list` would.
+    checked = catalog_of(files)
+    return problems + checked.problems, len(checked.lessons)

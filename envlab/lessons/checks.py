@@ -1,0 +1,70 @@
+"""The typed checks of a drift lesson: what envlab looks at from outside a container, and what it wants.
+
+Re-exported by :mod:`envlab.lessons.model`, the lesson format as a whole.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from envlab.lessons import limits
+from envlab.lessons.base import Command, EnvName, EnvValue, Model, Name, PathText, Pattern, Text
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class CheckBase(Model):
+    """A typed check envlab runs from outside a container through the Docker SDK."""
+
+    name: Name
+    target: Name = Field(description="The host or fix the check looks at.")
+    title: Text | None = None
+    explain: Text | None = Field(default=None, description="Shown when the check fails.")
+
+
+class CommandCheck(CheckBase):
+    """Run a command in the target; check its exit code and output."""
+
+    type: Literal["command"]
+    run: Command
+    exit_code: int = Field(default=0, ge=0, le=255)
+    output: Pattern | None = Field(default=None, description="Regular expression the output must match.")
+
+
+class FileCheck(CheckBase):
+    """Read a file out of the target's filesystem (no command runs inside)."""
+
+    type: Literal["file"]
+    path: PathText
+    exists: bool = True
+    contains: Pattern | None = Field(default=None, description="Regular expression the content must match.")
+
+
+class EnvCheck(CheckBase):
+    """An environment variable of the target: its container config, or a KEY=VALUE file in it."""
+
+    type: Literal["env"]
+    var: EnvName
+    equals: EnvValue | None = None
+    matches: Pattern | None = None
+    file: PathText | None = Field(
+        default=None, description="Read KEY=VALUE lines from this file instead of the container env."
+    )
+
+
+class HttpCheck(CheckBase):
+    """Request a URL from a port the target publishes on 127.0.0.1."""
+
+    type: Literal["http"]
+    port: Port
+    path: str = Field(default="/", pattern=r"^/[!-~]*$", max_length=limits.MAX_PATH_CHARS,
+                      description="The URL path, from /: printable ASCII without spaces (percent-encode the rest).")
+    status: int = Field(default=200, ge=100, le=599, description="The status it must answer; a redirect (3xx) "
+                        "is an answer too, never followed.")
+    body: Pattern | None = Field(default=None, description="Regular expression the body must match.")
+    timeout: float = Field(default=10, gt=0, le=limits.MAX_HTTP_TIMEOUT)
+
+
+Check = Annotated[CommandCheck | FileCheck | EnvCheck | HttpCheck, Field(discriminator="type")]

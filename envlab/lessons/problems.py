@@ -1,0 +1,54 @@
+"""What is wrong with a lesson file, positioned for an editor: ``file:line:col: field: message``.
+
+Both halves of loading speak this vocabulary: :mod:`envlab.lessons.yaml_reader` for the YAML itself and
+:mod:`envlab.lessons.loader` for the lesson it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envlab.errors import LessonError
+from envlab.lessons.parse_cache import Loc
+from envlab.lessons.text import visible
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a lesson file, positioned for an editor (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        # A stranger's file name or key may hold terminal escapes: print them, never let them act.
+        return visible(f"{self.file}:{self.line}:{self.col}: {self.message}")
+
+
+class LessonFileError(LessonError):
+    """A lesson file has one or more problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__(
+            "\n".join(str(p) for p in self.problems),
+            hint="fix the lines above; `envlab schema` prints every field the format allows",
+        )
+
+
+def dotted(loc: Loc) -> str:
+    """Render a data path the way authors read it: ``hosts[1].runbook[0].run``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def nearest(positions: dict[Loc, tuple[int, int]], loc: Loc) -> tuple[int, int]:
+    """The position of ``loc``, else of its nearest parent that has one, else the top of the file."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in positions:
+            return positions[loc[:end]]
+    return (1, 1)
