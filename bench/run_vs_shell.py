@@ -14,10 +14,11 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from envlab.engine.images import fix_image, host_image
+from envlab.engine.images import fix_image, fix_need, host_image
 from envlab.lessons.catalog import load_catalog
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import CommandCheck, EnvCheck, FileCheck, Fix, Host, HttpCheck
@@ -49,9 +50,14 @@ def shell_script(loaded: LoadedLesson) -> str:
                 lines.append(f"docker exec {name} /bin/sh -c {q(step.run)} || true")
         else:
             assert isinstance(setup, Fix)
-            dockerfile = f"-f {q(str(assets / setup.build.context / (setup.build.dockerfile or 'Dockerfile')))}"
+            # The Dockerfile as envlab sends it: FROM the image with the lesson's packages, no network.
+            rewritten = Path(tempfile.mkdtemp(prefix="envlab-bench-")) / "Dockerfile"
+            source = fix_need(loaded).source
+            assert source is not None
+            rewritten.write_text(source.read().dockerfile, encoding="utf-8")
             context = q(str(assets / setup.build.context))
-            lines.append(f"docker build -q {dockerfile} -t {fix_image(lesson.id)} {context} >/dev/null")
+            lines.append(f"docker build -q --network none -f {q(str(rewritten))} -t {fix_image(lesson.id)} "
+                         f"{context} >/dev/null")
             command = "" if setup.serve else "sleep infinity"
             lines.append(f"docker run -d --name {name} --hostname {setup.name} {HARDENING} {network} {ports} "
                          f"{envs} {fix_image(lesson.id)} {command} >/dev/null")

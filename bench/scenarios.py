@@ -24,9 +24,9 @@ from envlab.lessons.catalog import load_catalog
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.scenario import Change
 from envlab.runtime.cleanup import remove_all
+from envlab.runtime.contract import Runtime, wait_for
 from envlab.runtime.docker import open_runtime
 from envlab.runtime.labels import SESSION, Session
-from envlab.runtime.contract import Runtime, wait_for
 
 RATES = (200, 400, 600, 800, 1000, 1300, 1600)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from envlab.engine.images import CONTEXT_LABEL, ImageNeed, fix_labels
+from envlab.engine.builds import CONTEXT_LABEL
+from envlab.engine.images import ImageNeed
 from envlab.errors import EnvlabError
 from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
@@ -36,16 +37,18 @@ def prepare_one(runtime: Runtime, need: ImageNeed, progress: PrepareProgress) ->
         if need.kind == "host":
             if runtime.image_present(need.tag):
                 return Prepared(need, "present")
-            runtime.build_image(context=None, dockerfile=None,
-                                inline=need.dockerfile, tag=need.tag, labels={KIND: "host"},
-                                on_line=lambda line: note(line, None))
+            # envlab's own package step, a Dockerfile it wrote: the one build with a network.
+            runtime.build_image(context=[], dockerfile=need.dockerfile or "", tag=need.tag, labels={KIND: "host"},
+                                on_line=lambda line: note(line, None), network=True)
             return Prepared(need, "built")
-        labels = fix_labels(need)
+        assert need.source is not None
+        inputs = need.source.read()
+        labels = inputs.labels(need.kind)
         present = runtime.image_labels(need.tag)
         if present is not None and present.get(CONTEXT_LABEL) == labels[CONTEXT_LABEL]:
             return Prepared(need, "present")
-        runtime.build_image(context=need.context, dockerfile=need.dockerfile_name, inline=need.dockerfile,
-                            tag=need.tag, labels=labels, on_line=lambda line: note(line, None))
+        runtime.build_image(context=inputs.context, dockerfile=inputs.dockerfile, tag=need.tag, labels=labels,
+                            on_line=lambda line: note(line, None))
         return Prepared(need, "built")
     except EnvlabError as exc:
         return Prepared(need, "failed", exc.message, exc.hint)

@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
-from envlab.runtime.labels import REPLICA, SERVICE
+from envlab.runtime.labels import REPLICA, SERVICE, Session
 
 #: Receives one line of output (without its newline) as it happens.
 LineSink = Callable[[str], None]
@@ -186,10 +185,17 @@ class Images(Protocol):
         """The local id of ``ref``; raises :class:`~envlab.errors.ImageMissing` when absent."""
 
     def build_image(
-        self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
-        labels: dict[str, str], on_line: LineSink,
+        self, *, context: list[tuple[str, bytes, int]], dockerfile: str, tag: str, labels: dict[str, str],
+        on_line: LineSink, network: bool = False,
     ) -> str:
-        """Build an image, streaming its output; return the image id."""
+        """Build ``dockerfile`` (its text) over ``context``, streaming its output; return the image id.
+
+        The runtime reads nothing from the host: ``context`` is every ``(path, data, mode)`` file of the
+        build context, as the engine read them. Every build is hardened like a container (memory and CPU
+        limits) and has no network unless ``network`` is true, which only envlab's own package step asks
+        for. Nothing is pulled: an image a ``FROM`` (or ``COPY --from``) names that is not on the engine
+        raises :class:`~envlab.errors.ImageMissing` before the build starts.
+        """
 
     def provide_base(self, tag: str, progress: Progress) -> str:
         """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
@@ -277,7 +283,26 @@ class Events(Protocol):
         """Container events for ``labels`` as they happen (the engine's event shape), until ``stop``."""
 
 
-class Runtime(Images, Containers, Services, Events, Protocol):
+class Leases(Protocol):
+    """Which envlab sessions are alive, asked of the engine itself.
+
+    A session holds a lease for as long as its process lives; the orphan sweep removes only what
+    belongs to sessions without one. That works across PID namespaces, machines sharing one engine and
+    clock jumps, none of which a pid or a timestamp survives.
+    """
+
+    def hold_lease(self, session: Session) -> bool:
+        """Take one hold on ``session``'s lease (starting it with the first); return whether the
+        session has a lease now. Every hold is given back with :meth:`release_lease`."""
+
+    def release_lease(self, session: Session) -> None:
+        """Give one hold back; the lease ends with the last."""
+
+    def live_sessions(self) -> set[str]:
+        """The ids of every session that holds a lease."""
+
+
+class Runtime(Images, Containers, Services, Events, Leases, Protocol):
     """Everything a lesson run needs from a container runtime."""
 
     def engine_info(self) -> EngineInfo:

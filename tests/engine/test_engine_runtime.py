@@ -122,8 +122,8 @@ def test_a_failed_start_removes_the_created_container(runtime: DockerRuntime, se
 def test_published_ports_answer_http_on_loopback_only(runtime: DockerRuntime, session: Session) -> None:
     network = runtime.create_network(f"envlab-{session.id}-http", session.labels(lesson="engine-test"))
     image = "envlab-test-http:latest"
-    runtime.build_image(context=None, dockerfile=None, tag=image, labels={}, on_line=lambda _: None,
-                        inline=f"FROM {BASE}\nRUN mkdir -p /srv && echo hello > /srv/index.html\n")
+    runtime.build_image(context=[], tag=image, labels={}, on_line=lambda _: None,
+                        dockerfile=f"FROM {BASE}\nRUN mkdir -p /srv && echo hello > /srv/index.html\n")
     try:
         container = runtime.start(spec(runtime, session, "http", image=image, network=network, ports=[8000],
                                        command=["/usr/bin/perl", "-MIO::Socket::INET", "-e", TINY_SERVER]))
@@ -147,12 +147,12 @@ def test_a_build_streams_its_output_and_a_broken_one_says_why(runtime: DockerRun
     lines: list[str] = []
     image = "envlab-test-build:latest"
     try:
-        runtime.build_image(context=None, dockerfile=None, tag=image, labels={}, on_line=lines.append,
-                            inline=f"FROM {BASE}\nRUN echo building-now\n")
+        runtime.build_image(context=[], tag=image, labels={}, on_line=lines.append,
+                            dockerfile=f"FROM {BASE}\nRUN echo building-now\n")
         assert any("building-now" in line for line in lines)
         with pytest.raises(BuildFailed) as caught:
-            runtime.build_image(context=None, dockerfile=None, tag=image, labels={}, on_line=lambda _: None,
-                                inline=f"FROM {BASE}\nRUN exit 7\n")
+            runtime.build_image(context=[], tag=image, labels={}, on_line=lambda _: None,
+                                dockerfile=f"FROM {BASE}\nRUN exit 7\n")
         assert "exit" in caught.value.message.lower() and "7" in caught.value.message
     finally:
         runtime.client.images.remove(image, force=True)

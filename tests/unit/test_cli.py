@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +46,7 @@ def test_extra_lesson_folders_from_flag_and_environment(tmp_path: Path) -> None:
     extra.mkdir()
     source = (REPO / "lessons" / "01-os-skew.yaml").read_text(encoding="utf-8")
     (extra / "copy.yaml").write_text(source.replace("id: os-skew", "id: my-skew"), encoding="utf-8")
-    (extra / "assets").mkdir()
-    (extra / "assets" / "my-skew").symlink_to(REPO / "assets" / "os-skew")
+    shutil.copytree(REPO / "assets" / "os-skew", extra / "assets" / "my-skew")  # a pack holds its own assets
     by_flag = envlab("list", "--lessons", str(extra))
     by_env = envlab("list", env={"ENVLAB_LESSONS": str(extra)})
     for result in (by_flag, by_env):

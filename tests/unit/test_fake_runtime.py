@@ -394,7 +394,7 @@ def test_images_ids_labels_builds_and_bases(fake: FakeRuntime) -> None:
     with pytest.raises(ImageMissing):
         fake.image_id("absent")
     lines: list[str] = []
-    built = fake.build_image(context=None, dockerfile=None, inline="FROM scratch", tag="fix", labels={"k": "v"},
+    built = fake.build_image(context=[], dockerfile="FROM scratch", tag="fix", labels={"k": "v"},
                              on_line=lines.append)
     assert built == fake.image_id("fix") and fake.image_labels(built) == {"k": "v"} and lines
     assert fake.built == ["fix"] and fake.image_labels("absent") is None

@@ -3,6 +3,7 @@ validated against the Kubernetes schema."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import kubernetes_validate
@@ -46,8 +47,10 @@ phases:
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    if not (tmp_path / "shop").exists():  # a pack holds its own assets: the shop's, copied in
+        shutil.copytree(REPO / "assets" / "shop", tmp_path / "shop")
     path = tmp_path / "tiny.yaml"
-    path.write_text(text.format(assets=REPO / "assets" / "shop"), encoding="utf-8")
+    path.write_text(text.format(assets="shop"), encoding="utf-8")
     return path
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from envlab.engine.builds import lesson_assets
 from envlab.engine.checks import run_check
 from envlab.engine.events import (
     BUILD_STEP,
@@ -30,14 +29,15 @@ from envlab.engine.events import (
     StepStarted,
     Verdict,
 )
-from envlab.engine.images import fix_image, fix_labels, fix_need, host_image
+from envlab.engine.images import fix_image, fix_need, host_image
 from envlab.engine.inspect import DriftReport, Fingerprint, InspectSpec, collect, diff
 from envlab.engine.interrupts import signals_deferred
 from envlab.engine.run import Emit, RunBase
 from envlab.errors import EnvlabError
+from envlab.lessons.assets import Budget, read_tree
 from envlab.lessons.model import Check, DriftLesson, Expect, Fix, Host, Probe
+from envlab.lessons.patterns import search
 from envlab.lessons.text import pick
-from envlab.lessons.validate import resolve_asset
 from envlab.runtime.contract import ContainerSpec, ExecResult, Resource
 
 KEEP_ALIVE = ["sleep", "infinity"]
@@ -45,7 +45,7 @@ KEEP_ALIVE = ["sleep", "infinity"]
 
 def judge(expect: Expect, result: ExecResult) -> tuple[Verdict, str]:
     """Compare what a setup did with what the lesson declares; return the verdict and why."""
-    matched = expect.output is None or re.search(expect.output, result.output, re.MULTILINE) is not None
+    matched = expect.output is None or search(expect.output, result.output)
     pattern = f"/{expect.output}/"
     if result.timed_out:
         return "failed-unexpectedly", "it did not finish in time"
@@ -182,8 +182,10 @@ class DriftRun(RunBase):
             emit(OutputLine(fix.name, BUILD_STEP, text))
 
         try:
-            self.runtime.build_image(context=need.context, dockerfile=need.dockerfile_name,
-                                     inline=need.dockerfile, tag=image, labels=fix_labels(need), on_line=line)
+            assert need.source is not None
+            inputs = need.source.read()  # read and checked now: what is sent is what was checked
+            self.runtime.build_image(context=inputs.context, dockerfile=inputs.dockerfile, tag=image,
+                                     labels=inputs.labels(need.kind), on_line=line)
         except EnvlabError:
             emit(StepFinished(fix.name, BUILD_STEP, 1, round(time.monotonic() - started, 2)))
             raise
@@ -216,15 +218,17 @@ class DriftRun(RunBase):
 
     def _place_files(self, host: Host, container: str) -> None:
         files: list[tuple[str, bytes, int]] = []
+        folder = lesson_assets(self.loaded)
+        budget = Budget()  # the host's files together, as validation bounded them
         for spec in host.files:
             mode = int(spec.mode, 8)
             if spec.content is not None:
                 files.append((spec.path, spec.content.encode(), mode))
                 continue
-            source = resolve_asset(self.loaded.assets_dir, spec.source or "")
-            if source is None or not source.exists():
-                raise EnvlabError(f"asset {spec.source!r} is missing", hint="run `envlab validate`")
-            files += [(target, path.read_bytes(), mode) for path, target in _walk(source, spec.path)]
+            # Read through the walker: a symlink swapped in since validation is refused, not followed.
+            tree = read_tree(folder, spec.source or "", budget=budget)
+            files += [(f"{spec.path.rstrip('/')}/{e.path}" if e.path else spec.path, e.data, mode)
+                      for e in tree.entries]
         if files:
             self.runtime.put_files(container, files)
 
@@ -340,12 +344,3 @@ class DriftRun(RunBase):
 
 def _describe(expect: Expect) -> str:
     return "pass" if expect.outcome == "pass" else f"fail with /{expect.output}/"
-
-
-def _walk(source: Path, target: str) -> Iterator[tuple[Path, str]]:
-    """Files under ``source`` paired with their destination below ``target``."""
-    if source.is_file():
-        yield source, target
-        return
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        yield path, f"{target.rstrip('/')}/{path.relative_to(source).as_posix()}"

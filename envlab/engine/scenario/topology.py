@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envlab.engine.events import Event, OutputLine
-from envlab.engine.images import ImageNeed, fix_labels, service_need
+from envlab.engine.images import ImageNeed, service_need
 from envlab.engine.scenario.events import ChangeApplied, ServiceStarted
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
@@ -107,9 +107,11 @@ class Deployment:
 
     def _image(self, name: str, need: ImageNeed) -> str:
         if not self.runtime.image_present(need.tag):
+            assert need.source is not None
+            inputs = need.source.read()  # read and checked now: what is sent is what was checked
             self.runtime.build_image(
-                context=need.context, dockerfile=need.dockerfile_name, inline=need.dockerfile, tag=need.tag,
-                labels=fix_labels(need), on_line=lambda text: self.emit(OutputLine(name, -1, text)))
+                context=inputs.context, dockerfile=inputs.dockerfile, tag=need.tag, labels=inputs.labels(need.kind),
+                on_line=lambda text: self.emit(OutputLine(name, -1, text)))
         return self.runtime.image_id(need.tag)
 
     def _start(self, service: Service) -> None:

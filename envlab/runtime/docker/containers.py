@@ -4,52 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import io
+import posixpath
 import tarfile
 import threading
 import time
-from pathlib import Path, PurePosixPath
 
 import docker
 import docker.errors
-from docker.utils.build import tar as build_tar
 
 from envlab.errors import EnvlabError, ImageMissing
+from envlab.runtime.bounds import DiskBoundExceeded, DiskBreach
 from envlab.runtime.contract import PREPARE_HINT, ContainerSpec, EngineInfo, ExecResult, LineSink, Progress, Resource
+from envlab.runtime.docker import archive, builds
 from envlab.runtime.docker.bases import bootstrap, try_pull
+from envlab.runtime.docker.builds import BuildFailed as BuildFailed
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.hardening import container_kwargs
+from envlab.runtime.docker.output import LineSplitter
+from envlab.runtime.docker.watchdog import DiskWatchdog
 from envlab.runtime.labels import MANAGED
-
-
-class BuildFailed(EnvlabError):
-    """``docker build`` of a lesson image failed; the message is the engine's own error."""
-
-
-class LineSplitter:
-    """Turn a byte stream into complete text lines (UTF-8, invalid bytes replaced)."""
-
-    def __init__(self, sink: LineSink) -> None:
-        self._sink = sink
-        self._pending = b""
-        self.text: list[str] = []
-
-    def feed(self, chunk: bytes) -> None:
-        """Add bytes; emit every completed line."""
-        self._pending += chunk.replace(b"\r\n", b"\n")
-        *lines, self._pending = self._pending.split(b"\n")
-        for line in lines:
-            self._emit(line)
-
-    def close(self) -> None:
-        """Emit what is left as a last line."""
-        if self._pending:
-            self._emit(self._pending)
-            self._pending = b""
-
-    def _emit(self, raw: bytes) -> None:
-        line = raw.decode("utf-8", errors="replace").rsplit("\r", 1)[-1]  # keep a progress bar's end
-        self.text.append(line)
-        self._sink(line)
 
 
 class ContainerOps:
@@ -63,6 +36,7 @@ class ContainerOps:
     def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
         self.api: docker.APIClient = client.api
+        self.disk = DiskWatchdog(self.api)
 
     def engine_info(self) -> EngineInfo:
         """The engine's version, OS and kernel."""
@@ -83,33 +57,18 @@ class ContainerOps:
         return True
 
     def build_image(
-        self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
-        labels: dict[str, str], on_line: LineSink,
+        self, *, context: list[tuple[str, bytes, int]], dockerfile: str, tag: str, labels: dict[str, str],
+        on_line: LineSink, network: bool = False,
     ) -> str:
-        """Build through the low-level streaming API so every build line arrives as it happens.
-
-        ``context`` ``None`` builds an inline Dockerfile with an empty context.
-        """
-        name = dockerfile or "Dockerfile"
-        extra = (".envlab.Dockerfile", inline) if inline is not None else None
-        with translating(f"building {tag}"):
-            archive = build_tar(str(context), dockerfile=extra) if context else _dockerfile_only(inline or "")
-            stream = self.api.build(
-                fileobj=archive, custom_context=True, tag=tag, rm=True, forcerm=True, pull=False,
-                dockerfile=extra[0] if extra else name, decode=True, labels=labels,
-            )
-            image_id = ""
-            splitter = LineSplitter(on_line)
-            for chunk in stream:
-                if "stream" in chunk:
-                    splitter.feed(chunk["stream"].encode())
-                if "aux" in chunk and "ID" in chunk["aux"]:
-                    image_id = chunk["aux"]["ID"]
-                if "error" in chunk:
-                    splitter.close()
-                    raise _build_error(tag, chunk["error"])
-            splitter.close()
-        return image_id or self.client.images.get(tag).id
+        """Build from what the engine read, hardened and never pulling (see :mod:`~envlab.runtime.docker.builds`)."""
+        for image in builds.named_images(dockerfile):
+            if not self.image_present(image):
+                raise ImageMissing(f"{tag} starts from {image}, which is not on this engine (envlab never pulls "
+                                   "implicitly)", hint=PREPARE_HINT)
+        with translating("asking the engine's CPU count"):
+            cpus = int(self.api.info().get("NCPU") or 1)
+        return builds.build(self.api, context=context, dockerfile=dockerfile, tag=tag, labels=labels,
+                            on_line=on_line, network=network, cpus=cpus)
 
     def image_id(self, ref: str) -> str:
         """The local id of ``ref``; never pulls."""
@@ -159,7 +118,12 @@ class ContainerOps:
             # testcontainers' rule: a failed start leaves nothing behind.
             self._force_remove(container.id)
             raise
+        self.disk.watch(spec.labels, str(container.id))
         return str(container.id)
+
+    def disk_breaches(self) -> list[DiskBreach]:
+        """The containers the disk watchdog stopped for passing their disk bound, oldest first."""
+        return self.disk.breaches()
 
     def put_files(self, container: str, files: list[tuple[str, bytes, int]]) -> None:
         """Write ``(path, data, mode)`` files in one archive; missing parent folders are created.
@@ -171,14 +135,27 @@ class ContainerOps:
         now = int(time.time())
         with tarfile.open(fileobj=buffer, mode="w") as archive:
             for path, data, mode in files:
-                info = tarfile.TarInfo(str(PurePosixPath(path)).lstrip("/"))
-                info.size, info.mode, info.mtime = len(data), mode, now
+                # Relative to the container's root, with `..` folded in: the engine extracts below "/".
+                name = posixpath.normpath("/" + path).lstrip("/")
+                if not name or "\0" in name:
+                    raise EnvlabError(f"cannot place a file at {path!r} in a container")
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), mode & 0o7777, now
                 archive.addfile(info, io.BytesIO(data))
         with translating(f"copying {len(files)} file(s) into a container"):
             self.api.put_archive(container, "/", buffer.getvalue())
 
     def exec(self, container: str, command: str, *, on_line: LineSink, timeout: float) -> ExecResult:
-        """Run ``/bin/sh -c command``, stream merged stdout/stderr, read the real exit code."""
+        """Run ``/bin/sh -c command``, stream merged stdout/stderr, read the real exit code.
+
+        What comes back is bounded by :class:`~envlab.runtime.docker.output.LineSplitter`: long lines
+        are cut, a flood stops streaming, and the output keeps its head and tail, marked where cut.
+
+        Raises:
+            DiskBoundExceeded: The disk watchdog had stopped the container before the command.
+        """
+        if (breach := self.disk.breach(container)) is not None:
+            raise DiskBoundExceeded(breach)
         with translating("running a command in a container"):
             exec_id = self.api.exec_create(container, ["/bin/sh", "-c", command], stdout=True, stderr=True)["Id"]
             stream = self.api.exec_start(exec_id, stream=True, tty=False, demux=False)
@@ -203,22 +180,23 @@ class ContainerOps:
                 splitter.close()
             if expired.is_set():
                 on_line(f"[envlab] stopped after {timeout:g}s without finishing")
-                return ExecResult(124, "\n".join(splitter.text), timed_out=True)
+                return ExecResult(124, splitter.output(), timed_out=True)
             code = self.api.exec_inspect(exec_id).get("ExitCode")
-        return ExecResult(int(code if code is not None else -1), "\n".join(splitter.text))
+        output = splitter.output()
+        if (breach := self.disk.breach(container)) is not None:  # it was stopped while the command ran
+            note = f"[envlab] {breach.describe()}"
+            on_line(note)
+            output = f"{output}\n{note}" if output else note
+        return ExecResult(int(code if code is not None else -1), output)
 
     def read_file(self, container: str, path: str) -> bytes | None:
-        """Read a regular file through the archive API (nothing runs inside the container)."""
-        with translating(f"reading {path} from a container"):
-            try:
-                chunks, _stat = self.api.get_archive(container, path)
-            except docker.errors.NotFound:
-                return None
-            raw = b"".join(chunks)
-        with tarfile.open(fileobj=io.BytesIO(raw)) as archive:
-            member = next((m for m in archive.getmembers() if m.isfile()), None)
-            handle = archive.extractfile(member) if member else None
-            return handle.read() if handle else None
+        """Read a regular file through the archive API (nothing runs inside the container); a symlink
+        is followed inside the container's own root (see :mod:`envlab.runtime.docker.archive`).
+
+        Raises:
+            FileTooLarge: The file is over :data:`~envlab.runtime.bounds.FILE_BYTES`; none of it was read.
+        """
+        return archive.read_file(self.api, container, path)
 
     def container_env(self, container: str) -> dict[str, str]:
         """The environment from the container's configuration."""
@@ -320,21 +298,3 @@ class ContainerOps:
         # Best effort while already failing; the sweep at the next start catches the rest.
         with contextlib.suppress(docker.errors.DockerException):
             self.api.remove_container(container_id, force=True, v=True)
-
-
-def _dockerfile_only(text: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    data = text.encode()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        info = tarfile.TarInfo(".envlab.Dockerfile")
-        info.size, info.mtime = len(data), 0
-        archive.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
-
-
-def _build_error(tag: str, message: str) -> EnvlabError:
-    text = message.strip()
-    if "pull access denied" in text or "manifest unknown" in text or ("not found" in text and "FROM" in text):
-        return BuildFailed(f"building {tag} failed: {text}", hint=PREPARE_HINT)
-    return BuildFailed(f"building {tag} failed: {text}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import platform
 import re
-from pathlib import Path
 
 from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.contract import (
@@ -21,6 +20,8 @@ from envlab.runtime.contract import (
 from envlab.runtime.fake.http import NO_SERVER, TIMED_OUT, Answer, LoopbackServer, Request, ShopReplica, shop_answer
 from envlab.runtime.fake.state import FakeContainer, FakeState, matches
 from envlab.runtime.labels import LESSON, SERVICE, SESSION
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE | re.MULTILINE)
 
 
 class ContainerOps(FakeState):
@@ -49,13 +50,24 @@ class ContainerOps(FakeState):
             raise ImageMissing(f"image {ref} is not on this engine", hint=PREPARE_HINT)
         return f"sha256:{tag}"
 
-    def build_image(self, *, context: Path | None, dockerfile: str | None, inline: str | None, tag: str,
-                    labels: dict[str, str], on_line: LineSink) -> str:
-        """Make ``tag`` present with ``labels`` at once, after one line of build output."""
+    def build_image(self, *, context: list[tuple[str, bytes, int]], dockerfile: str, tag: str,
+                    labels: dict[str, str], on_line: LineSink, network: bool = False) -> str:
+        """Make ``tag`` present with ``labels`` at once, after one line of build output.
+
+        As on Docker, nothing is pulled: a ``FROM`` image that is not present (nor an earlier stage, nor
+        ``scratch``) raises :class:`~envlab.errors.ImageMissing` before anything is built.
+        """
+        stages: set[str] = {"scratch"}
+        for match in _FROM.finditer(dockerfile):
+            image, stage = match.group(1), match.group(2)
+            if image.lower() not in stages and not self.image_present(image):
+                raise ImageMissing(f"{tag} starts from {image}, which is not on this engine", hint=PREPARE_HINT)
+            stages.add((stage or "").lower())
         on_line("Step 1/1 : FROM scratch")
         with self._lock:
             self.images.add(tag)
             self.built.append(tag)
+            self.builds[tag] = (list(context), dockerfile, network)
             self._image_labels[tag] = dict(labels)
         return f"sha256:{tag}"
 
