@@ -17,8 +17,10 @@ import docker
 import docker.errors
 
 from envlab.errors import EnvlabError
+from envlab.runtime.bounds import DISK_BYTES, DISK_LABEL
 from envlab.runtime.contract import NS, ContainerSpec, Health, Replica, ServiceSpec, Update, replica_label
 from envlab.runtime.docker.errors import translating
+from envlab.runtime.docker.hardening import disk_ulimits
 from envlab.runtime.labels import GWBRIDGE_CREATED, MANAGED, SERVICE, SWARM_CREATED
 
 GWBRIDGE = "docker_gwbridge"
@@ -85,7 +87,11 @@ class ServiceOps:
             "Hostname": f"{spec.alias}-{{{{.Task.Slot}}}}", "Init": True, "CapabilityDrop": ["ALL"],
             "StopGracePeriod": int(spec.stop_grace * NS),
             "Healthcheck": spec.health.docker() if spec.health else {"Test": ["NONE"]},
+            # The same disk bound as every other container: no file past half of it, no core dumps,
+            # and the label the watchdog reads the whole bound from.
+            "Ulimits": disk_ulimits(),
         }
+        container["Labels"] = {**spec.labels, DISK_LABEL: str(DISK_BYTES)}
         if spec.command:
             container["Command"] = spec.command
         template = {
