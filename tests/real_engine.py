@@ -6,6 +6,8 @@ Under CI=true a missing engine fails these tests; it never skips them.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -28,6 +30,24 @@ def _connect_or_fail() -> object:
 def docker_client() -> object:
     """A connected Docker client."""
     return _connect_or_fail()
+
+
+@pytest.fixture
+def load(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``idle``, or ``every-core-busy``: one busy loop per core for the test's length (a loaded kiosk).
+
+    The loops are this test's own processes, bounded by the test and killed after it.
+    """
+    kind = str(getattr(request, "param", "idle"))
+    hogs: list[subprocess.Popen[bytes]] = []
+    if kind == "every-core-busy":
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        yield kind
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait(timeout=30)
 
 
 @pytest.fixture

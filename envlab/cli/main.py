@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     images_sub.add_parser("prepare", parents=[common], help="make every image the lessons need available")
     images_sub.add_parser("list", parents=[common], help="which images are present and which are missing")
     sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
-    sub.add_parser("clean", parents=[common], help="remove every container, network and volume envlab made")
+    clean = sub.add_parser("clean", parents=[common],
+                           help="remove what envlab sessions left on the engine (asks before touching a live one)")
+    clean.add_argument("--yes", action="store_true", help="also remove what live sessions have, without asking")
     sub.add_parser("schema", parents=[common], help="print the lesson JSON Schema")
     progress = sub.add_parser("progress", parents=[common], help="carry your progress between machines")
     progress.add_argument("--profile", default="default", help="the learner profile (default: default)")
@@ -87,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         heap.resume()
+        root = sys.modules.get("envlab.cli.root")  # loaded only when a command opened a runtime
+        if root is not None:
+            root.release_leases()
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -96,6 +101,9 @@ def _main(argv: Sequence[str] | None) -> int:
     errors = Console(stderr=True, highlight=False)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupted)
+    # Ctrl+C always stops envlab cleanly, even when it was started with SIGINT ignored (a background
+    # job of a shell without job control inherits that): its containers must still go.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args.command is None:
             from envlab.cli.root import open_runtime

@@ -6,16 +6,34 @@ else imports the Docker implementation (import-linter keeps it so).
 
 from __future__ import annotations
 
+import contextlib
+
+from envlab.errors import EnvlabError
 from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import Session
 
+#: Runtimes opened for a session, whose leases end with the process (see :func:`release_leases`).
+_OPENED: list[tuple[Runtime, Session]] = []
+
 
 def open_runtime(session: Session | None = None, *, sweep: bool = True) -> Runtime:
-    """Connect to the Docker engine (``DOCKER_HOST``, else the current context); unless ``sweep`` is
-    false, first remove what crashed envlab sessions on this machine left behind."""
+    """Connect to the Docker engine (``DOCKER_HOST``, else the current context). With a ``session``,
+    take its lease; unless ``sweep`` is false, remove what sessions without a lease left behind."""
     from envlab.runtime.docker import open_runtime as open_docker  # the SDK loads only when needed
 
-    return open_docker(session, sweep=sweep)
+    runtime = open_docker(session, sweep=sweep)
+    if session is not None:
+        _OPENED.append((runtime, session))
+    return runtime
+
+
+def release_leases() -> None:
+    """End the leases this process holds (its runs are torn down by now). A process that dies without
+    calling this loses them anyway: the engine notices its connection close."""
+    while _OPENED:
+        runtime, session = _OPENED.pop()
+        with contextlib.suppress(EnvlabError):
+            runtime.release_lease(session)
 
 
 def engine_endpoint() -> tuple[str, str]:

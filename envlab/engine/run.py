@@ -7,6 +7,7 @@ faces drive a drift run and a scenario run alike.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -48,6 +49,8 @@ class RunBase(ABC):
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     released: list[str] = field(default_factory=list)
+    _leased: bool = False
+    _lease_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def lesson_id(self) -> str:
@@ -71,6 +74,7 @@ class RunBase(ABC):
 
         def work() -> None:
             try:
+                self._take_lease()
                 outcome.append(self._run(inbox.put, solve=solve, release=not (solve or keep)))
             except EnvlabError as exc:
                 inbox.put(ErrorRaised(exc.message, exc.hint))
@@ -103,7 +107,8 @@ class RunBase(ABC):
         """Do the lesson, emitting events; return whether it came out as the lesson claims."""
 
     def teardown(self) -> list[str]:
-        """Remove everything this run created (found by label, not by memory); return the names."""
+        """Remove everything this run created (found by label, not by memory); return the names.
+        The run's hold on its session's lease goes with the last of it."""
         labels = {SESSION: self.session.id, LESSON: self.lesson_id}
         removed: list[str] = []
         try:
@@ -112,7 +117,21 @@ class RunBase(ABC):
         except EnvlabError:
             pass  # the engine went away; the sweep at the next start removes the rest
         self._forget()
+        self._give_lease_back()
         return removed
+
+    def _take_lease(self) -> None:
+        """Before anything is created: another session's sweep spares only sessions with a lease."""
+        with self._lease_lock:
+            if not self._leased:
+                self._leased = self.runtime.hold_lease(self.session)
+
+    def _give_lease_back(self) -> None:
+        with self._lease_lock:
+            if self._leased:
+                self._leased = False
+                with contextlib.suppress(EnvlabError):
+                    self.runtime.release_lease(self.session)
 
     def _forget(self) -> None:  # noqa: B027 - a hook: most runs remember nothing
         """Drop what the run remembers of the engine's objects, once they are gone."""

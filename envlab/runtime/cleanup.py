@@ -1,13 +1,14 @@
-"""Find and remove what envlab left on the engine: everything (`envlab clean`) or dead sessions."""
+"""Find and remove what envlab left on the engine: what dead sessions left, or a chosen session's."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from envlab.errors import EnvlabError
 from envlab.runtime.contract import Resource, Runtime
-from envlab.runtime.labels import Session, session_is_dead
+from envlab.runtime.labels import HOSTNAME, KIND, LEASE, LESSON, PID, SESSION, STARTED, Session
 
 # Services first (they would restart their containers), then containers: they hold the rest.
 _ORDER = {"service": 0, "container": 1, "network": 2, "volume": 3}
@@ -46,11 +47,44 @@ def remove_all(runtime: Runtime, resources: list[Resource]) -> Removal:
 
 
 def sweep_dead_sessions(runtime: Runtime, me: Session) -> Removal:
-    """Remove resources of envlab processes on this machine that are gone (crashed or killed runs)."""
-    dead = [r for r in runtime.list_resources() if session_is_dead(r.labels, me=me)]
+    """Remove what sessions without a lease left (crashed, killed or powered-off runs), wherever
+    they ran; a live session's resources are never touched."""
+    live = runtime.live_sessions() | {me.id}
+    dead = [r for r in runtime.list_resources() if r.labels.get(SESSION) not in live]
     return remove_all(runtime, dead)
 
 
-def clean_everything(runtime: Runtime) -> Removal:
-    """Remove every envlab-labelled container, network and volume, whoever made it."""
-    return remove_all(runtime, runtime.list_resources())
+@dataclass
+class SessionResources:
+    """Everything one session has on the engine, and who it is."""
+
+    session: str
+    live: bool
+    resources: list[Resource] = field(default_factory=list)
+
+    @property
+    def owner(self) -> str:
+        """Whose it is, as its labels say: host, pid and when it started."""
+        labels = self.resources[0].labels if self.resources else {}
+        started = labels.get(STARTED, "")
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(int(started))) if started.isdigit() else "?"
+        return f"{labels.get(HOSTNAME, '?')}, pid {labels.get(PID, '?')}, since {when}"
+
+    @property
+    def lessons(self) -> list[str]:
+        return sorted({r.labels[LESSON] for r in self.resources if r.labels.get(LESSON)})
+
+    @property
+    def removable(self) -> list[Resource]:
+        """What a clean removes: all of it but the lease of a live session (which ends with it)."""
+        return [r for r in self.resources if not (self.live and r.labels.get(KIND) == LEASE)]
+
+
+def by_session(runtime: Runtime) -> list[SessionResources]:
+    """Every session with resources on the engine, live ones first, each with what it has."""
+    live = runtime.live_sessions()
+    found: dict[str, SessionResources] = {}
+    for resource in runtime.list_resources():
+        session = resource.labels.get(SESSION, "")
+        found.setdefault(session, SessionResources(session, session in live)).resources.append(resource)
+    return sorted(found.values(), key=lambda s: (not s.live, s.session))

@@ -1,5 +1,5 @@
 """The real engine and a real terminal (tmux) for end-to-end tests of the TUI."""
 
-from tests.real_engine import docker_client, runtime, session
+from tests.real_engine import docker_client, load, runtime, session
 
-__all__ = ["docker_client", "runtime", "session"]
+__all__ = ["docker_client", "load", "runtime", "session"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,13 +13,17 @@ import time
 import docker
 import pytest
 
+from envlab.runtime.contract import wait_for
 from tests.helpers import REPO, envlab
 
 pytestmark = pytest.mark.engine
 
 
 def managed(client: docker.DockerClient, **labels: str) -> list[str]:
+    """Containers envlab made for a lesson (a session's lease has no lesson), or with ``kind=lease`` its lease."""
     wanted = ["io.envlab.managed=true", *(f"io.envlab.{k}={v}" for k, v in labels.items())]
+    if labels.get("kind") != "lease":
+        wanted.append("io.envlab.lesson")
     return [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters={"label": wanted})]
 
 
@@ -51,17 +56,24 @@ def test_a_lesson_whose_claim_is_false_is_not_proven(tmp_path, docker_client: do
     wrong = source.replace("id: os-skew", "id: os-skew-wrong").replace(
         "ModuleNotFoundError: No module named 'tomllib'", "SyntaxError: invalid syntax")
     (tmp_path / "wrong.yaml").write_text(wrong, encoding="utf-8")
-    (tmp_path / "assets").mkdir()
-    (tmp_path / "assets" / "os-skew-wrong").symlink_to(REPO / "assets" / "os-skew")
+    shutil.copytree(REPO / "assets" / "os-skew", tmp_path / "assets" / "os-skew-wrong")  # a pack holds its own
     result = envlab("test", "--lessons", str(tmp_path), "os-skew-wrong", "--rounds", "1")
     assert result.returncode == 1
     assert "not with the declared error" in result.stdout
     assert managed(docker_client, lesson="os-skew-wrong") == []
 
 
+def _default_signals() -> None:
+    """The child gets the default signal dispositions whatever this process inherited (a test run in a
+    background job ignores SIGINT, and so would its children)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _start_run_and_wait_for_containers(client: docker.DockerClient) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, "-m", "envlab", "run", "os-skew"], cwd=REPO, text=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_default_signals)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if managed(client, pid=str(process.pid)):
@@ -86,6 +98,8 @@ def test_a_killed_runs_leftovers_are_swept_by_the_next_start(docker_client: dock
     os.killpg(process.pid, signal.SIGKILL)  # no chance to clean up
     process.wait(timeout=30)
     assert managed(docker_client, pid=str(process.pid)), "SIGKILL leaves containers behind"
+    # The engine ends the killed session's lease when its connection closes: then it counts as gone.
+    assert wait_for(lambda: not managed(docker_client, pid=str(process.pid), kind="lease"), timeout=20)
     result = envlab("run", "os-skew")
     assert result.returncode == 0
     assert managed(docker_client, pid=str(process.pid)) == []

@@ -11,6 +11,7 @@ from envlab.cli.commands.common import catalog
 from envlab.cli.root import engine_endpoint, open_runtime
 from envlab.engine.images import image_needs
 from envlab.errors import EnvlabError
+from envlab.runtime.cleanup import by_session
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -35,9 +36,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if missing:
         problems += 1
         console.print("  [dim]what to do:[/] run `envlab images prepare`")
-    leftovers = runtime.list_resources()
-    if leftovers:
-        console.print(f"[yellow]! {len(leftovers)} envlab container(s)/network(s) on the engine[/] "
-                      "(a run in progress, or leftovers)")
-        console.print("  [dim]what to do:[/] `envlab clean` removes them")
+    sessions = by_session(runtime)
+    live = [s for s in sessions if s.live]
+    gone = [s for s in sessions if not s.live]
+    if live:
+        console.print(f"[green]✓[/] {len(live)} live envlab session(s) share this engine: "
+                      + "; ".join(f"{s.session} ({escape(s.owner)})" for s in live))
+    if gone:
+        count = sum(len(s.resources) for s in gone)
+        console.print(f"[yellow]! {count} resource(s) left by {len(gone)} ended session(s)[/]")
+        console.print("  [dim]what to do:[/] `envlab clean` removes them (the next run also sweeps them)")
     return 1 if problems else 0

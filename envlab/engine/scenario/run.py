@@ -6,11 +6,13 @@ It feeds the same event stream as the drift lessons, so `envlab run`, `envlab ru
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from envlab.engine.builds import lesson_assets
 from envlab.engine.events import ErrorRaised, Event, LessonStarted
 from envlab.engine.run import RunBase
 from envlab.engine.scenario.autoscale import ControlLoop
@@ -39,10 +41,10 @@ from envlab.engine.scenario.metrics import (
 from envlab.engine.scenario.topology import Deployment
 from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.errors import EnvlabError
+from envlab.lessons.assets import read_text
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.scenario import Change, Phase
 from envlab.lessons.text import pick
-from envlab.lessons.validate import resolve_asset
 from envlab.runtime.contract import replica_label
 from envlab.runtime.labels import LESSON, SERVICE, SESSION
 
@@ -74,6 +76,17 @@ class ScenarioRun(RunBase):
         assert isinstance(lesson, ScenarioLesson)
         return lesson
 
+    def teardown(self) -> list[str]:
+        """Remove the run's services, replicas and networks; then, when no other envlab session is
+        alive, leave a single-node swarm envlab initialized, so the engine is as it was found (a
+        user's own swarm is never touched). The next scenario lesson initializes it again, in a
+        second or two."""
+        removed = super().teardown()
+        with contextlib.suppress(EnvlabError):  # the engine went away: the next run's sweep copes
+            if self.lesson.topology.orchestrator == "swarm" and not self.runtime.live_sessions() - {self.session.id}:
+                self.runtime.leave_swarm_if_ours()
+        return removed
+
     def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
         """Bring the topology up, run every phase, return whether every measurement held."""
         self.emit = emit
@@ -99,11 +112,9 @@ class ScenarioRun(RunBase):
         kubernetes = self.lesson.kubernetes
         if kubernetes is None:
             return
-        source = resolve_asset(self.loaded.assets_dir, kubernetes.manifests)
-        if source is None or not source.is_file():
-            raise EnvlabError(f"asset {kubernetes.manifests!r} is missing", hint="run `envlab validate`")
-        self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(),
-                                  source.read_text(encoding="utf-8"), pick(kubernetes.mapping, self.lang)))
+        manifests = read_text(lesson_assets(self.loaded), kubernetes.manifests)  # through the walker
+        self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(), manifests,
+                                  pick(kubernetes.mapping, self.lang)))
 
     # the engine's own account of the replicas --------------------------------------------------
     def _watch(self, stop: threading.Event) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from envlab.runtime.docker.client import Endpoint, connect, endpoint
 from envlab.runtime.docker.containers import BuildFailed, ContainerOps
+from envlab.runtime.docker.leases import LeaseOps
 from envlab.runtime.docker.services import ServiceOps
 from envlab.runtime.labels import Session
 
 __all__ = ["BuildFailed", "DockerRuntime", "Endpoint", "endpoint", "open_runtime"]
 
 
-class DockerRuntime(ContainerOps, ServiceOps):
+class DockerRuntime(ContainerOps, ServiceOps, LeaseOps):
     """:class:`~envlab.runtime.contract.Runtime` on a real engine through the Docker SDK.
 
     Args:
@@ -23,11 +24,13 @@ class DockerRuntime(ContainerOps, ServiceOps):
 
 
 def open_runtime(session: Session | None = None, *, sweep: bool = True) -> DockerRuntime:
-    """Connect to Docker (``DOCKER_HOST``, else the current context) and, unless ``sweep`` is false,
-    remove what crashed envlab sessions on this machine left behind."""
+    """Connect to Docker (``DOCKER_HOST``, else the current context). With a ``session``, take its
+    lease first; unless ``sweep`` is false, then remove what sessions without a lease left behind."""
     from envlab.runtime.cleanup import sweep_dead_sessions
 
     runtime = DockerRuntime(connect())
+    if session is not None:
+        runtime.hold_lease(session)
     if sweep:
         sweep_dead_sessions(runtime, session or Session())
     return runtime

@@ -34,6 +34,7 @@ from envlab.runtime.fake.state import (
     FakeService,
     Subscriber,
 )
+from envlab.runtime.labels import Session
 
 __all__ = [
     "HEALTH_DELAY",
@@ -54,5 +55,25 @@ class FakeRuntime(ContainerOps, ServiceOps):
     """A whole runtime in memory; commands run inside containers answer from a script.
 
     Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``built``, ``block``,
-    ``services``, ``swarm``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
+    ``services``, ``swarm``, ``leases``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
     """
+
+    def hold_lease(self, session: Session) -> bool:
+        """A session's lease is a name in :attr:`leases`, with a count of its holds."""
+        with self._lock:
+            self.leases.add(session.id)
+            self._holds[session.id] = self._holds.get(session.id, 0) + 1
+        return True
+
+    def release_lease(self, session: Session) -> None:
+        with self._lock:
+            holds = self._holds.get(session.id, 0) - 1
+            if holds > 0:
+                self._holds[session.id] = holds
+                return
+            self._holds.pop(session.id, None)
+            self.leases.discard(session.id)
+
+    def live_sessions(self) -> set[str]:
+        with self._lock:
+            return set(self.leases)

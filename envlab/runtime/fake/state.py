@@ -98,9 +98,11 @@ class FakeState:
         containers: Every container by id, in creation order.
         networks: Every network's labels by name (which is also its id).
         built: Every tag built, in order.
+        builds: What each tag was last built from: ``(context files, Dockerfile text, network)``.
         block: When not ``None``, every exec waits until it is set (to test cancellation).
         services: Orchestrated services by id.
         swarm: The engine's swarm state: inactive or active (set it to active to play a user's own swarm).
+        leases: The sessions that hold a lease (remove one to play a session whose process died).
     """
 
     script: dict[tuple[str, str], tuple[int, list[str]]] = field(default_factory=dict)
@@ -109,9 +111,12 @@ class FakeState:
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     networks: dict[str, dict[str, str]] = field(default_factory=dict)
     built: list[str] = field(default_factory=list)
+    builds: dict[str, tuple[list[tuple[str, bytes, int]], str, bool]] = field(default_factory=dict)
     block: threading.Event | None = None
     services: dict[str, FakeService] = field(default_factory=dict)
     swarm: str = "inactive"
+    leases: set[str] = field(default_factory=set)
+    _holds: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     _image_labels: dict[str, dict[str, str]] = field(default_factory=dict, init=False, repr=False)
     _overlay: set[str] = field(default_factory=set, init=False, repr=False)
     _swarm_ours: bool = field(default=False, init=False, repr=False)
