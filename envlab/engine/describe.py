@@ -6,6 +6,7 @@ The headless face colours these lines by tone, the TUI's panes show them as they
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from envlab.engine.events import (
@@ -44,6 +45,25 @@ _BAD_STATES = frozenset({"die", "kill", "unhealthy", "oom"})
 ORCHESTRATORS = {"balancer": "load balancer", "swarm": "Swarm service", "docker": "plain containers"}
 
 
+#: What a terminal would obey rather than show: C0 controls but tab and newline, DEL, C1 controls, and the
+#: bidirectional overrides that reorder what a learner reads.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␛ for ESC, ␇ for BEL...: seen, not obeyed
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character a terminal would act on (escape sequences, bells, bidi
+    overrides) shown as a symbol instead. Faces pass container output and other text from a stranger
+    through this; the JSON face keeps text exact."""
+    return _CONTROL.sub(_picture, text)
+
+
 def bounds(low: float | None, high: float | None) -> str:
     """A measurement's bound as people write it: ``0 … 0.05``, ``= 3``, ``≥ 2``."""
     if low is not None and high is not None:
@@ -57,7 +77,13 @@ def measured(event: MeasurementChecked) -> str:
 
 
 def describe(event: Event) -> tuple[str, Tone] | None:
-    """One line for ``event`` and its tone; ``None`` for events shown only in richer views."""
+    """One line for ``event`` and its tone (control characters made :func:`visible`); ``None`` for
+    events shown only in richer views."""
+    said = _describe(event)
+    return None if said is None else (visible(said[0]), said[1])
+
+
+def _describe(event: Event) -> tuple[str, Tone] | None:
     match event:
         case SetupStarted():
             what = "bare host" if event.kind == "host" else "containerized fix"

@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from envlab.lessons.model import INSPECT_ITEMS, DriftLesson
+from envlab.runtime.bounds import FileTooLarge
 from envlab.runtime.contract import Runtime
 
-DriftStatus = Literal["same", "differs", "missing"]
+DriftStatus = Literal["same", "differs", "missing", "unknown"]
+#: How each status reads in every face.
+STATUS_LABELS: dict[str, str] = {"same": "= same", "differs": "≠ differs", "missing": "∅ missing",
+                                 "unknown": "? not read"}
 
 #: The fixed items, in the order a fingerprint lists them, with the label people read.
 BASE_ITEMS = INSPECT_ITEMS
@@ -31,6 +35,10 @@ MISSING = {"python": "not installed", "openssl": "not installed", "package": "no
            "env": "unset", "file": "absent", "libc": "not found"}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")  # the os-release(5) lookup order
 TIMEOUT = 20.0
+#: A probe that did not finish is asked again, each time with twice the time: on a loaded machine a
+#: `uname -r` can take seconds, and a missed answer must never read as a value.
+ATTEMPTS = 3
+UNREAD = "could not be read (no answer in time, or too large)"
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,11 @@ class Fingerprint:
     Attributes:
         items: Item key → value, in collection order; ``None`` when the thing is not there
             (a runtime not installed, a variable unset, a file absent).
+        unread: Items whose probe never answered, even when asked again: not a value at all.
     """
 
     items: dict[str, str | None] = field(default_factory=dict)
+    unread: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -125,8 +135,13 @@ class DriftReport:
 
     @property
     def drifted(self) -> list[DriftRow]:
-        """Rows that are not the same everywhere."""
-        return [r for r in self.rows if r.status != "same"]
+        """Rows that differ or are missing somewhere (an unread row is not known to differ)."""
+        return [r for r in self.rows if r.status in ("differs", "missing")]
+
+    @property
+    def unread(self) -> list[DriftRow]:
+        """Rows some setup never answered for."""
+        return [r for r in self.rows if r.status == "unknown"]
 
     @property
     def shared(self) -> list[DriftRow]:
@@ -139,7 +154,7 @@ class DriftReport:
         return [r for r in self.rows if r.cause]
 
 
-SummaryKind = Literal["drift", "same", "cause", "kernel", "skipped"]
+SummaryKind = Literal["drift", "same", "cause", "kernel", "skipped", "unread"]
 
 
 @dataclass(frozen=True)
@@ -157,8 +172,11 @@ def summarize(report: DriftReport, skipped: Iterable[str] = ()) -> list[SummaryL
     if report.drifted:
         names = ", ".join(r.label for r in report.drifted)
         lines.append(SummaryLine("drift", f"{len(report.drifted)} of {len(report.rows)} items differ:", names))
-    else:
+    elif not report.unread:
         lines.append(SummaryLine("same", f"all {len(report.rows)} items are the same on every setup", ""))
+    if report.unread:
+        names = ", ".join(r.label for r in report.unread)
+        lines.append(SummaryLine("unread", "? not known:", f"{names} (a setup did not answer in time; inspect again)"))
     if report.causes:
         same = ", ".join(r.label for r in report.causes if r.status == "same")
         note = f" (the same everywhere in this run: {same})" if same else ""
@@ -208,12 +226,16 @@ def diff(fingerprints: Mapping[str, Fingerprint], *, focus: Iterable[str] = ()) 
     rows = []
     for key in keys:
         raw = {s: fingerprints[s].items.get(key) for s in setups}
-        missing_in = [s for s, v in raw.items() if v is None]
+        unread = [s for s in setups if key in fingerprints[s].unread]
+        missing_in = [s for s, v in raw.items() if v is None and s not in unread]
         status: DriftStatus = "same"
-        if len(set(raw.values())) > 1:
+        if unread:
+            status = "unknown"  # what could not be read is neither the same nor different
+        elif len(set(raw.values())) > 1:
             status = "missing" if missing_in else "differs"
+        values = {s: UNREAD if s in unread else shown(key, v) for s, v in raw.items()}
         rows.append(DriftRow(
-            key=key, label=label(key), values={s: shown(key, v) for s, v in raw.items()},
+            key=key, label=label(key), values=values,
             status=status, missing_in=missing_in if status == "missing" else [],
             shared_kernel=key == "kernel" and status == "same" and not missing_in,
             cause=key in causes,
@@ -239,22 +261,33 @@ def collect(runtime: Runtime, container: str, *, spec: InspectSpec) -> Fingerpri
         query = f"dpkg-query -W -f='${{db:Status-Status}} ${{Version}}' {shlex.quote(package)}"
         probes[f"package:{package}"] = (f"{query} 2>/dev/null", parse_dpkg)
 
-    def run(command: str, parse: Parse) -> str | None:
-        result = runtime.exec(container, command, on_line=lambda _line: None, timeout=TIMEOUT)
-        return parse(result.exit_code, result.output)
+    unread: set[str] = set()
+
+    def run(key: str, command: str, parse: Parse) -> str | None:
+        for attempt in range(ATTEMPTS):
+            result = runtime.exec(container, command, on_line=lambda _line: None, timeout=TIMEOUT * 2**attempt)
+            if not result.timed_out:
+                return parse(result.exit_code, result.output)
+        unread.add(key)
+        return None
 
     # Each command is a round trip to the engine; a few at once keep a fingerprint under a second.
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="envlab-inspect") as pool:
-        pending = {key: pool.submit(run, *probe) for key, probe in probes.items()}
+        pending = {key: pool.submit(run, key, *probe) for key, probe in probes.items()}
         items: dict[str, str | None] = {"os": parse_os_release(_os_release(runtime, container))}
         items.update({key: future.result() for key, future in pending.items()})
     env = runtime.container_env(container)
     items.update({f"env:{name}": env.get(name) for name in spec.env})
     for path in spec.files:
-        data = runtime.read_file(container, path)
+        try:
+            data = runtime.read_file(container, path)
+        except FileTooLarge:  # too large to read: not a value, and not "absent" either
+            unread.add(f"file:{path}")
+            items[f"file:{path}"] = None
+            continue
         digest = hashlib.sha256(data).hexdigest() if data is not None else None
         items[f"file:{path}"] = f"sha256:{digest}" if digest else None
-    return Fingerprint(items)
+    return Fingerprint(items, frozenset(unread))
 
 
 def _os_release(runtime: Runtime, container: str) -> str | None:

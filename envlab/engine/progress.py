@@ -21,14 +21,19 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import platformdirs
 
-from envlab.errors import EnvlabError
+from envlab.engine.progress_file import (
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    LessonRecord,
+    ProgressError,
+    parse_export,
+    read_export,
+)
 
 if TYPE_CHECKING:  # only a type here: the TUI paints before the lesson models load
     from envlab.lessons.model import Lesson
 
 State = Literal["new", "in-progress", "done"]
-EXPORT_FORMAT = "envlab-progress"
-EXPORT_VERSION = 1
 DEFAULT_PROFILE = "default"
 
 #: Each entry brings the schema from version ``index`` to ``index + 1``. Append; never edit.
@@ -58,10 +63,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class ProgressError(EnvlabError):
-    """The progress database or an import file cannot be used."""
 
 
 def data_dir() -> Path:
@@ -125,37 +126,69 @@ _COLUMNS = ("steps_done", "checks_passed", "hints_used", "quiz_score", "quiz_tot
 class ProgressStore:
     """Progress of one learner profile, kept in a SQLite file.
 
-    Safe to use from several threads: one connection, guarded by a lock.
+    Safe to use from several threads: one connection, guarded by a lock. A database that is damaged
+    (not SQLite, or failing its integrity check) is moved aside and a fresh one started, so the
+    learner can go on; :attr:`kept_aside` then says where the damaged file went.
 
     Args:
         path: The database file (made, with its folder, if missing).
         profile: The learner profile the reads and writes are about.
+        read_only: Only read (an export from a folder that cannot be written); never repairs.
     """
 
     path: Path
     profile: str = DEFAULT_PROFILE
+    read_only: bool = False
+    kept_aside: Path | None = field(default=None, init=False)
     _conn: sqlite3.Connection = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn = self._open()
+        except sqlite3.DatabaseError as exc:
+            if self.read_only or not _damaged(exc):
+                raise self._cannot_open(exc) from exc
+            self.kept_aside = _set_aside(self.path)
+            try:
+                self._conn = self._open()
+            except (sqlite3.Error, OSError) as again:
+                raise self._cannot_open(again) from again
+        except OSError as exc:  # the folder cannot be made (a file is in the way...)
+            raise self._cannot_open(exc) from exc
+
+    def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                                   isolation_level=None)
+            _check(conn)
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            _check(conn)
+            conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last step
             # recorded, and the UI thread does not wait for a disk flush on every step.
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=3000")
-            migrate(self._conn)
-        except (sqlite3.Error, OSError) as exc:  # OSError: the folder cannot be made (a file is in the way...)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ProgressError(f"cannot open the progress database {self.path}: {reason}",
-                                hint="set ENVLAB_DATA_DIR to a writable folder") from exc
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=3000")
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _cannot_open(self, exc: BaseException) -> ProgressError:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if isinstance(exc, ProgressError):
+            return exc
+        return ProgressError(f"cannot open the progress database {self.path}: {reason}",
+                             hint="set ENVLAB_DATA_DIR to a writable folder")
 
     @classmethod
-    def open_default(cls, profile: str = DEFAULT_PROFILE) -> ProgressStore:
+    def open_default(cls, profile: str = DEFAULT_PROFILE, *, read_only: bool = False) -> ProgressStore:
         """The store in :func:`data_dir`."""
-        return cls(data_dir() / "progress.sqlite3", profile=profile)
+        return cls(data_dir() / "progress.sqlite3", profile=profile, read_only=read_only)
 
     def close(self) -> None:
         """Close the database."""
@@ -266,35 +299,30 @@ class ProgressStore:
                 "profiles": profiles}
 
     def import_data(self, data: Any) -> int:
-        """Merge exported progress into this store; nothing done is lost. Return lessons merged.
+        """Merge exported progress into this store, all of it or nothing; nothing done is lost.
+        Return the number of lessons merged.
 
         Raises:
-            ProgressError: ``data`` is not an envlab progress export.
+            ProgressFileError: ``data`` is not a valid envlab progress export (nothing is merged).
         """
-        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-            raise ProgressError("this file is not an envlab progress export",
-                                hint="create one with `envlab progress export FILE`")
-        if data.get("version") != EXPORT_VERSION:
-            raise ProgressError(f"progress export version {data.get('version')!r} is not supported",
-                                hint=f"this envlab reads version {EXPORT_VERSION}; upgrade envlab")
-        count = 0
-        try:
-            for profile, content in data["profiles"].items():
-                existing = self.all(profile)
-                for lesson, record in content.get("lessons", {}).items():
-                    incoming = _from_public(lesson, record)
-                    merged = existing[lesson].merged(incoming) if lesson in existing else incoming
-                    self._write(merged, profile)
-                    count += 1
-                if content.get("last_lesson") and not self._has_profile(profile):
-                    with self._tx() as db:
-                        db.execute("INSERT INTO profile (name, last_lesson, updated_at) "
-                                   "VALUES (?, ?, ?)",
-                                   (profile, content["last_lesson"], time.time()))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ProgressError(f"the progress export is damaged: {exc}",
-                                hint="export it again on the other machine") from exc
-        return count
+        export = parse_export(data)
+        merged: list[tuple[str, LessonProgress]] = []
+        for profile, content in export.profiles.items():
+            existing = self.all(profile)
+            for lesson, record in content.lessons.items():
+                incoming = _from_record(lesson, record)
+                merged.append((profile, existing[lesson].merged(incoming) if lesson in existing else incoming))
+        now = time.time()
+        with self._tx() as db:  # one transaction: a failure half-way leaves the store as it was
+            for profile, progress in merged:
+                db.execute(
+                    f"INSERT OR REPLACE INTO lesson_progress (profile, lesson, {', '.join(_COLUMNS)}) "
+                    f"VALUES (?, ?, {', '.join('?' * len(_COLUMNS))})", (profile, progress.lesson, *_to_row(progress)))
+            for profile, content in export.profiles.items():
+                if content.last_lesson:
+                    db.execute("INSERT OR IGNORE INTO profile (name, last_lesson, updated_at) VALUES (?, ?, ?)",
+                               (profile, content.last_lesson, now))
+        return len(merged)
 
     def _has_profile(self, profile: str) -> bool:
         with self._lock:
@@ -312,13 +340,8 @@ class ProgressStore:
         return sum(len(p["lessons"]) for p in data["profiles"].values())
 
     def import_file(self, path: Path) -> int:
-        """Merge the export in ``path``; return the number of lessons merged."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ProgressError(f"cannot read {path}: {exc}",
-                                hint="give the file `envlab progress export` wrote") from exc
-        return self.import_data(data)
+        """Merge the export in ``path`` (all of it or nothing); return the number of lessons merged."""
+        return self.import_data(read_export(path).model_dump())
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -365,18 +388,31 @@ def _public(progress: LessonProgress) -> dict[str, Any]:
     return data
 
 
-def _from_public(lesson: str, record: dict[str, Any]) -> LessonProgress:
-    def number(key: str) -> float | None:
-        value = record.get(key)
-        return None if value is None else float(value)
+def _from_record(lesson: str, record: LessonRecord) -> LessonProgress:
+    return LessonProgress(lesson, tuple(record.steps_done), tuple(record.checks_passed), record.hints_used,
+                          record.quiz_score, record.quiz_total, record.started_at, record.updated_at,
+                          record.completed_at)
 
-    def integer(key: str) -> int | None:
-        value = record.get(key)
-        return None if value is None else int(value)
 
-    return LessonProgress(
-        lesson, tuple(str(s) for s in record.get("steps_done", [])),
-        tuple(str(c) for c in record.get("checks_passed", [])), int(record.get("hints_used", 0)),
-        integer("quiz_score"), integer("quiz_total"), number("started_at"), number("updated_at"),
-        number("completed_at"),
-    )
+def _check(conn: sqlite3.Connection) -> None:
+    """Raise :class:`sqlite3.DatabaseError` when the file is not a sound SQLite database."""
+    verdict = conn.execute("PRAGMA quick_check").fetchone()
+    if verdict is None or verdict[0] != "ok":
+        raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict[0] if verdict else 'no answer'})")
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file, as opposed to one that cannot be opened (permissions, a locked or missing folder)."""
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged database (and its WAL files) aside under a name that says when; return it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(aside.with_name(aside.name + suffix))
+    return aside

@@ -11,9 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from envlab.engine.describe import Tone, describe
+from envlab.engine.describe import Tone, describe, visible
 from envlab.engine.events import CheckFinished, Event, InspectionFinished, LessonFinished, LessonStarted, SetupFinished
-from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
+from envlab.engine.inspect import STATUS_LABELS, DriftReport, DriftRow, short_value, summarize
 from envlab.engine.outcome import VERDICT_LABELS, RunSummary, as_claimed
 from envlab.engine.scenario.events import KubernetesShown, PhaseFinished, PhaseStarted, TrafficSample, TrafficSummary
 from envlab.engine.scenario.live import LiveState
@@ -59,7 +59,7 @@ class RichRenderer:
                 self.console.print(traffic_table(event))
             case KubernetesShown():
                 self.console.print(kubernetes_table(event))
-                self.console.print(escape(event.mapping.strip()))
+                self.console.print(escape(visible(event.mapping.strip())))
             case LessonFinished():
                 self._finished(event)
             case _:
@@ -107,7 +107,7 @@ def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinis
     for event in sorted(finished, key=lambda e: rank.get(e.setup, len(rank))):
         label = VERDICT_LABELS[event.verdict]
         verdicts.add_row(event.setup, Text(label, style=verdict_style(event.verdict)), f"{event.duration:.1f}s",
-                         event.reason)
+                         visible(event.reason))
     parts: list[Table | Text] = [verdicts]
     checks = list(checks)
     if checks:
@@ -117,12 +117,11 @@ def summary_table(finished: Iterable[SetupFinished], checks: Iterable[CheckFinis
         line = Text(f"  {text}", style=TONE_STYLE[tone])
         if check.passed == check.expected and not check.passed:
             line.append(" (not fixed yet)")
-        parts += [line, Text(f"      {check.detail}", style="dim")]
+        parts += [line, Text(f"      {visible(check.detail)}", style="dim")]
     return Group(*parts)
 
 
-STATUS_STYLE = {"same": ("= same", "dim"), "differs": ("≠ differs", "bold yellow"),
-                "missing": ("∅ missing", "bold yellow")}
+STATUS_STYLE = {"same": "dim", "differs": "bold yellow", "missing": "bold yellow", "unknown": "italic"}
 
 
 def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -> Table:
@@ -134,7 +133,7 @@ def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -
         table.add_column(setup, header_style=f"bold {colour}".strip(), overflow="fold")
     table.add_column("", no_wrap=True)
     for row in report.rows:
-        status, style = STATUS_STYLE[row.status]
+        status, style = STATUS_LABELS[row.status], STATUS_STYLE[row.status]
         if row.shared_kernel:
             status, style = "= shared kernel", "bold cyan"
         item = Text(row.label, style="bold" if row.status != "same" else "")
@@ -147,7 +146,7 @@ def drift_table(report: DriftReport, *, colours: dict[str, str] | None = None) -
 
 
 def _value(row: DriftRow, setup: str) -> Text:
-    value = short_value(row.values[setup])
+    value = short_value(visible(row.values[setup]))
     if setup in row.missing_in:
         return Text(value, style="italic red")
     if row.shared_kernel:
@@ -160,7 +159,8 @@ def print_drift(console: Console, event: InspectionFinished, *,
     """The drift table, then what it means in one or two sentences."""
     report = event.report
     console.print(drift_table(report, colours=colours))
-    styles = {"drift": "bold yellow", "same": "green", "cause": "bold red", "kernel": "cyan", "skipped": "dim"}
+    styles = {"drift": "bold yellow", "same": "green", "cause": "bold red", "kernel": "cyan", "skipped": "dim",
+              "unread": "italic yellow"}
     for line in summarize(report, event.skipped):
         console.print(Text(line.lead, style=styles[line.kind]) + Text(f" {line.text}" if line.text else ""))
 

@@ -6,7 +6,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from envlab.engine.describe import bounds, measured
+from envlab.engine.describe import bounds, measured, visible
 from envlab.engine.outcome import RunSummary
 from envlab.engine.scenario.events import KubernetesShown, TrafficSummary
 from envlab.engine.scenario.live import UP, LiveState, bar, sparkline
@@ -70,6 +70,6 @@ def kubernetes_table(event: KubernetesShown) -> Table:
     table = Table(title="what ran on Swarm · the same in Kubernetes", title_justify="left", expand=True)
     table.add_column("Swarm (as the engine reports it)", ratio=1)
     table.add_column("Kubernetes (equivalent manifests)", ratio=1)
-    table.add_row(Syntax(event.swarm, "yaml", theme="ansi_dark", word_wrap=True),
-                  Syntax(event.manifests, "yaml", theme="ansi_dark", word_wrap=True))
+    table.add_row(Syntax(visible(event.swarm), "yaml", theme="ansi_dark", word_wrap=True),
+                  Syntax(visible(event.manifests), "yaml", theme="ansi_dark", word_wrap=True))
     return table

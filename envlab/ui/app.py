@@ -114,11 +114,14 @@ class EnvlabApp(App[int]):
         screen calls this once it is drawn, so none of it delays the first paint."""
         heap.settle()
         try:
-            self.store  # noqa: B018 (opened here so that a store that cannot open ends the app plainly)
+            store = self.store  # opened here so that a store that cannot open ends the app plainly
         except EnvlabError as exc:
             hint = f"\n  hint: {exc.hint}" if exc.hint else ""
             self.exit(return_code=exc.exit_code, message=f"error: {exc.message}{hint}")
             return
+        if store.kept_aside is not None:
+            self.notify(t("progress_kept_aside", self.lang, path=str(store.kept_aside)),
+                        title=t("progress_damaged", self.lang), severity="warning", timeout=20)
         if self.catalog is None:
             self.load_lessons()
         else:

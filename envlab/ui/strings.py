@@ -126,6 +126,9 @@ STRINGS: dict[str, dict[str, str]] = {
                   "ja": "選択肢をクリックするか Enter で回答、もう一度 Enter か n: 次へ · Esc: 閉じる"},
     # the app and its command palette
     "language_now": {"en": "Language: English", "ja": "言語: 日本語"},
+    "progress_damaged": {"en": "Progress file damaged", "ja": "進捗ファイルが壊れていました"},
+    "progress_kept_aside": {"en": "It was kept aside as {path}; your progress starts afresh.",
+                            "ja": "{path} として別に保存しました。進捗は新しく記録されます。"},
     "cmd_help": {"en": "Help", "ja": "ヘルプ"},
     "cmd_help_about": {"en": "The keys and what each screen is for", "ja": "キーの一覧と各画面の使い方"},
     "cmd_language": {"en": "Switch language", "ja": "言語を切り替える"},

@@ -25,12 +25,15 @@ PATIENCE = 90.0  # seconds a step may take on a cold engine
 class Terminal:
     """One tmux server of our own (its own socket), holding one window that runs `envlab`."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, shell: str | None = None, env: dict[str, str] | None = None) -> None:
+        """Start `envlab` itself (its pid is the pane's), or ``shell``, a command line for /bin/bash."""
         self.socket = f"envlab-test-{uuid.uuid4().hex[:8]}"
+        program = ("/bin/bash", "-c", shell) if shell else (sys.executable, "-m", "envlab")
+        settings = [f"{k}={v}" for k, v in (env or {}).items()]
         command = " ".join(shlex.quote(part) for part in (
             # pytest may export COLUMNS/LINES, which Textual would prefer to the real window size.
             "exec", "env", "-u", "COLUMNS", "-u", "LINES", f"ENVLAB_DATA_DIR={data_dir}", "ENVLAB_LANG=en",
-            sys.executable, "-m", "envlab"))
+            *settings, *program))
         self.tmux("new-session", "-d", "-s", "envlab", "-x", str(WIDTH), "-y", str(HEIGHT), command)
         # `exec` all the way down: the pane's process is envlab itself, and its pid labels its containers.
         self.pid = int(self.tmux("list-panes", "-t", "envlab", "-F", "#{pane_pid}").strip())
@@ -95,12 +98,13 @@ def terminal(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Ter
 
 
 def ours(client: docker.DockerClient, pid: int) -> list[str]:
-    """Containers envlab made from the process we started (others may share the engine)."""
-    labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}"]
+    """Containers envlab made for lessons from the process we started (others may share the engine)."""
+    labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}", "io.envlab.lesson"]
     return [c.name for c in client.containers.list(all=True, filters={"label": labels})]
 
 
-def test_home_lesson_run_inspect_quit_on_the_real_engine(terminal: Terminal,
+@pytest.mark.parametrize("load", ["idle", "every-core-busy"], indirect=True)
+def test_home_lesson_run_inspect_quit_on_the_real_engine(load: str, terminal: Terminal,
                                                          docker_client: docker.DockerClient) -> None:
     terminal.wait_for("Docker is ready.", "OS version skew")
     terminal.keys("Enter")  # the first lesson is under the cursor on a fresh start
@@ -126,6 +130,8 @@ def test_home_lesson_run_inspect_quit_on_the_real_engine(terminal: Terminal,
         time.sleep(0.2)
     assert not terminal.alive(), f"envlab did not quit:\n{terminal.screen()}"
     assert ours(docker_client, terminal.pid) == []
+    lease = ["io.envlab.managed=true", f"io.envlab.pid={terminal.pid}", "io.envlab.kind=lease"]
+    assert docker_client.containers.list(all=True, filters={"label": lease}) == [], "its lease ended with it"
 
 
 def start_a_run(terminal: Terminal, client: docker.DockerClient) -> None:

@@ -88,7 +88,8 @@ def test_what_is_absent_or_equal_is_not_drift(debian_report: DriftReport) -> Non
         "os", "libc", "package:libc6", "env:APP_MODE", "file:/etc/debian_version"]
 
 
-def test_os_skew_run_is_inspected_before_teardown(runtime: DockerRuntime) -> None:
+@pytest.mark.parametrize("load", ["idle", "every-core-busy"], indirect=True)
+def test_os_skew_run_is_inspected_before_teardown(load: str, runtime: DockerRuntime) -> None:
     """The lesson's own setups: Python and the OS release differ and are the cause; one kernel."""
     loaded = load_catalog().get("os-skew")
     session = Session()

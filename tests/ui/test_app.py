@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, ProgressBar, Static, Tree
 
+from envlab.engine.images import host_image
 from envlab.errors import RuntimeUnavailable
+from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.guide import guide_text
 from envlab.ui.messages import (
@@ -29,7 +31,7 @@ from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane
-from tests.ui.support import Harness, async_test, build, guide_of, settle
+from tests.ui.support import Harness, async_test, build, guide_of, one_lesson, settle
 
 SIZE = (100, 30)
 
@@ -235,7 +237,9 @@ async def test_reset_tears_down_and_runs_again(h: Harness) -> None:
 @async_test
 async def test_a_missing_image_is_shown_with_the_hint(tmp_path: Path) -> None:
     h = build(tmp_path)
-    h.fake.images = {i for i in h.fake.images if not i.startswith("envlab-host")}
+    lesson = one_lesson("os-skew").lessons[0].lesson
+    assert isinstance(lesson, DriftLesson)
+    h.fake.images.discard(host_image(lesson.setup("prod-server")))  # the fix starts from another one, present
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
         screen = await open_and_run(h, pilot)
         error = screen.query_one("#lesson-error", Static)
@@ -451,3 +455,23 @@ async def test_a_progress_folder_that_cannot_be_made_ends_the_app_with_a_message
     assert app.return_code == 1
     said = capfd.readouterr().err  # printed when the app has left the screen
     assert "error: cannot open the progress database" in said and "ENVLAB_DATA_DIR" in said
+
+
+@async_test
+async def test_a_damaged_progress_database_is_kept_aside_and_the_course_starts(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "progress.sqlite3").write_bytes(b"garbage, not SQLite" * 64)
+    monkeypatch.setenv("ENVLAB_DATA_DIR", str(data))
+    from envlab.ui.app import make_app
+    from tests.helpers import os_skew_runtime
+    from tests.ui.support import Harness, one_lesson
+
+    app = make_app(catalog=one_lesson(), lang="en", runtime=os_skew_runtime())
+    h = Harness(app, os_skew_runtime(), app.store)
+    async with app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen), "the course starts"
+        assert any("Progress file damaged" in n and "progress.sqlite3.damaged-" in n for n in h.notices())
+    assert [p.name.split(".damaged-")[0] for p in data.glob("*.damaged-*")] == ["progress.sqlite3"]

@@ -113,3 +113,33 @@ def test_the_summary_says_why_a_setup_did_not_go_as_claimed() -> None:
     [failure] = summary.failures
     assert failure.startswith("prod: failed-unexpectedly (exit code 1") and "KeyError: 'x'" in failure
     assert summary.ok is None and not summary.as_claimed  # no LessonFinished yet
+
+
+def test_container_output_cannot_drive_the_learners_terminal() -> None:
+    """What a container prints (or a hostile lesson's asset says) is shown, never obeyed; JSON stays exact."""
+    from envlab.engine.describe import describe
+
+    hostile = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07ok\u202e"
+    event = OutputLine("prod", 0, hostile)
+    line, _tone = describe(event) or ("", "plain")
+    assert "\x1b" not in line and "\x07" not in line and "\u202e" not in line
+    assert "␛]0;pwned␇" in line and line.endswith("ok<U+202E>")
+    assert json.loads(event.to_json())["text"] == hostile
+
+
+def test_the_rich_face_shows_escape_sequences_instead_of_sending_them() -> None:
+    import io
+
+    from rich.console import Console
+
+    from envlab.engine.events import CheckFinished
+    from envlab.headless import RichRenderer
+
+    out = io.StringIO()
+    renderer = RichRenderer(Console(file=out, color_system=None, width=120))
+    renderer(OutputLine("prod", 0, "\x1b[31mred\x1b[0m"))
+    renderer(CheckFinished("c", "prod", False, True, "saw \x1b]0;title\x07"))
+    renderer(SetupFinished("prod", "failed-unexpectedly", "pass", 1, "exit 1: \x1b[2J", 0.1))
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "␛[31mred␛[0m" in text and "␛[2J" in text

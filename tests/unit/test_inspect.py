@@ -22,10 +22,13 @@ from envlab.engine.inspect import (
     parse_libc,
     parse_os_release,
     parse_timezone,
+    summarize,
 )
 from envlab.headless import drift_table
 from envlab.lessons.catalog import load_catalog
 from envlab.lessons.loader import LessonFileError, LoadedLesson, load_lesson
+from envlab.runtime.contract import ContainerSpec
+from envlab.runtime.fake import FakeRuntime
 from tests.helpers import REPO, os_skew_runtime
 
 BULLSEYE = Fingerprint({
@@ -263,3 +266,40 @@ def test_the_summary_names_drift_cause_and_the_shared_kernel() -> None:
     ]
     assert short_value("sha256:" + "a" * 64) == "sha256:aaaaaaaaaaaa…"
     assert short_value("x" * 40, 10) == "x" * 9 + "…"
+
+
+def test_a_probe_that_never_answers_is_not_a_value_and_the_kernel_is_not_called_different() -> None:
+    from envlab.engine.inspect import UNREAD
+
+    answered = Fingerprint({"kernel": "6.1.0-13-amd64", "python": "Python 3.11.2"})
+    silent = Fingerprint({"kernel": None, "python": "Python 3.9.2"}, unread=frozenset({"kernel"}))
+    report = diff({"dev": answered, "prod": silent})
+    kernel = report.row("kernel")
+    assert kernel is not None
+    assert kernel.status == "unknown" and not kernel.shared_kernel
+    assert kernel.values["prod"] == UNREAD
+    assert [r.key for r in report.drifted] == ["python"], "only what was read and differs is drift"
+    assert any(line.kind == "unread" and "kernel" in line.text for line in summarize(report))
+
+
+def test_a_timed_out_probe_is_asked_again_before_it_is_given_up() -> None:
+    from envlab.engine.inspect import collect
+    from envlab.runtime.contract import ExecResult
+
+    class Slow(FakeRuntime):
+        calls: list[float]
+
+        def exec(self, container: str, command: str, *, on_line: object, timeout: float) -> ExecResult:  # type: ignore[override]
+            if command == "uname -r":
+                self.calls.append(timeout)
+                if len(self.calls) < 3:
+                    return ExecResult(124, "", timed_out=True)
+                return ExecResult(0, "6.1.0-13-amd64")
+            return ExecResult(0, "")
+
+    fake = Slow(images={"base"})
+    fake.calls = []
+    container = fake.start(ContainerSpec(name="n", image="base", labels={}, hostname="n"))
+    fingerprint = collect(fake, container, spec=InspectSpec())
+    assert fingerprint.items["kernel"] == "6.1.0-13-amd64" and not fingerprint.unread
+    assert fake.calls == [20.0, 40.0, 80.0], "each attempt gets twice the time"

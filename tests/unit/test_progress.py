@@ -143,3 +143,65 @@ def test_a_folder_that_cannot_be_made_is_a_progress_error(tmp_path: Path) -> Non
     with pytest.raises(ProgressError, match="Not a directory") as raised:
         ProgressStore(blocker / "data" / "progress.sqlite3")
     assert raised.value.hint == "set ENVLAB_DATA_DIR to a writable folder"
+
+
+def _export(lessons: dict[str, object]) -> dict[str, object]:
+    return {"format": "envlab-progress", "version": 1, "exported_at": 1_800_000_000.0,
+            "profiles": {"default": {"last_lesson": None, "lessons": lessons}}}
+
+
+GOOD = {"steps_done": ["run"], "checks_passed": [], "hints_used": 1, "quiz_score": None, "quiz_total": None,
+        "started_at": 1_800_000_000.0, "updated_at": 1_800_000_100.0, "completed_at": None}
+
+
+@pytest.mark.parametrize(("record", "said"), [
+    ({**GOOD, "steps_done": "run"}, "steps_done"),
+    ({**GOOD, "quiz_score": 999, "quiz_total": 1}, "quiz_score"),
+    ({**GOOD, "started_at": float("inf")}, "started_at"),
+    ({**GOOD, "hints_used": "3"}, "hints_used"),
+    ({**GOOD, "surprise": 1}, "surprise"),
+])
+def test_a_bad_record_merges_nothing_not_even_the_good_ones_before_it(tmp_path: Path, record: dict[str, object],
+                                                                      said: str) -> None:
+    store = ProgressStore(tmp_path / "p.db")
+    with pytest.raises(ProgressError, match=said) as info:
+        store.import_data(_export({"aaa-first": GOOD, "zzz-bad": record}))
+    assert "nothing was merged" in info.value.hint
+    assert store.all() == {}
+
+
+def test_deep_nesting_and_huge_files_are_refused_plainly(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    store = ProgressStore(tmp_path / "p.db")
+    with pytest.raises(ProgressError, match="not valid JSON"):
+        store.import_file(deep)
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(17 * 1024 * 1024)
+    with pytest.raises(ProgressError, match="larger than 16 MiB"):
+        store.import_file(huge)
+
+
+def test_a_damaged_database_is_kept_aside_and_the_learner_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    path.write_bytes(b"this is not SQLite at all" * 100)
+    store = ProgressStore(path)
+    assert store.kept_aside is not None and store.kept_aside.read_bytes().startswith(b"this is not SQLite")
+    assert store.all() == {}
+    store.hint_used("os-skew", 1)
+    assert store.get("os-skew").hints_used == 1
+
+
+def test_export_works_from_a_folder_that_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("ENVLAB_DATA_DIR", str(data))
+    ProgressStore.open_default().hint_used("os-skew", 2)
+    data.chmod(0o555)
+    try:
+        store = ProgressStore.open_default(read_only=True)
+        out = tmp_path / "out.json"
+        assert store.export_file(out) == 1
+        assert json.loads(out.read_text())["profiles"]["default"]["lessons"]["os-skew"]["hints_used"] == 2
+    finally:
+        data.chmod(0o755)

@@ -10,9 +10,14 @@ from rich.markup import escape
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from envlab.engine.progress import ProgressStore
+    from envlab.engine.progress import ProgressStore, data_dir
 
-    store = ProgressStore.open_default(args.profile)
+    # An export only reads: it works from a data folder that cannot be written (a locked-down kiosk).
+    exporting = args.progress_command == "export" and (data_dir() / "progress.sqlite3").is_file()
+    store = ProgressStore.open_default(args.profile, read_only=exporting)
+    if store.kept_aside is not None:
+        console.print(f"[yellow]the progress database was damaged:[/] kept aside as {escape(str(store.kept_aside))}; "
+                      "a fresh one was started")
     path = Path(args.file)
     if args.progress_command == "export":
         count = store.export_file(path)

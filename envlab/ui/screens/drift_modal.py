@@ -12,11 +12,11 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from envlab.engine.inspect import DriftReport, DriftRow, short_value, summarize
+from envlab.engine.describe import visible
+from envlab.engine.inspect import STATUS_LABELS, DriftReport, DriftRow, short_value, summarize
 from envlab.ui.widgets.key_bar import KeyBar
 
 VALUE_WIDTH = 30
-STATUS = {"same": "= same", "differs": "≠ differs", "missing": "∅ missing"}
 
 
 class DriftModal(ModalScreen[None]):
@@ -56,14 +56,15 @@ class DriftModal(ModalScreen[None]):
                     style=f"bold {theme['error']}" if row.cause else ("bold" if row.status != "same" else ""))
         values = []
         for setup in self.report.setups:
-            value = short_value(row.values[setup], VALUE_WIDTH)  # a long PATH must not push the others out
+            value = short_value(visible(row.values[setup]), VALUE_WIDTH)  # a long PATH must not push the others out
             style = differs if row.status != "same" else (theme["accent"] if row.shared_kernel else "")
             values.append(Text(value, style=style))
-        status = "= shared kernel" if row.shared_kernel else STATUS[row.status]
+        status = "= shared kernel" if row.shared_kernel else STATUS_LABELS[row.status]
         return [item, *values, Text(status, style=differs if row.status != "same" else "dim")]
 
     def _summary(self) -> str:
-        colours = {"drift": "$warning", "same": "", "cause": "$error", "kernel": "$accent", "skipped": "dim"}
+        colours = {"drift": "$warning", "same": "", "cause": "$error", "kernel": "$accent", "skipped": "dim",
+                   "unread": "$warning"}
         lines = []
         for line in summarize(self.report, self.skipped):
             lead = f"[{colours[line.kind]}]{escape(line.lead)}[/]" if colours[line.kind] else escape(line.lead)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 from textual.worker import get_current_worker
 
+from envlab.engine.describe import visible
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
 from envlab.engine.outcome import RunSummary
@@ -217,9 +218,9 @@ class LessonScreen(Screen[None]):
     def _show_error(self, error: ErrorRaised) -> None:
         self.errors.append(error)
         where = f"{error.setup}: " if error.setup else ""
-        text = f"[b]✗ {escape(where + error.message)}[/b]"
+        text = f"[b]✗ {escape(visible(where + error.message))}[/b]"
         if error.hint:
-            text += f"\n[b]What to do:[/b] {escape(error.hint)}"
+            text += f"\n[b]What to do:[/b] {escape(visible(error.hint))}"
         panel = self.query_one("#lesson-error", Static)
         panel.update(text)
         panel.display = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.markup import escape
 from textual.widgets import Static
 
+from envlab.engine.describe import visible
 from envlab.engine.events import CheckFinished
 from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
@@ -27,7 +28,7 @@ class ChecksPanel(Static):
                 lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]")
                 continue
             lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]")
-            lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(result.detail)}")
+            lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(result.detail))}")
             if check and check.explain:
                 lines.append(f"    [i]{escape(pick(check.explain, lang))}[/i]")
         self.update("\n".join(lines))

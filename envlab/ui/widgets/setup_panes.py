@@ -7,7 +7,7 @@ import queue
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from envlab.engine.describe import describe
+from envlab.engine.describe import describe, visible
 from envlab.engine.events import (
     CheckFinished,
     ErrorRaised,
@@ -133,5 +133,5 @@ class SetupPanes(Vertical):
                 return  # about the whole run (its clean-up): the screen says it
             text = described[0]
             if isinstance(event, OutputLine):
-                text = f"  {event.text}"  # the pane is the setup's own terminal: no frame around its output
+                text = f"  {visible(event.text)}"  # the pane is the setup's own terminal: no frame around its output
             batches.setdefault(where, []).extend(text.splitlines())
