@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
+import docker.errors
 import pytest
 
 pytestmark = pytest.mark.engine
@@ -187,7 +188,13 @@ def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_
 def ours_anything(client: docker.DockerClient, pid: int) -> list[str]:
     """Containers and Swarm services envlab made from the process we started."""
     labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}"]
-    services = [s.name for s in client.services.list(filters={"label": labels})] if _swarm(client) else []
+    services: list[str] = []
+    if _swarm(client):
+        try:
+            services = [s.name for s in client.services.list(filters={"label": labels})]
+        except docker.errors.APIError:
+            if _swarm(client):  # envlab may leave the swarm it made between the two calls
+                raise
     return ours(client, pid) + services
 
 

@@ -98,9 +98,17 @@ def test_a_missing_image_is_never_pulled(runtime: DockerRuntime, session: Sessio
 
 
 def test_a_refused_create_is_an_envlab_error(runtime: DockerRuntime, session: Session) -> None:
+    first = runtime.start(spec(runtime, session, "twin"))
+    with pytest.raises(EnvlabError) as caught:  # the engine refuses a second container of the same name
+        runtime.start(spec(runtime, session, "twin"))
+    assert "Docker refused" in caught.value.message and "Conflict" in caught.value.message
+    assert [r.id for r in runtime.list_resources({SESSION: session.id})] == [first]
+
+
+def test_a_capability_past_the_policy_never_reaches_the_engine(runtime: DockerRuntime, session: Session) -> None:
     with pytest.raises(EnvlabError) as caught:
-        runtime.start(spec(runtime, session, "badcap", cap_add=["NOT_A_CAP"]))
-    assert "unknown capability" in caught.value.message
+        runtime.start(spec(runtime, session, "badcap", cap_add=["SYS_ADMIN"]))
+    assert "'SYS_ADMIN' is not a capability a lesson may add" in caught.value.message
     assert runtime.list_resources({SESSION: session.id}) == []
 
 
