@@ -21,15 +21,21 @@ WITHOUT_DOCKER = [
 ]
 
 
-def test_core_modules_import_without_textual() -> None:
+def loaded_after_importing(modules: list[str], *, top: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules named ``top`` or starting with ``prefixes`` that a fresh interpreter holds once it
+    has imported ``modules``."""
     code = (
         "import importlib, sys\n"
-        f"for name in {CORE!r}: importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'envlab.ui')))\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"bad = sorted(m for m in sys.modules if m == {top!r} or m.startswith({prefixes!r}))\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
-    assert result.stdout.strip() == ""
+    return [name for name in result.stdout.strip().split(",") if name]
+
+
+def test_core_modules_import_without_textual() -> None:
+    assert loaded_after_importing(CORE, top="textual", prefixes=("textual.", "envlab.ui")) == []
 
 
 def test_import_linter_contracts_hold() -> None:
@@ -38,11 +44,4 @@ def test_import_linter_contracts_hold() -> None:
 
 
 def test_the_engine_and_the_faces_load_without_the_docker_sdk() -> None:
-    code = (
-        "import importlib, sys\n"
-        f"for name in {WITHOUT_DOCKER!r}: importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m == 'docker' or m.startswith(('docker.', 'envlab.runtime.docker')))\n"
-        "print(','.join(bad))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
-    assert result.stdout.strip() == ""
+    assert loaded_after_importing(WITHOUT_DOCKER, top="docker", prefixes=("docker.", "envlab.runtime.docker")) == []
