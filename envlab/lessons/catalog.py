@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -14,7 +15,7 @@ from envlab.lessons.base import NAME_PATTERN
 from envlab.lessons.limits import MAX_FILE_BYTES, MAX_LESSON_FILES
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson, read_yaml
 from envlab.lessons.parse_cache import ParseCache
-from envlab.lessons.validate import asset_problems, reference_problems
+from envlab.lessons.validate import asset_problems, reference_problems, semantic_problems
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -51,11 +52,13 @@ class Catalog:
 
     Attributes:
         duplicates: Ids that more than one file claims, with those files; none of them is loaded.
+        warnings: The warnings of the lessons that loaded (those of a refused file are in ``problems``).
     """
 
     lessons: list[LoadedLesson] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     duplicates: dict[str, list[Path]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def get(self, ref: str) -> LoadedLesson:
         """Return the lesson with id ``ref``, or load ``ref`` as a path to a lesson file.
@@ -135,20 +138,24 @@ def _duplicate_error(lesson_id: str, paths: list[Path]) -> LessonError:
 
 
 def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson:
-    """Load a lesson file and check its references and assets.
+    """Load a lesson file and check its references, assets and fields against each other.
 
     Args:
         path: The lesson file.
         cache: Parsed files seen before (see :mod:`envlab.lessons.parse_cache`).
 
+    Returns:
+        The lesson, with the warnings validation found in it.
+
     Raises:
-        LessonFileError: The file or its assets have problems.
+        LessonFileError: The file or its assets have problems (its warnings are listed with them).
     """
-    loaded = load_lesson(path, display=display_path(path), cache=cache)
-    problems = reference_problems(loaded, display_path(path)) + asset_problems(loaded, display_path(path))
-    if problems:
+    name = display_path(path)
+    loaded = load_lesson(path, display=name, cache=cache)
+    problems = reference_problems(loaded, name) + asset_problems(loaded, name) + semantic_problems(loaded, name)
+    if any(problem.severity == "error" for problem in problems):
         raise LessonFileError(problems)
-    return loaded
+    return dataclasses.replace(loaded, warnings=tuple(sorted(problems)))
 
 
 def load_one(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson | list[Problem]:
@@ -231,6 +238,7 @@ def catalog_of(files: Iterable[Path], *, cache: ParseCache | None = None) -> Cat
     for lesson_id, claimed in claims.items():
         if len(claimed) == 1:
             catalog.lessons += claimed
+            catalog.warnings += claimed[0].warnings
             continue
         # Neither is loaded: which one the author meant is unknown, and running the other would be wrong.
         catalog.duplicates[lesson_id] = [loaded.path for loaded in claimed]

@@ -22,11 +22,17 @@ __all__ = ["LessonFileError", "LoadedLesson", "Problem", "dotted", "load_lesson"
 
 @dataclass(frozen=True)
 class LoadedLesson:
-    """A validated lesson with the place it came from."""
+    """A validated lesson with the place it came from.
+
+    Attributes:
+        warnings: What validation found that does not stop the lesson from running (see
+            :class:`~envlab.lessons.problems.Problem`).
+    """
 
     lesson: DriftLesson | ScenarioLesson
     path: Path
     positions: dict[Loc, tuple[int, int]]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def assets_dir(self) -> Path:

@@ -7,24 +7,34 @@ Both halves of loading speak this vocabulary: :mod:`envlab.lessons.yaml_reader` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from envlab.errors import LessonError
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.text import visible
 
+Severity = Literal["error", "warning"]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with a lesson file, positioned for an editor (1-based line and column)."""
+    """One thing wrong with a lesson file, positioned for an editor (1-based line and column).
+
+    An ``error`` keeps the lesson from loading. A ``warning`` is a lesson that loads and runs but very
+    likely does not do what its author meant; it is printed as ``file:line:col: warning: ...``, the way
+    compilers mark theirs, and never makes `envlab validate` fail.
+    """
 
     file: str
     line: int
     col: int
     message: str
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         # A stranger's file name or key may hold terminal escapes: print them, never let them act.
-        return visible(f"{self.file}:{self.line}:{self.col}: {self.message}")
+        mark = "warning: " if self.severity == "warning" else ""
+        return visible(f"{self.file}:{self.line}:{self.col}: {mark}{self.message}")
 
 
 class LessonFileError(LessonError):

@@ -14,6 +14,7 @@ from envlab.lessons.loader import LoadedLesson, Problem, dotted
 from envlab.lessons.model import DriftLesson, Fix, ScenarioLesson
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.scenario_refs import scenario_assets, scenario_references
+from envlab.lessons.semantics import semantic_findings
 
 
 def resolve_asset(root: Path, relative: str) -> Path | None:
@@ -42,6 +43,15 @@ def reference_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
         line, col = loaded.where(loc)
         field = dotted(loc)
         problems.append(Problem(name, line, col, f"{field}: {message}" if field else message))
+    return problems
+
+
+def semantic_problems(loaded: LoadedLesson, name: str) -> list[Problem]:
+    """Fields that contradict each other (see :mod:`envlab.lessons.semantics`): errors and warnings."""
+    problems = []
+    for finding in semantic_findings(loaded.lesson):
+        line, col = loaded.where(finding.loc)
+        problems.append(Problem(name, line, col, f"{dotted(finding.loc)}: {finding.message}", finding.severity))
     return problems
 
 

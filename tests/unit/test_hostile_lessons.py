@@ -50,7 +50,9 @@ EXPECTED: dict[str, list[str]] = {
     "cpus-many": ["11:20: hosts[0].limits.cpus: input should be less than or equal to 2"],
     "replicas-crowd": ["10:5: topology.services: up to 13 replicas may run at once (web 8, sessions 5), more than "
                        "the 12 a lesson may start; lower the replicas of web (its own, its changes' or the "
-                       "autoscaler's max)"],
+                       "autoscaler's max)",
+                       "12:15: warning: topology.autoscaler: the autoscaler runs only while a phase's traffic "
+                       "flows, and no phase has traffic: give a phase 'traffic'"],
     "setups-seven": ["28:3: fix: a lesson may start at most 6 setups (hosts and the fix together); this one has 7"],
     "steps-many": ["12:7: hosts[0].runbook: list should have at most 50 items after validation, not 51"],
     "step-timeout": ["12:47: hosts[0].runbook[0].timeout: input should be less than or equal to 600"],

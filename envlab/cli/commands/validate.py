@@ -1,4 +1,8 @@
-"""`envlab validate`: lesson files checked, problems as ``file:line:col: field: message``."""
+"""`envlab validate`: lesson files checked, problems as ``file:line:col: field: message``.
+
+Errors make the exit code 1; warnings (``file:line:col: warning: ...``) are printed and counted but do not.
+Naming a folder that holds no lesson is an error that says where envlab looked and which layout it reads.
+"""
 
 from __future__ import annotations
 
@@ -10,32 +14,80 @@ from rich.console import Console
 from envlab.lessons.catalog import catalog_of, load_catalog, scan
 from envlab.lessons.loader import Problem
 
+#: The layouts a course folder may have, as the message for a folder without lessons says them.
+LAYOUTS = ("a course keeps its lesson files at its top, with assets/<id>/ beside them, or in a lessons/ folder "
+           "with assets/ beside it (see docs/authoring.md, 'Where lessons live')")
+
 
 def run(args: argparse.Namespace, console: Console) -> int:
     if args.paths:
-        problems, count = _check_paths(args.paths)
+        problems, warnings, count = _check_paths(args.paths)
     else:
         found = load_catalog(args.lessons)
-        problems, count = found.problems, len(found.lessons)
-    for problem in problems:
+        problems, warnings, count = found.problems, found.warnings, len(found.lessons)
+        problems = _empty_folders(args.lessons) + problems
+    for problem in [*problems, *warnings]:
         console.out(str(problem), highlight=False)
-    if problems:
-        console.print(f"[red]{len(problems)} problem(s)[/]; {count} lesson file(s) valid")
+    errors = sum(problem.severity == "error" for problem in problems)
+    warned = sum(problem.severity == "warning" for problem in [*problems, *warnings])
+    said = f"; {warned} warning(s)" if warned else ""
+    if errors:
+        console.print(f"[red]{errors} problem(s)[/]{said}; {count} lesson file(s) valid")
         return 1
-    console.print(f"[green]{count} lesson file(s) valid[/]")
+    console.print(f"[green]{count} lesson file(s) valid[/]{said}")
     return 0
 
 
-def _check_paths(paths: list[str]) -> tuple[list[Problem], int]:
+def lesson_folder(path: Path) -> tuple[list[Path], list[Problem]]:
+    """The lesson files of a folder named on the command line: directly in it, else in its ``lessons/``.
+
+    Returns:
+        The files and the problems met listing them.
+    """
+    found, listing = scan([path])
+    inner = path / "lessons"
+    if not found and not listing and inner.is_dir():
+        return scan([inner])
+    return found, listing
+
+
+def _nothing_in(raw: str, path: Path) -> Problem:
+    inner = path / "lessons"
+    looked = f"directly in {path.resolve()}" + (f" or in {inner.resolve()}" if inner.is_dir() else "")
+    return Problem(raw, 1, 1, f"no lesson files (*.yaml, *.yml) {looked}; {LAYOUTS}")
+
+
+def _empty_folders(folders: list[str]) -> list[Problem]:
+    """``--lessons`` folders that exist and hold no lesson file directly (a missing one is the catalog's problem).
+
+    Lessons are read only directly in a ``--lessons`` folder, so a course root whose lessons sit in its
+    ``lessons/`` is named with the option to pass instead.
+    """
+    problems = []
+    for raw in folders:
+        path = Path(raw).expanduser()
+        if not path.is_dir() or scan([path]) != ([], []):
+            continue
+        inner, _ = scan([path / "lessons"])
+        if inner:
+            problems.append(Problem(raw, 1, 1, f"no lesson files (*.yaml, *.yml) directly in {path.resolve()}, "
+                                               f"but {len(inner)} in its lessons/ folder: pass --lessons "
+                                               f"{Path(raw) / 'lessons'}"))
+        else:
+            problems.append(_nothing_in(raw, path))
+    return problems
+
+
+def _check_paths(paths: list[str]) -> tuple[list[Problem], list[Problem], int]:
     files: list[Path] = []
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found, listing = scan([path])
+            found, listing = lesson_folder(path)
             problems += listing
             if not found and not listing:
-                problems.append(Problem(raw, 1, 1, f"no lesson files (*.yaml, *.yml) directly in {path.resolve()}"))
+                problems.append(_nothing_in(raw, path))
             files += found
         elif path.is_file():
             files.append(path)
@@ -43,4 +95,4 @@ def _check_paths(paths: list[str]) -> tuple[list[Problem], int]:
             problems.append(Problem(raw, 1, 1, "no such file or folder"))
     # One catalog of everything named, so two files with one id are refused as `envlab list` would.
     checked = catalog_of(files)
-    return problems + checked.problems, len(checked.lessons)
+    return problems + checked.problems, checked.warnings, len(checked.lessons)
