@@ -33,14 +33,10 @@ def recorded(name: str) -> list[Event]:
 
 def os_skew_runtime() -> FakeRuntime:
     """A fake that behaves like the real engine does for lessons/01-os-skew.yaml."""
-    from envlab.engine.images import fix_image, host_image
+    from envlab.engine.images import image_needs
     from envlab.lessons.catalog import find_lesson
-    from envlab.lessons.model import DriftLesson
 
-    lesson = find_lesson("os-skew").lesson
-    assert isinstance(lesson, DriftLesson)
-    dev, prod = (host_image(h) for h in lesson.hosts)
-    fake = FakeRuntime(images={dev, prod, fix_image("os-skew")})
+    fake = FakeRuntime(images={need.tag for need in image_needs([find_lesson("os-skew")])})
     report = ["Inventory report for Osaka warehouse", "  bolts     120"]
     fake.script = {
         ("prod-server", r"python3 --version"): (0, ["Python 3.9.2"]),

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
@@ -60,9 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--rounds", type=int, default=2, help=argparse.SUPPRESS)
     images = sub.add_parser("images", parents=[common], help="the images lessons need")
     images_sub = images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
-    images_sub.add_parser("prepare", parents=[common], help="make every image the lessons need available")
-    images_sub.add_parser("list", parents=[common], help="which images are present and which are missing")
-    sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
+    only = argparse.ArgumentParser(add_help=False)
+    only.add_argument("--lesson", dest="only", action="append", default=[], metavar="ID",
+                      help="only the images of this lesson (repeatable; default: every lesson)")
+    images_sub.add_parser("prepare", parents=[common, only], help="make every image the lessons need available")
+    listing = images_sub.add_parser("list", parents=[common, only],
+                                    help="which images are present, missing, or in a bundle")
+    listing.add_argument("--bundle", type=Path, metavar="FILE", help="also say which images FILE holds")
+    listing.add_argument("--json", action="store_true", help="one JSON document instead of a table")
+    export = images_sub.add_parser("export", parents=[common, only],
+                                   help="write every image the lessons need into one bundle file")
+    export.add_argument("file", type=Path, metavar="FILE")
+    load = images_sub.add_parser("import", parents=[common],
+                                 help="load a bundle's images (no network needed); checks it whole first")
+    load.add_argument("file", type=Path, metavar="FILE")
+    doctor = sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
+    doctor.add_argument("--kiosk", action="store_true",
+                        help="a readiness report for an offline kiosk: images, disk, memory, Swarm, terminal")
+    doctor.add_argument("--bundle", type=Path, metavar="FILE", help="check the images against this bundle")
     clean = sub.add_parser("clean", parents=[common],
                            help="remove what envlab sessions left on the engine (asks before touching a live one)")
     clean.add_argument("--yes", action="store_true", help="also remove what live sessions have, without asking")

@@ -11,9 +11,10 @@ from envlab.engine.builds import CONTEXT_LABEL, BuildSource, lesson_assets, pack
 from envlab.lessons.base import Build
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Fix, Host, ScenarioLesson
+from envlab.runtime.contract import Runtime
 
 __all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "context_digest", "fix_image", "fix_need", "host_dockerfile",
-           "host_image", "image_needs", "service_need", "service_needs"]
+           "host_image", "image_needs", "missing_images", "service_need", "service_needs"]
 
 ImageKind = Literal["base", "host", "fix", "service"]
 
@@ -91,10 +92,25 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                 if isinstance(lesson.fix, Fix):
                     add_build(fix_need(loaded), ids)
             case ScenarioLesson():
+                for service in lesson.topology.services:
+                    if service.image is not None:
+                        add(ImageNeed(service.image, "base", lessons=ids))
                 for need in service_needs(loaded):
                     add_build(need, ids)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return sorted(found.values(), key=lambda n: order[n.kind])
+
+
+def missing_images(runtime: Runtime, loaded: LoadedLesson) -> list[ImageNeed]:
+    """The images ``loaded`` needs that are not on the engine and that a run cannot build itself.
+
+    A run builds a lesson's own fix and service images when they are missing (without a network); the
+    bases and hosts they start from, and every bare host, must be present already.
+
+    Raises:
+        AssetError: The lesson's assets cannot be read.
+    """
+    return [n for n in image_needs([loaded]) if n.kind in ("base", "host") and not runtime.image_present(n.tag)]
 
 
 def context_digest(need: ImageNeed) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from envlab.engine.builds import CONTEXT_LABEL
@@ -14,13 +16,19 @@ from envlab.runtime.labels import KIND
 #: Receives (the image, a progress note, fraction done or None).
 PrepareProgress = Callable[[ImageNeed, str, float | None], None]
 
+WORKERS = 3  # debootstraps are mostly downloads and builds mostly apt: a few at once overlap well
+
+
+class Cancelled(EnvlabError):
+    """Preparation was cancelled; what is done stays done, and the next prepare goes on from there."""
+
 
 @dataclass(frozen=True)
 class Prepared:
     """What happened to one image."""
 
     need: ImageNeed
-    action: str  # present, pulled, bootstrapped, built, failed
+    action: str  # present, pulled, bootstrapped, built, failed, cancelled
     message: str = ""
     hint: str = ""
 
@@ -52,3 +60,60 @@ def prepare_one(runtime: Runtime, need: ImageNeed, progress: PrepareProgress) ->
         return Prepared(need, "built")
     except EnvlabError as exc:
         return Prepared(need, "failed", exc.message, exc.hint)
+
+
+def needed_first(need: ImageNeed, tags: set[str]) -> set[str]:
+    """The images among ``tags`` that ``need`` is built from (its base, or its build's bases and hosts)."""
+    if need.kind == "host":
+        return {need.base} & tags
+    if need.source is None:
+        return set()
+    try:
+        bases = need.source.bases()
+    except EnvlabError:
+        return set()  # its build fails on its own, with the real message
+    return ({*bases, *need.source.derived(bases).values()}) & tags
+
+
+def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgress, *,
+                cancel: threading.Event | None = None, workers: int = WORKERS) -> Iterator[Prepared]:
+    """Prepare every image, each as soon as the images it is built from are ready; yield results as they end.
+
+    Nothing waits for a whole phase: a host image builds the moment its base is there, while other bases are
+    still bootstrapping. An image whose base failed fails at once, naming it. When ``cancel`` is set, nothing
+    new starts (what runs finishes), and the images not begun come back as ``cancelled``.
+    """
+    stop = cancel or threading.Event()
+    tags = {n.tag for n in needs}
+    waiting = {n.tag: (n, needed_first(n, tags)) for n in needs}
+    done: dict[str, Prepared] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-prepare") as pool:
+        running: dict[Future[Prepared], str] = {}
+        while waiting or running:
+            for tag, (need, after) in list(waiting.items()):
+                failed = [t for t in after if t in done and done[t].action in ("failed", "cancelled")]
+                if stop.is_set():
+                    result = Prepared(need, "cancelled", "preparation was cancelled before it began")
+                elif failed:
+                    result = Prepared(need, "failed", f"it is built from {failed[0]}, which could not be made",
+                                      done[failed[0]].hint)
+                elif all(t in done for t in after):
+                    running[pool.submit(prepare_one, runtime, need, progress)] = tag
+                    del waiting[tag]
+                    continue
+                else:
+                    continue
+                del waiting[tag]
+                done[tag] = result
+                yield result
+            if not running:
+                for tag, (need, _after) in waiting.items():  # only a cycle gets here: say so, never spin
+                    done[tag] = Prepared(need, "failed", "it is built from itself (a cycle of FROM images)")
+                    yield done[tag]
+                waiting.clear()
+                continue
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                tag = running.pop(future)
+                done[tag] = future.result()
+                yield done[tag]

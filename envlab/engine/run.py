@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from envlab.engine.events import CleanupFinished, ErrorRaised, Event, LessonFinished, Verdict
-from envlab.errors import EnvlabError
+from envlab.errors import EnvlabError, ImageMissing
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.runtime.cleanup import remove_all
@@ -74,6 +74,7 @@ class RunBase(ABC):
 
         def work() -> None:
             try:
+                self._check_images()
                 self._take_lease()
                 outcome.append(self._run(inbox.put, solve=solve, release=not (solve or keep)))
             except EnvlabError as exc:
@@ -119,6 +120,17 @@ class RunBase(ABC):
         self._forget()
         self._give_lease_back()
         return removed
+
+    def _check_images(self) -> None:
+        """Before anything starts: every image the run cannot build itself is here, or it says which are not."""
+        from envlab.engine.images import missing_images
+
+        missing = missing_images(self.runtime, self.loaded)
+        if missing:
+            raise ImageMissing(
+                f"{len(missing)} image(s) this lesson needs are not on this engine: "
+                + ", ".join(n.tag for n in missing) + "; nothing was started",
+                hint="run `envlab images prepare` (with a network) or `envlab images import BUNDLE` (without one)")
 
     def _take_lease(self) -> None:
         """Before anything is created: another session's sweep spares only sessions with a lease."""

@@ -200,6 +200,22 @@ class Images(Protocol):
     def provide_base(self, tag: str, progress: Progress) -> str:
         """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
 
+    def image_size(self, ref: str) -> int:
+        """The bytes ``ref`` takes on the engine; raises :class:`~envlab.errors.ImageMissing` when absent."""
+
+    def save_images(self, refs: list[str]) -> Iterator[bytes]:
+        """Stream one ``docker save`` archive of every image in ``refs`` (shared layers once)."""
+
+    def load_images(self, chunks: Iterator[bytes], on_line: LineSink) -> list[str]:
+        """Feed a ``docker save`` archive to the engine (``docker load``); return the tags it loaded.
+
+        Nothing is pulled; the engine tags each image as it finishes loading it, so a caller that must
+        leave the engine as it was removes, after a failure, what it did not have before.
+        """
+
+    def remove_image(self, ref: str) -> None:
+        """Untag and remove image ``ref`` when no container uses it; an absent image is not an error."""
+
 
 class Containers(Protocol):
     """Hardened, labelled containers and the networks between them."""

@@ -57,8 +57,12 @@ def fixture_curriculum() -> Catalog:
 def fake_with_images(catalog: Catalog) -> FakeRuntime:
     """A fake engine on which every image ``catalog`` needs is present (as after `images prepare`)."""
     from envlab.engine.images import image_needs
+    from envlab.engine.prepare import prepare_all
 
-    return FakeRuntime(images={need.tag for need in image_needs(catalog.lessons)})
+    fake = FakeRuntime()
+    results = list(prepare_all(fake, image_needs(catalog.lessons), lambda *_: None))
+    assert all(r.action != "failed" for r in results), [r.message for r in results if r.action == "failed"]
+    return fake
 
 
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,

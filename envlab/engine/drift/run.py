@@ -9,7 +9,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from envlab.engine.builds import lesson_assets
+from envlab.engine.builds import CONTEXT_LABEL, lesson_assets
 from envlab.engine.checks import run_check
 from envlab.engine.events import (
     BUILD_STEP,
@@ -184,8 +184,15 @@ class DriftRun(RunBase):
         try:
             assert need.source is not None
             inputs = need.source.read()  # read and checked now: what is sent is what was checked
-            self.runtime.build_image(context=inputs.context, dockerfile=inputs.dockerfile, tag=image,
-                                     labels=inputs.labels(need.kind), on_line=line)
+            present = self.runtime.image_labels(image)
+            if present is not None and present.get(CONTEXT_LABEL) == inputs.digest:
+                # The same Dockerfile and files made the image that is here: no build, and no network.
+                line(f"{image} is up to date with the lesson's files (build digest {inputs.digest}): not rebuilt")
+            else:
+                line(f"building {image}: " + ("the lesson's files changed since it was built" if present is not None
+                                             else "it is not on this engine yet") + " (no network is needed)")
+                self.runtime.build_image(context=inputs.context, dockerfile=inputs.dockerfile, tag=image,
+                                         labels=inputs.labels(need.kind), on_line=line)
         except EnvlabError:
             emit(StepFinished(fix.name, BUILD_STEP, 1, round(time.monotonic() - started, 2)))
             raise

@@ -105,8 +105,29 @@ def _debootstrap(suite: str, root: Path, progress: Progress) -> None:
         )
 
 
+#: The settings Debian's own container images carry (written by debuerreotype): dpkg without a sync per
+#: file, apt without translations and with its caches cleaned after each install.
+_CONTAINER_SETTINGS = {
+    "etc/dpkg/dpkg.cfg.d/docker-apt-speedup": "force-unsafe-io\n",
+    "etc/apt/apt.conf.d/docker-no-languages": 'Acquire::Languages "none";\n',
+    "etc/apt/apt.conf.d/docker-clean": (
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb '
+        '/var/cache/apt/*.bin || true"; };\n'
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb '
+        '/var/cache/apt/*.bin || true"; };\n'
+        'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n'
+    ),
+    "etc/apt/apt.conf.d/docker-autoremove-suggests": 'Apt::AutoRemove::SuggestsImportant "false";\n',
+}
+
+
 def _slim(root: Path) -> None:
-    """Drop what the public -slim images also leave out: package caches and lists, docs."""
+    """Drop what the public -slim images also leave out (package caches and lists, docs) and give it the
+    settings they carry, which also make every later ``apt-get install`` in a build much faster."""
+    for relative, text in _CONTAINER_SETTINGS.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
     for relative in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man",
                      "usr/share/info", "var/log"):
         folder = root / relative

@@ -34,6 +34,7 @@ from envlab.runtime.fake.state import (
     FakeService,
     Subscriber,
 )
+from envlab.runtime.fake.transfer import TransferOps
 from envlab.runtime.labels import Session
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 
 
 @dataclass
-class FakeRuntime(ContainerOps, ServiceOps):
+class FakeRuntime(ContainerOps, TransferOps, ServiceOps):
     """A whole runtime in memory; commands run inside containers answer from a script.
 
     Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``built``, ``block``,

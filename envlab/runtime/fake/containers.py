@@ -81,12 +81,6 @@ class ContainerOps(FakeState):
         progress(f"bootstrapped {tag}", 1.0)
         return "bootstrapped"
 
-    def _tag(self, ref: str) -> str | None:
-        if ref in self.images:
-            return ref
-        bare = ref.removeprefix("sha256:")
-        return bare if bare != ref and bare in self.images else None
-
     # networks and containers -----------------------------------------------------------------
     def create_network(self, name: str, labels: dict[str, str], *, overlay: bool = False) -> str:
         """A network named ``name``; an overlay one needs an active swarm, as on Docker."""

@@ -130,6 +130,13 @@ class FakeState:
             """Provided by :class:`~envlab.runtime.fake.services.ServiceOps`."""
 
     # lookups ---------------------------------------------------------------------------------
+    def _tag(self, ref: str) -> str | None:
+        """The tag of a present image named by its tag or by the id :meth:`image_id` returned."""
+        if ref in self.images:
+            return ref
+        bare = ref.removeprefix("sha256:")
+        return bare if bare != ref and bare in self.images else None
+
     def _get(self, cid: str) -> FakeContainer:
         box = self.containers.get(cid)
         if box is None:
