@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from envlab import __version__, heap
+from envlab.cli.commands import progress
 from envlab.errors import EnvlabError, Interrupted
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE
@@ -87,12 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("kind", choices=["drift", "scenario", "pack"], metavar="KIND", help="drift, scenario or pack")
     new.add_argument("dest", metavar="DEST", help="the folder to write into (created if missing)")
     new.add_argument("--id", help="the lesson's id (for a pack: the pack's, and its lessons' prefix)")
-    progress = sub.add_parser("progress", parents=[common], help="carry your progress between machines")
-    progress.add_argument("--profile", default="default", help="the learner profile (default: default)")
-    progress_sub = progress.add_subparsers(dest="progress_command", metavar="ACTION", required=True)
-    for action, verb in (("export", "write every profile's progress to"), ("import", "merge progress from")):
-        progress_sub.add_parser(action, parents=[common], help=f"{verb} a JSON FILE").add_argument(
-            "file", metavar="FILE")
+    progress.add_arguments(sub, common)
     return parser
 
 

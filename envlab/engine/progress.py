@@ -1,9 +1,10 @@
 """The learner's progress: SQLite in the user data folder, per profile and lesson.
 
 The store is plain SQLite in WAL mode (a reader never blocks the app's writes), with its schema
-versioned by ``PRAGMA user_version`` and brought up to date by :data:`MIGRATIONS` on open. Progress
-travels between machines as JSON (:meth:`ProgressStore.export_data`,
-:meth:`ProgressStore.import_data`).
+versioned by ``PRAGMA user_version`` and brought up to date by
+:data:`~envlab.engine.progress_db.MIGRATIONS` on open. One database holds every learner profile of a
+machine and which one is in use. Progress travels between machines as JSON
+(:mod:`envlab.engine.progress_transfer`), each profile named as the learner it belongs to.
 """
 
 from __future__ import annotations
@@ -15,54 +16,24 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import platformdirs
 
-from envlab.engine.progress_file import (
-    EXPORT_FORMAT,
-    EXPORT_VERSION,
-    LessonRecord,
-    ProgressError,
-    parse_export,
-    read_export,
-)
+from envlab.engine.machine import machine_id
+from envlab.engine.progress_db import MIGRATIONS, SCHEMA_VERSION, check, damaged, migrate, set_aside
+from envlab.engine.progress_file import MAX_SECONDS_SPENT, ProgressError, check_profile_name
 
 if TYPE_CHECKING:  # only a type here: the TUI paints before the lesson models load
     from envlab.lessons.model import Lesson
 
+__all__ = ["DEFAULT_PROFILE", "MIGRATIONS", "SCHEMA_VERSION", "LessonProgress", "ProfileSummary", "ProgressError",
+           "ProgressStore", "data_dir", "lesson_steps", "migrate"]
+
 State = Literal["new", "in-progress", "done"]
 DEFAULT_PROFILE = "default"
-
-#: Each entry brings the schema from version ``index`` to ``index + 1``. Append; never edit.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE lesson_progress (
-        profile       TEXT NOT NULL,
-        lesson        TEXT NOT NULL,
-        steps_done    TEXT NOT NULL DEFAULT '[]',
-        checks_passed TEXT NOT NULL DEFAULT '[]',
-        hints_used    INTEGER NOT NULL DEFAULT 0,
-        quiz_score    INTEGER,
-        quiz_total    INTEGER,
-        started_at    REAL,
-        updated_at    REAL,
-        completed_at  REAL,
-        PRIMARY KEY (profile, lesson)
-    );
-    """,
-    # Resume: which lesson each profile had open last.
-    """
-    CREATE TABLE profile (
-        name        TEXT PRIMARY KEY,
-        last_lesson TEXT,
-        updated_at  REAL
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def data_dir() -> Path:
@@ -90,6 +61,8 @@ class LessonProgress:
     started_at: float | None = None
     updated_at: float | None = None
     completed_at: float | None = None
+    #: Seconds the lesson was open, summed over visits; ``None``: not recorded (older records).
+    seconds_spent: float | None = None
 
     def state(self, lesson: Lesson) -> State:
         """``done`` once every step of ``lesson`` is done; ``in-progress`` once anything is."""
@@ -115,11 +88,26 @@ class LessonProgress:
             started_at=first(self.started_at, other.started_at),
             updated_at=last(self.updated_at, other.updated_at),
             completed_at=first(self.completed_at, other.completed_at),
+            # The larger, not the sum: importing one file twice must not count its time twice.
+            seconds_spent=last(self.seconds_spent, other.seconds_spent),
         )
 
 
 _COLUMNS = ("steps_done", "checks_passed", "hints_used", "quiz_score", "quiz_total", "started_at",
-            "updated_at", "completed_at")
+            "updated_at", "completed_at", "seconds_spent")
+_UPSERT = (f"INSERT OR REPLACE INTO lesson_progress (profile, lesson, {', '.join(_COLUMNS)}) "
+           f"VALUES (?, ?, {', '.join('?' * len(_COLUMNS))})")
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """A learner profile as a list of profiles shows it."""
+
+    name: str
+    lessons: int
+    completed: int
+    last_active: float | None
+    current: bool
 
 
 @dataclass
@@ -147,9 +135,9 @@ class ProgressStore:
         try:
             self._conn = self._open()
         except sqlite3.DatabaseError as exc:
-            if self.read_only or not _damaged(exc):
+            if self.read_only or not damaged(exc):
                 raise self._cannot_open(exc) from exc
-            self.kept_aside = _set_aside(self.path)
+            self.kept_aside = set_aside(self.path)
             try:
                 self._conn = self._open()
             except (sqlite3.Error, OSError) as again:
@@ -159,14 +147,11 @@ class ProgressStore:
 
     def _open(self) -> sqlite3.Connection:
         if self.read_only:
-            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False,
-                                   isolation_level=None)
-            _check(conn)
-            return conn
+            return _open_read_only(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         try:
-            _check(conn)
+            check(conn)
             conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last step
             # recorded, and the UI thread does not wait for a disk flush on every step.
@@ -186,9 +171,13 @@ class ProgressStore:
                              hint="set ENVLAB_DATA_DIR to a writable folder")
 
     @classmethod
-    def open_default(cls, profile: str = DEFAULT_PROFILE, *, read_only: bool = False) -> ProgressStore:
-        """The store in :func:`data_dir`."""
-        return cls(data_dir() / "progress.sqlite3", profile=profile, read_only=read_only)
+    def open_default(cls, profile: str | None = None, *, read_only: bool = False) -> ProgressStore:
+        """The store in :func:`data_dir`, about ``profile`` (default: the profile in use)."""
+        store = cls(data_dir() / "progress.sqlite3", read_only=read_only)
+        store.profile = profile if profile is not None else store.current_profile()
+        if not read_only:
+            machine_id(store.path.parent)  # made now, so that an export from a locked-down folder has it
+        return store
 
     def close(self) -> None:
         """Close the database."""
@@ -214,10 +203,7 @@ class ProgressStore:
     def all(self, profile: str | None = None) -> dict[str, LessonProgress]:
         """Every lesson the profile has touched."""
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT lesson, {', '.join(_COLUMNS)} FROM lesson_progress WHERE profile = ?",
-                (profile or self.profile,)).fetchall()
-        return {row[0]: _from_row(row) for row in rows}
+            return _rows(self._conn, profile or self.profile)
 
     def last_lesson(self) -> str | None:
         """The lesson this profile had open last, to resume."""
@@ -225,6 +211,57 @@ class ProgressStore:
             row = self._conn.execute("SELECT last_lesson FROM profile WHERE name = ?",
                                      (self.profile,)).fetchone()
         return row[0] if row else None
+
+    # profiles ----------------------------------------------------------------------------------
+    def current_profile(self) -> str:
+        """The profile in use on this machine (``default`` until another is switched to)."""
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT value FROM setting WHERE key = 'profile'").fetchone()
+            except sqlite3.OperationalError:  # a database too old to have settings, read only
+                return DEFAULT_PROFILE
+        return row[0] if row else DEFAULT_PROFILE
+
+    def profiles(self) -> list[ProfileSummary]:
+        """Every profile, ``default`` and the one in use among them even if they have done nothing yet."""
+        current = self.current_profile()
+        with self._lock:
+            names = _profile_names(self._conn) | {current, DEFAULT_PROFILE}
+            counts = {r[0]: r[1:] for r in self._conn.execute(
+                "SELECT profile, COUNT(*), COUNT(completed_at), MAX(updated_at) FROM lesson_progress "
+                "GROUP BY profile")}
+        summaries = []
+        for name in sorted(names):
+            lessons, completed, last_active = counts.get(name, (0, 0, None))
+            summaries.append(ProfileSummary(name, lessons, completed, last_active, current=name == current))
+        return summaries
+
+    def create_profile(self, name: str) -> None:
+        """Make an empty profile named ``name``.
+
+        Raises:
+            ProgressError: The name is not one a profile can have, or the profile exists.
+        """
+        check_profile_name(name)
+        with self._tx() as db:
+            if name in _profile_names(db) | {DEFAULT_PROFILE}:
+                raise ProgressError(f"a profile named {name!r} exists already",
+                                    hint=f"switch to it with `envlab progress profiles switch {name}`")
+            db.execute("INSERT INTO profile (name, last_lesson, updated_at) VALUES (?, NULL, ?)",
+                       (name, time.time()))
+
+    def switch_profile(self, name: str) -> None:
+        """Use the profile ``name`` from now on, on this machine (the TUI opens it next time).
+
+        Raises:
+            ProgressError: There is no such profile.
+        """
+        with self._tx() as db:
+            if name not in _profile_names(db) | {DEFAULT_PROFILE}:
+                raise ProgressError(f"there is no profile named {name!r}",
+                                    hint=f"create it with `envlab progress profiles create {name}`")
+            db.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('profile', ?)", (name,))
+        self.profile = name
 
     # writing -----------------------------------------------------------------------------------
     def opened(self, lesson: str) -> None:
@@ -253,6 +290,14 @@ class ProgressStore:
         current = self.get(lesson)
         return self._save(replace(current, hints_used=max(current.hints_used, count)))
 
+    def time_spent(self, lesson: str, seconds: float) -> LessonProgress:
+        """Add ``seconds`` the learner had ``lesson`` open; this alone does not start the lesson."""
+        current = self.get(lesson)
+        spent = (current.seconds_spent or 0.0) + max(0.0, seconds)
+        progress = replace(current, seconds_spent=min(spent, MAX_SECONDS_SPENT))
+        self._write(progress, self.profile)
+        return progress
+
     def quiz_taken(self, lesson: Lesson, score: int, total: int) -> LessonProgress:
         """Record a quiz result and mark the quiz step done."""
         self._save(replace(self.get(lesson.id), quiz_score=score, quiz_total=total))
@@ -276,143 +321,75 @@ class ProgressStore:
         return progress
 
     def _write(self, progress: LessonProgress, profile: str) -> None:
-        values = _to_row(progress)
         with self._tx() as db:
-            db.execute(
-                f"INSERT OR REPLACE INTO lesson_progress (profile, lesson, {', '.join(_COLUMNS)}) "
-                f"VALUES (?, ?, {', '.join('?' * len(_COLUMNS))})",
-                (profile, progress.lesson, *values))
+            db.execute(_UPSERT, (profile, progress.lesson, *_to_row(progress)))
 
-    # carrying progress between machines --------------------------------------------------------
-    def export_data(self) -> dict[str, Any]:
-        """Every profile's progress as a JSON-ready mapping."""
+    # carrying progress between machines (envlab.engine.progress_transfer) ----------------------
+    def profile_names(self) -> set[str]:
+        """Every profile that has a record or was made (the one in use may have neither)."""
         with self._lock:
-            names = [r[0] for r in self._conn.execute(
-                "SELECT DISTINCT profile FROM lesson_progress UNION SELECT name FROM profile")]
-            last = dict(self._conn.execute("SELECT name, last_lesson FROM profile").fetchall())
-        profiles = {
-            name: {"last_lesson": last.get(name),
-                   "lessons": {k: _public(v) for k, v in sorted(self.all(name).items())}}
-            for name in sorted(names)
-        }
-        return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "exported_at": time.time(),
-                "profiles": profiles}
+            return _profile_names(self._conn)
 
-    def import_data(self, data: Any) -> int:
-        """Merge exported progress into this store, all of it or nothing; nothing done is lost.
-        Return the number of lessons merged.
+    def last_lessons(self) -> dict[str, str | None]:
+        """The lesson each profile had open last."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT name, last_lesson FROM profile").fetchall())
 
-        Raises:
-            ProgressFileError: ``data`` is not a valid envlab progress export (nothing is merged).
+    def merge(self, batches: Iterable[tuple[str, str | None, Iterable[LessonProgress]]]) -> None:
+        """Merge records from elsewhere, all in one transaction: nothing done is lost, a failure
+        half-way changes nothing.
+
+        Args:
+            batches: (profile, the lesson it had open last, its records); a profile is made if
+                missing, and keeps its own last lesson if it has one.
         """
-        export = parse_export(data)
-        merged: list[tuple[str, LessonProgress]] = []
-        for profile, content in export.profiles.items():
-            existing = self.all(profile)
-            for lesson, record in content.lessons.items():
-                incoming = _from_record(lesson, record)
-                merged.append((profile, existing[lesson].merged(incoming) if lesson in existing else incoming))
         now = time.time()
-        with self._tx() as db:  # one transaction: a failure half-way leaves the store as it was
-            for profile, progress in merged:
-                db.execute(
-                    f"INSERT OR REPLACE INTO lesson_progress (profile, lesson, {', '.join(_COLUMNS)}) "
-                    f"VALUES (?, ?, {', '.join('?' * len(_COLUMNS))})", (profile, progress.lesson, *_to_row(progress)))
-            for profile, content in export.profiles.items():
-                if content.last_lesson:
-                    db.execute("INSERT OR IGNORE INTO profile (name, last_lesson, updated_at) VALUES (?, ?, ?)",
-                               (profile, content.last_lesson, now))
-        return len(merged)
-
-    def _has_profile(self, profile: str) -> bool:
-        with self._lock:
-            row = self._conn.execute("SELECT 1 FROM profile WHERE name = ?", (profile,)).fetchone()
-        return row is not None
-
-    def export_file(self, path: Path) -> int:
-        """Write :meth:`export_data` to ``path``; return the number of lessons written."""
-        data = self.export_data()
-        try:
-            path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise ProgressError(f"cannot write {path}: {exc}",
-                                hint="choose a writable path") from exc
-        return sum(len(p["lessons"]) for p in data["profiles"].values())
-
-    def import_file(self, path: Path) -> int:
-        """Merge the export in ``path`` (all of it or nothing); return the number of lessons merged."""
-        return self.import_data(read_export(path).model_dump())
+        with self._tx() as db:
+            for profile, last_lesson, records in batches:
+                existing = _rows(db, profile)
+                for progress in records:
+                    known = existing.get(progress.lesson)
+                    merged = known.merged(progress) if known is not None else progress
+                    db.execute(_UPSERT, (profile, merged.lesson, *_to_row(merged)))
+                    existing[merged.lesson] = merged
+                db.execute("INSERT INTO profile (name, last_lesson, updated_at) VALUES (?, ?, ?) "
+                           "ON CONFLICT(name) DO UPDATE SET last_lesson = COALESCE(last_lesson, excluded.last_lesson)",
+                           (profile, last_lesson, now))
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema up to :data:`SCHEMA_VERSION`; return the version found before.
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+    try:
+        check(conn)
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return conn
+        # An older schema cannot be brought up to date in place: read an up-to-date copy in memory.
+        memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        conn.backup(memory)
+        conn.close()
+        migrate(memory)
+        return memory
+    except BaseException:
+        conn.close()
+        raise
 
-    Raises:
-        ProgressError: The database was written by a newer envlab.
-    """
-    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if found > SCHEMA_VERSION:
-        raise ProgressError(f"the progress database has schema {found}, newer than this envlab's "
-                            f"{SCHEMA_VERSION}",
-                            hint="upgrade envlab, or set ENVLAB_DATA_DIR elsewhere")
-    for version in range(found, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Statement by statement: executescript() would commit half a migration on failure.
-            for statement in filter(str.strip, MIGRATIONS[version].split(";")):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    return found
+
+def _rows(db: sqlite3.Connection, profile: str) -> dict[str, LessonProgress]:
+    rows = db.execute(f"SELECT lesson, {', '.join(_COLUMNS)} FROM lesson_progress WHERE profile = ?",
+                      (profile,)).fetchall()
+    return {row[0]: _from_row(row) for row in rows}
+
+
+def _profile_names(db: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in db.execute("SELECT DISTINCT profile FROM lesson_progress UNION SELECT name FROM profile")}
 
 
 def _to_row(progress: LessonProgress) -> tuple[Any, ...]:
     return (json.dumps(list(progress.steps_done)), json.dumps(list(progress.checks_passed)),
             progress.hints_used, progress.quiz_score, progress.quiz_total, progress.started_at,
-            progress.updated_at, progress.completed_at)
+            progress.updated_at, progress.completed_at, progress.seconds_spent)
 
 
 def _from_row(row: tuple[Any, ...]) -> LessonProgress:
     lesson, steps, checks, *rest = row
     return LessonProgress(lesson, tuple(json.loads(steps)), tuple(json.loads(checks)), *rest)
-
-
-def _public(progress: LessonProgress) -> dict[str, Any]:
-    data = asdict(progress)
-    del data["lesson"]
-    data["steps_done"] = list(progress.steps_done)
-    data["checks_passed"] = list(progress.checks_passed)
-    return data
-
-
-def _from_record(lesson: str, record: LessonRecord) -> LessonProgress:
-    return LessonProgress(lesson, tuple(record.steps_done), tuple(record.checks_passed), record.hints_used,
-                          record.quiz_score, record.quiz_total, record.started_at, record.updated_at,
-                          record.completed_at)
-
-
-def _check(conn: sqlite3.Connection) -> None:
-    """Raise :class:`sqlite3.DatabaseError` when the file is not a sound SQLite database."""
-    verdict = conn.execute("PRAGMA quick_check").fetchone()
-    if verdict is None or verdict[0] != "ok":
-        raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict[0] if verdict else 'no answer'})")
-
-
-def _damaged(exc: sqlite3.DatabaseError) -> bool:
-    """A damaged file, as opposed to one that cannot be opened (permissions, a locked or missing folder)."""
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text or "corrupt" in text
-
-
-def _set_aside(path: Path) -> Path:
-    """Move a damaged database (and its WAL files) aside under a name that says when; return it."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.damaged-{stamp}")
-    for suffix in ("", "-wal", "-shm"):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            source.replace(aside.with_name(aside.name + suffix))
-    return aside

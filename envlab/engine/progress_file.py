@@ -11,20 +11,28 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from envlab.errors import EnvlabError
 
 EXPORT_FORMAT = "envlab-progress"
-EXPORT_VERSION = 1
+#: Version 2 names the machine and the envlab that wrote it, and records time spent; version 1 is still read.
+EXPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a room's day is a few hundred kilobytes; this is far beyond any real one
 MAX_PROFILES = 10_000
 MAX_LESSONS = 1_000  # per profile; the built-in course has 14
 #: Timestamps are seconds since 1970; anything outside 2000–2200 is not a time this file can mean.
 EARLIEST, LATEST = 946_684_800.0, 7_258_118_400.0
+MAX_SECONDS_SPENT = 10_000_000.0  # about 115 days in one lesson: more is not a measurement
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-ProfileName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+#: A learner's name as typed: anything but what a terminal would obey (controls, bidirectional overrides).
+PROFILE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+$"
+ProfileName = Annotated[str, Field(min_length=1, max_length=64, pattern=PROFILE_NAME)]
+Hostname = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+MachineId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+Version = Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
 Moment = Annotated[float, Field(ge=EARLIEST, le=LATEST, allow_inf_nan=False)]
 Step = Literal["run", "fix", "quiz"]
 
@@ -35,6 +43,22 @@ class ProgressError(EnvlabError):
 
 class ProgressFileError(ProgressError):
     """A progress export cannot be read or is not a valid one."""
+
+
+_PROFILE_NAME: TypeAdapter[str] = TypeAdapter(ProfileName)
+
+
+def check_profile_name(name: str) -> None:
+    """Refuse a name no profile can have (what an export would refuse too).
+
+    Raises:
+        ProgressError: ``name`` is empty, longer than 64 characters, or holds control characters.
+    """
+    try:
+        _PROFILE_NAME.validate_python(name)
+    except ValidationError:
+        raise ProgressError(f"{name!r} cannot name a profile",
+                            hint="a profile name has 1 to 64 characters and no control characters") from None
 
 
 class _Strict(BaseModel):
@@ -52,6 +76,7 @@ class LessonRecord(_Strict):
     started_at: Moment | None = None
     updated_at: Moment | None = None
     completed_at: Moment | None = None
+    seconds_spent: float | None = Field(default=None, ge=0, le=MAX_SECONDS_SPENT, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _score_within_total(self) -> LessonRecord:
@@ -69,13 +94,37 @@ class ProfileRecord(_Strict):
     lessons: dict[Name, LessonRecord] = Field(default_factory=dict, max_length=MAX_LESSONS)
 
 
+class MachineRecord(_Strict):
+    """The machine that wrote an export (see :mod:`envlab.engine.machine`)."""
+
+    hostname: Hostname
+    id: MachineId | None = None
+
+
 class ProgressFile(_Strict):
-    """A whole export: what `envlab progress export` writes."""
+    """A whole export: what `envlab progress export` writes.
+
+    Each key of ``profiles`` is a learner, as the profile is named on the machine that wrote it.
+    Version 1 has neither ``machine`` nor ``envlab_version``: it does not say whose machine it
+    comes from, and its ``default`` profile is whoever used that machine.
+    """
 
     format: Literal["envlab-progress"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: Moment
+    envlab_version: Version | None = None
+    machine: MachineRecord | None = None
     profiles: dict[ProfileName, ProfileRecord] = Field(max_length=MAX_PROFILES)
+
+    @model_validator(mode="after")
+    def _fields_of_its_version(self) -> ProgressFile:
+        if self.version >= 2 and (self.machine is None or self.envlab_version is None):
+            raise ValueError(f"a version {self.version} export names its machine and envlab_version")
+        timed = any(record.seconds_spent is not None
+                    for profile in self.profiles.values() for record in profile.lessons.values())
+        if self.version == 1 and (self.machine is not None or self.envlab_version is not None or timed):
+            raise ValueError("a version 1 export has no machine, envlab_version or seconds_spent")
+        return self
 
 
 def parse_export(data: Any) -> ProgressFile:
@@ -87,17 +136,25 @@ def parse_export(data: Any) -> ProgressFile:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ProgressFileError("this file is not an envlab progress export",
                                 hint="create one with `envlab progress export FILE`")
-    if data.get("version") != EXPORT_VERSION:
+    if data.get("version") not in READABLE_VERSIONS or isinstance(data.get("version"), bool):
         raise ProgressFileError(f"progress export version {data.get('version')!r} is not supported",
-                                hint=f"this envlab reads version {EXPORT_VERSION}; upgrade envlab")
+                                hint=f"this envlab reads versions {', '.join(map(str, READABLE_VERSIONS))}; "
+                                "upgrade envlab")
     try:
         return ProgressFile.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        # The path holds the file's own keys: shown, never obeyed, and kept short.
+        where = " at " + ".".join(_shown(part) for part in first["loc"]) if first["loc"] else ""
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ProgressFileError(f"the progress export is damaged at {where}: {first['msg']}{more}",
+        raise ProgressFileError(f"the progress export is damaged{where}: {first['msg']}{more}",
                                 hint="nothing was merged; export it again on the other machine") from None
+
+
+def _shown(part: str | int) -> str:
+    """A key of the file as a message may show it: what a terminal would obey spelled out, and short."""
+    text = "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in str(part))
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def read_export(path: Path) -> ProgressFile:
@@ -121,4 +178,7 @@ def read_export(path: Path) -> ProgressFile:
         reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise ProgressFileError(f"{path} is not valid JSON: {reason}",
                                 hint="give the file `envlab progress export` wrote") from None
-    return parse_export(data)
+    try:
+        return parse_export(data)
+    except ProgressFileError as exc:
+        raise ProgressFileError(f"{path}: {exc.message}", hint=exc.hint) from None

@@ -17,6 +17,7 @@ from envlab.engine.progress import (
     data_dir,
     lesson_steps,
 )
+from envlab.engine.progress_transfer import export_data, export_file, import_data, import_file
 from envlab.lessons.catalog import load_catalog
 from envlab.lessons.model import Lesson
 
@@ -101,16 +102,16 @@ def test_export_then_import_round_trips_and_merges(tmp_path: Path, lesson: Lesso
     kiosk.step_done(lesson, "fix")
     kiosk.hint_used(lesson.id, 3)
     exported = tmp_path / "progress.json"
-    assert laptop.export_file(exported) == 1
-    assert kiosk.import_file(exported) == 1
+    assert export_file(laptop, exported) == 1
+    assert import_file(kiosk, exported).lessons == 1
     merged = kiosk.get(lesson.id)
     assert set(merged.steps_done) == {"run", "fix", "quiz"}
     assert (merged.hints_used, merged.quiz_score) == (3, 3)
     assert merged.state(lesson) == "done"
     assert kiosk.last_lesson() == lesson.id
     fresh = ProgressStore(tmp_path / "fresh.db")
-    fresh.import_file(exported)
-    assert fresh.export_data()["profiles"] == laptop.export_data()["profiles"]
+    import_file(fresh, exported)
+    assert export_data(fresh)["profiles"] == export_data(laptop)["profiles"]
 
 
 def test_importing_something_else_says_what_to_do(tmp_path: Path) -> None:
@@ -118,10 +119,10 @@ def test_importing_something_else_says_what_to_do(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.json"
     bogus.write_text(json.dumps({"hello": 1}))
     with pytest.raises(ProgressError) as info:
-        store.import_file(bogus)
+        import_file(store, bogus)
     assert "envlab progress export" in info.value.hint
     with pytest.raises(ProgressError):
-        store.import_file(tmp_path / "missing.json")
+        import_file(store, tmp_path / "missing.json")
 
 
 def test_cli_export_and_import(tmp_path: Path, lesson: Lesson,
@@ -165,7 +166,7 @@ def test_a_bad_record_merges_nothing_not_even_the_good_ones_before_it(tmp_path: 
                                                                       said: str) -> None:
     store = ProgressStore(tmp_path / "p.db")
     with pytest.raises(ProgressError, match=said) as info:
-        store.import_data(_export({"aaa-first": GOOD, "zzz-bad": record}))
+        import_data(store, _export({"aaa-first": GOOD, "zzz-bad": record}))
     assert "nothing was merged" in info.value.hint
     assert store.all() == {}
 
@@ -175,12 +176,12 @@ def test_deep_nesting_and_huge_files_are_refused_plainly(tmp_path: Path) -> None
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     store = ProgressStore(tmp_path / "p.db")
     with pytest.raises(ProgressError, match="not valid JSON"):
-        store.import_file(deep)
+        import_file(store, deep)
     huge = tmp_path / "huge.json"
     with huge.open("wb") as handle:
         handle.truncate(17 * 1024 * 1024)
     with pytest.raises(ProgressError, match="larger than 16 MiB"):
-        store.import_file(huge)
+        import_file(store, huge)
 
 
 def test_a_damaged_database_is_kept_aside_and_the_learner_goes_on(tmp_path: Path) -> None:
@@ -201,7 +202,7 @@ def test_export_works_from_a_folder_that_cannot_be_written(tmp_path: Path, monke
     try:
         store = ProgressStore.open_default(read_only=True)
         out = tmp_path / "out.json"
-        assert store.export_file(out) == 1
+        assert export_file(store, out) == 1
         assert json.loads(out.read_text())["profiles"]["default"]["lessons"]["os-skew"]["hints_used"] == 2
     finally:
         data.chmod(0o755)
