@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -70,6 +71,7 @@ class LessonScreen(Screen[None]):
         self.step = 0
         self.inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.errors: list[ErrorRaised] = []
+        self.opened_at = time.monotonic()
 
     envlab = getters.app(EnvlabApp)
 
@@ -109,8 +111,13 @@ class LessonScreen(Screen[None]):
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
         self.envlab.store.opened(self.lesson.id)
+        self.opened_at = time.monotonic()
         self.watch(self.app, "lang", self._language_changed, init=False)
         self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
+
+    def on_unmount(self) -> None:
+        """The lesson is left (or the app ends): add the time it was open to the learner's record."""
+        self.envlab.store.time_spent(self.lesson.id, time.monotonic() - self.opened_at)
 
     def _language_changed(self) -> None:
         self.sub_title = pick(self.lesson.title, self.envlab.lang)
