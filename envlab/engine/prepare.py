@@ -16,7 +16,7 @@ from envlab.runtime.labels import KIND
 #: Receives (the image, a progress note, fraction done or None).
 PrepareProgress = Callable[[ImageNeed, str, float | None], None]
 
-WORKERS = 3  # debootstraps are mostly downloads and builds mostly apt: a few at once overlap well
+WORKERS = 4  # debootstraps and package steps wait on downloads half the time: more than the cores overlap well
 
 
 class Cancelled(EnvlabError):
@@ -85,7 +85,9 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
     """
     stop = cancel or threading.Event()
     tags = {n.tag for n in needs}
-    waiting = {n.tag: (n, needed_first(n, tags)) for n in needs}
+    # Ready images start in this order: what others are built from first, then the longest builds.
+    rank = {"base": 0, "host": 1, "service": 2, "fix": 3}
+    waiting = {n.tag: (n, needed_first(n, tags)) for n in sorted(needs, key=lambda n: rank[n.kind])}
     done: dict[str, Prepared] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-prepare") as pool:
         running: dict[Future[Prepared], str] = {}

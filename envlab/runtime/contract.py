@@ -169,6 +169,11 @@ class EngineInfo:
     os: str
     arch: str
     kernel: str
+    memory: int = 0  # bytes the engine's machine has
+    cpus: int = 0
+    root_dir: str = ""  # where the engine keeps images and containers, on its own machine
+    storage: str = ""  # its storage driver
+    swarm: str = ""  # inactive, active, pending, error or locked
 
 
 # operations ------------------------------------------------------------------------------------

@@ -42,9 +42,13 @@ class ContainerOps:
         """The engine's version, OS and kernel."""
         with translating("asking the engine's version"):
             version = self.client.version()
+            info = self.api.info()
         return EngineInfo(str(version.get("Version", "?")), str(version.get("ApiVersion", "?")),
                           str(version.get("Os", "?")), str(version.get("Arch", "?")),
-                          str(version.get("KernelVersion", "?")))
+                          str(version.get("KernelVersion", "?")), memory=int(info.get("MemTotal") or 0),
+                          cpus=int(info.get("NCPU") or 0), root_dir=str(info.get("DockerRootDir") or ""),
+                          storage=str(info.get("Driver") or ""),
+                          swarm=str((info.get("Swarm") or {}).get("LocalNodeState") or ""))
 
     # images -----------------------------------------------------------------------------------
     def image_present(self, ref: str) -> bool:

@@ -30,7 +30,8 @@ class ContainerOps(FakeState):
 
     def engine_info(self) -> EngineInfo:
         """A fake engine on this machine's OS and kernel."""
-        return EngineInfo("fake", "1.41", "linux", platform.machine(), platform.release())
+        return EngineInfo("fake", "1.41", "linux", platform.machine(), platform.release(),
+                          memory=8 << 30, cpus=2, root_dir="", storage="fake", swarm=self.swarm)
 
     # images ----------------------------------------------------------------------------------
     def image_present(self, ref: str) -> bool:
