@@ -135,3 +135,8 @@ def test_new_into_a_path_that_is_a_file_is_a_message_not_a_traceback(tmp_path: P
     result = envlab("new", "drift", str(tmp_path / "taken"))
     assert result.returncode == 73
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_new_has_help_naming_its_kinds() -> None:
+    result = envlab("new", "--help")
+    assert result.returncode == 0 and "drift, scenario or pack" in result.stdout
