@@ -147,7 +147,9 @@ def parse_export(data: Any) -> ProgressFile:
         # The path holds the file's own keys: shown, never obeyed, and kept short.
         where = " at " + ".".join(_shown(part) for part in first["loc"]) if first["loc"] else ""
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ProgressFileError(f"the progress export is damaged{where}: {first['msg']}{more}",
+        said = "it holds characters or a form it may not have" if first["type"] == "string_pattern_mismatch" \
+            else first["msg"]
+        raise ProgressFileError(f"the progress export is damaged{where}: {said}{more}",
                                 hint="nothing was merged; export it again on the other machine") from None
 
 

@@ -1,4 +1,4 @@
-"""`envlab progress`: learner profiles, and carrying progress between machines."""
+"""`envlab progress`: learner profiles, carrying progress between machines, and the day's report."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                   common: argparse.ArgumentParser) -> None:
     """The `progress` command and its actions, for the `envlab` parser."""
     progress = sub.add_parser("progress", parents=[common],
-                              help="learner profiles, and progress between machines")
+                              help="learner profiles, progress between machines, the day's report")
     progress.add_argument("--profile", default=None, metavar="NAME",
                           help="the learner profile to export, or to import an older export into "
                           "(default: the profile in use)")
@@ -35,9 +35,16 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     which.add_parser("list", parents=[common], help="every profile, the one in use marked (the default)")
     which.add_parser("create", parents=[common], help="make an empty profile").add_argument("name", metavar="NAME")
     which.add_parser("switch", parents=[common], help="use a profile from now on").add_argument("name", metavar="NAME")
+    report = actions.add_parser("report", parents=[common],
+                                help="one table of learner × lesson from exports of many machines")
+    report.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="exports, or folders of them")
+    report.add_argument("--csv", metavar="FILE", type=Path, help="also write the table as CSV")
+    report.add_argument("--html", metavar="FILE", type=Path, help="also write it as a self-contained HTML page")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.progress_command == "report":
+        return _report(args, console)
     store = _open(args, console)
     if args.progress_command == "export":
         return _export(store, args, console)
@@ -48,7 +55,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _open(args: argparse.Namespace, console: Console) -> ProgressStore:
     from envlab.engine.progress import ProgressStore, data_dir
+    from envlab.engine.progress_file import check_profile_name
 
+    if args.profile is not None:
+        check_profile_name(args.profile)  # an export must be readable wherever it goes
     # An export only reads: it works from a data folder that cannot be written (a locked-down kiosk).
     exporting = args.progress_command == "export" and (data_dir() / "progress.sqlite3").is_file()
     store = ProgressStore.open_default(args.profile, read_only=exporting)
@@ -120,6 +130,29 @@ def _profiles(store: ProgressStore, args: argparse.Namespace, console: Console) 
     console.print(table)
     console.print("[dim]* the profile in use; `envlab progress profiles switch NAME` changes it[/]")
     return 0
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    from envlab.cli.commands.common import catalog
+    from envlab.engine.progress_report import collect
+    from envlab.headless.progress_report import csv_text, html_page, report_table, write
+    from envlab.lessons.text import detect_language
+
+    lessons = {loaded.lesson.id: loaded.lesson for loaded in catalog(args, quiet=True).lessons}
+    report = collect([Path(p) for p in args.inputs], lessons=lessons, lang=detect_language(args.lang))
+    console.print(report_table(report))
+    if args.csv is not None:
+        write(args.csv, csv_text(report))
+        console.print(f"wrote {escape(str(args.csv))}")
+    if args.html is not None:
+        write(args.html, html_page(report))
+        console.print(f"wrote {escape(str(args.html))}")
+    errors = Console(stderr=True, highlight=False)
+    for unreadable in report.unreadable:
+        errors.print(f"[bold red]not read:[/] {escape(_shown(unreadable.message))}")
+        if unreadable.hint:
+            errors.print(f"  [dim]hint:[/] {escape(unreadable.hint)}")
+    return 1 if report.unreadable else 0
 
 
 def _quoted(name: str) -> str:
