@@ -89,8 +89,9 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
     rank = {"base": 0, "host": 1, "service": 2, "fix": 3}
     waiting = {n.tag: (n, needed_first(n, tags)) for n in sorted(needs, key=lambda n: rank[n.kind])}
     done: dict[str, Prepared] = {}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-prepare") as pool:
-        running: dict[Future[Prepared], str] = {}
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-prepare")
+    running: dict[Future[Prepared], str] = {}
+    try:
         while waiting or running:
             for tag, (need, after) in list(waiting.items()):
                 failed = [t for t in after if t in done and done[t].action in ("failed", "cancelled")]
@@ -100,6 +101,8 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
                     result = Prepared(need, "failed", f"it is built from {failed[0]}, which could not be made",
                                       done[failed[0]].hint)
                 elif all(t in done for t in after):
+                    if len(running) >= workers:
+                        continue  # ready, and first in line when a worker is free: nothing queues unseen
                     running[pool.submit(prepare_one, runtime, need, progress)] = tag
                     del waiting[tag]
                     continue
@@ -119,3 +122,5 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
                 tag = running.pop(future)
                 done[tag] = future.result()
                 yield done[tag]
+    finally:  # also when stopped early (Ctrl+C, the caller gave up): what runs finishes, nothing new starts
+        pool.shutdown(wait=True, cancel_futures=True)

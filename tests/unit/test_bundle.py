@@ -94,7 +94,7 @@ def test_a_truncated_bundle_is_refused_and_the_engine_keeps_its_images(needs, tm
 
 
 def test_a_corrupted_payload_is_refused_before_the_engine_is_touched(needs, tmp_path: Path) -> None:
-    path, manifest = exported(needs, tmp_path)
+    path, _ = exported(needs, tmp_path)
     data = bytearray(path.read_bytes())
     middle = data.index(b"images.tar.zst") + 200  # inside the payload, past its local header
     data[middle] ^= 0xFF
@@ -133,7 +133,7 @@ def test_a_zip_that_is_not_a_bundle_and_a_missing_file_are_refused(tmp_path: Pat
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("hello.txt", "hi")
-    with pytest.raises(bundle.BundleError, match="has no manifest.json"):
+    with pytest.raises(bundle.BundleError, match=r"has no manifest\.json"):
         bundle.read_manifest(other)
     with pytest.raises(bundle.BundleError, match="no such file"):
         bundle.read_manifest(tmp_path / "absent.bundle")
@@ -146,7 +146,7 @@ def test_a_load_that_fails_part_way_keeps_nothing_of_it(needs, tmp_path: Path) -
     fake = FakeRuntime(images={"debian:bookworm-slim"})
     before = images_of(fake)
     fake.fail_load_after = 2  # the engine tags two images, then runs out of space
-    with pytest.raises(bundle.BundleError, match="nothing of it was kept: .*no space left"):
+    with pytest.raises(bundle.BundleError, match=r"nothing of it was kept: .*no space left"):
         load(fake, path)
     assert images_of(fake) == before
 
