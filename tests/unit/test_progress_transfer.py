@@ -177,6 +177,9 @@ def test_cli_profiles_export_and_import(tmp_path: Path, monkeypatch: pytest.Monk
     assert "* " in listing and "alice" in listing and "default" in listing
     assert main(["progress", "profiles", "switch", "nobody"]) == 1
     assert "envlab progress profiles create nobody" in capsys.readouterr().err
+    only_default = tmp_path / "default.json"
+    assert main(["progress", "export", str(only_default), "--profile", "default"]) == 0
+    assert list(json.loads(only_default.read_text())["profiles"]) == ["default"], "--profile after the action"
     stick = tmp_path / "stick"
     stick.mkdir()
     assert main(["progress", "export", "--all", str(stick)]) == 0

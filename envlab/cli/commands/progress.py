@@ -20,15 +20,17 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     """The `progress` command and its actions, for the `envlab` parser."""
     progress = sub.add_parser("progress", parents=[common],
                               help="learner profiles, progress between machines, the day's report")
-    progress.add_argument("--profile", default=None, metavar="NAME",
-                          help="the learner profile to export, or to import an older export into "
-                          "(default: the profile in use)")
+    whose = "the learner profile to export, or to import an older export into (default: the profile in use)"
+    progress.add_argument("--profile", default=None, metavar="NAME", help=whose)
+    # The same option after the action; "not given" there keeps what was given before it.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--profile", default=argparse.SUPPRESS, metavar="NAME", help=whose)
     actions = progress.add_subparsers(dest="progress_command", metavar="ACTION", required=True)
-    export = actions.add_parser("export", parents=[common],
+    export = actions.add_parser("export", parents=[common, after],
                                 help="write the progress of the profile in use (or --all) to a JSON FILE or into DIR")
     export.add_argument("file", metavar="FILE|DIR")
     export.add_argument("--all", action="store_true", help="every profile of this machine, in one file")
-    actions.add_parser("import", parents=[common],
+    actions.add_parser("import", parents=[common, after],
                        help="merge an export, each learner into their own profile").add_argument("file", metavar="FILE")
     profiles = actions.add_parser("profiles", parents=[common], help="list, create or switch learner profiles")
     which = profiles.add_subparsers(dest="profiles_command", metavar="ACTION")
