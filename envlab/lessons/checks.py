@@ -7,12 +7,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from envlab.lessons import limits
 from envlab.lessons.base import Command, EnvName, EnvValue, Model, Name, PathText, Pattern, Text
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _absolute(value: str) -> str:
+    # A check reads from outside the container, where no working folder exists: a relative path means nothing.
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path; a check reads from the container's root, "
+                         "e.g. /etc/app.conf")
+    return value
+
+
+AbsolutePath = Annotated[PathText, AfterValidator(_absolute)]
 
 
 class CheckBase(Model):
@@ -37,7 +48,7 @@ class FileCheck(CheckBase):
     """Read a file out of the target's filesystem (no command runs inside)."""
 
     type: Literal["file"]
-    path: PathText
+    path: AbsolutePath
     exists: bool = True
     contains: Pattern | None = Field(default=None, description="Regular expression the content must match.")
 
@@ -49,7 +60,7 @@ class EnvCheck(CheckBase):
     var: EnvName
     equals: EnvValue | None = None
     matches: Pattern | None = None
-    file: PathText | None = Field(
+    file: AbsolutePath | None = Field(
         default=None, description="Read KEY=VALUE lines from this file instead of the container env."
     )
 

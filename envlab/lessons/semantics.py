@@ -77,8 +77,8 @@ def drift_findings(lesson: DriftLesson) -> list[Finding]:
 
 # scenario lessons ------------------------------------------------------------------------------
 def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
-    """The autoscaler's place, and each phase's changes, faults and expectations against what it runs."""
-    found = _autoscaler_findings(lesson)
+    """The autoscaler's place, what the orchestrator ignores, and each phase against what it runs."""
+    found = _autoscaler_findings(lesson) + _orchestrator_findings(lesson)
     topology = lesson.topology
     replicas = {service.name: service.replicas for service in topology.services}
     health = {service.name: service.health is not None for service in topology.services}
@@ -120,6 +120,22 @@ def _autoscaler_findings(lesson: ScenarioLesson) -> list[Finding]:
                              f"{topology.balancer.service}), so the load the autoscaler sees is not its own: "
                              f"scale {topology.balancer.service}, or balance {scaler.service}")]
     return []
+
+
+def _orchestrator_findings(lesson: ScenarioLesson) -> list[Finding]:
+    """Fields only the other orchestrator reads: Swarm's rolling update on plain Docker, a restart policy on Swarm."""
+    topology = lesson.topology
+    ignored, why = (("update", "Swarm's rolling update: with plain Docker, envlab replaces replicas one by one and "
+                               "ignores it; drop 'update', or use orchestrator: swarm")
+                    if topology.orchestrator == "docker" else
+                    ("restart", "plain Docker's restart policy: Swarm always restarts failed tasks and ignores it; "
+                                "drop 'restart', or use orchestrator: docker"))
+    found = [Finding(("topology", "services", index, ignored), f"'{ignored}' is {why}", "warning")
+             for index, service in enumerate(topology.services) if ignored in service.model_fields_set]
+    for p_index, phase in enumerate(lesson.phases):
+        found += [Finding(("phases", p_index, "changes", c_index, ignored), f"'{ignored}' is {why}", "warning")
+                  for c_index, change in enumerate(phase.changes) if getattr(change, ignored) is not None]
+    return found
 
 
 def _timing_findings(loc: Loc, phase: Phase) -> list[Finding]:
@@ -181,6 +197,11 @@ def _expect_findings(loc: Loc, phase: Phase, most: dict[str, int], lesson: Scena
         if metric in FAULT_METRICS and not phase.faults:
             found.append(Finding((*at, "metric"), f"{metric} counts from the phase's first fault, and this phase has "
                                                   "none: add a fault, or drop this expectation"))
+        hit = sorted({fault.service for fault in phase.faults})
+        if metric == "recovery_time" and hit and (expectation.service or balanced) not in hit:
+            found.append(Finding((*at, "metric"), f"recovery_time is measured on {expectation.service or balanced}, "
+                                                  f"and this phase's faults hit {', '.join(hit)}: give "
+                                                  f"'service: {hit[0]}'", "warning"))
         if metric == "update_state" and not any(change.wait for change in phase.changes):
             found.append(Finding((*at, "metric"), "update_state is the outcome of the phase's change, and this phase "
                                                   "waits for none: add a change (with 'wait: true')"))

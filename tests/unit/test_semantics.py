@@ -251,3 +251,36 @@ def test_validate_with_a_lessons_option_that_holds_no_lesson_names_the_folder_to
     result = envlab("validate", "--lessons", str(tmp_path / "course"))
     assert result.returncode == 1
     assert f"but 1 in its lessons/ folder: pass --lessons {tmp_path / 'course' / 'lessons'}" in result.stdout
+
+
+def test_swarms_rolling_update_on_plain_docker_is_a_warning(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "    changes:\n      - {service: web, env: {A: b}, update: {order: start-first}}")
+    assert warned(path) == ["24:45: warning: phases[0].changes[0].update: 'update' is Swarm's rolling update: with "
+                            "plain Docker, envlab replaces replicas one by one and ignores it; drop 'update', or use "
+                            "orchestrator: swarm"]
+
+
+def test_a_restart_policy_on_swarm_is_a_warning(tmp_path: Path) -> None:
+    text = SCENARIO.format(phase="    changes: [{service: web, replicas: 2}]", autoscaler="").replace(
+        "topology:\n", "topology:\n  orchestrator: swarm\n").replace("      replicas: 3\n",
+                                                                      "      replicas: 3\n      restart: always\n")
+    assert warned(_write(tmp_path, text)) == [
+        "13:16: warning: topology.services[0].restart: 'restart' is plain Docker's restart policy: Swarm always "
+        "restarts failed tasks and ignores it; drop 'restart', or use orchestrator: docker"]
+
+
+def test_recovery_of_a_service_the_faults_do_not_hit_is_a_warning(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "    traffic: {duration: 6}\n    faults:\n"
+                              "      - {at: 1, action: kill, service: worker}\n"
+                              "    expect:\n      - {metric: recovery_time, max: 5}")
+    assert warned(path) == ["27:18: warning: phases[0].expect[0].metric: recovery_time is measured on web, and this "
+                            "phase's faults hit worker: give 'service: worker'"]
+
+
+@pytest.mark.parametrize(("check", "col", "field"), [
+    ("{name: rel, target: old, type: file, path: etc/a}", 48, "checks[0].path: 'etc/a'"),
+    ("{name: rel, target: old, type: env, var: A, file: etc/env}", 55, "checks[0].file: 'etc/env'"),
+])
+def test_a_check_reads_only_absolute_paths(tmp_path: Path, check: str, col: int, field: str) -> None:
+    assert refused(_write(tmp_path, DRIFT.format(checks=f"  - {check}"))) == [
+        f"17:{col}: {field} is not an absolute path; a check reads from the container's root, e.g. /etc/app.conf"]
