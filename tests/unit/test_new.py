@@ -140,3 +140,17 @@ def test_new_into_a_path_that_is_a_file_is_a_message_not_a_traceback(tmp_path: P
 def test_new_has_help_naming_its_kinds() -> None:
     result = envlab("new", "--help")
     assert result.returncode == 0 and "drift, scenario or pack" in result.stdout
+
+
+def test_a_lesson_added_to_a_pack_shares_its_schema_and_assets_folder(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    scaffold("pack", pack, lesson_id="osaka")
+    added = scaffold("drift", pack, lesson_id="extra")
+    assert added.kept == [pack / "schema" / "lesson.schema.json"]
+    assert load_checked(pack / "extra.yaml").assets_dir == (pack / "assets" / "extra").resolve()
+    below = scaffold("scenario", pack / "chapter-2", lesson_id="below")  # pack.yaml is in the folder above
+    assert below.kept == [pack / "schema" / "lesson.schema.json"]
+    loaded = load_checked(pack / "chapter-2" / "below.yaml")
+    assert loaded.assets_dir == (pack / "assets" / "below").resolve()
+    first = (pack / "chapter-2" / "below.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schema/lesson.schema.json"
