@@ -284,3 +284,9 @@ def test_recovery_of_a_service_the_faults_do_not_hit_is_a_warning(tmp_path: Path
 def test_a_check_reads_only_absolute_paths(tmp_path: Path, check: str, col: int, field: str) -> None:
     assert refused(_write(tmp_path, DRIFT.format(checks=f"  - {check}"))) == [
         f"17:{col}: {field} is not an absolute path; a check reads from the container's root, e.g. /etc/app.conf"]
+
+
+def test_validate_with_an_envlab_lessons_folder_that_holds_no_lesson_fails(tmp_path: Path) -> None:
+    result = envlab("validate", env={"ENVLAB_LESSONS": str(tmp_path)})
+    assert result.returncode == 1
+    assert f"no lesson files (*.yaml, *.yml) directly in {tmp_path.resolve()}" in result.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from envlab.lessons.catalog import catalog_of, load_catalog, scan
+from envlab.lessons.catalog import catalog_of, lesson_dirs, load_catalog, scan
 from envlab.lessons.loader import Problem
 
 #: The layouts a course folder may have, as the message for a folder without lessons says them.
@@ -25,7 +25,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     else:
         found = load_catalog(args.lessons)
         problems, warnings, count = found.problems, found.warnings, len(found.lessons)
-        problems = _empty_folders(args.lessons) + problems
+        # The folders an instructor named (ENVLAB_LESSONS, --lessons): the built-in one always has lessons.
+        problems = _empty_folders([str(folder) for folder in lesson_dirs(args.lessons)[1:]]) + problems
     for problem in [*problems, *warnings]:
         console.out(str(problem), highlight=False)
     errors = sum(problem.severity == "error" for problem in problems)
@@ -58,7 +59,7 @@ def _nothing_in(raw: str, path: Path) -> Problem:
 
 
 def _empty_folders(folders: list[str]) -> list[Problem]:
-    """``--lessons`` folders that exist and hold no lesson file directly (a missing one is the catalog's problem).
+    """Named folders that exist and hold no lesson file directly (a missing one is the catalog's problem).
 
     Lessons are read only directly in a ``--lessons`` folder, so a course root whose lessons sit in its
     ``lessons/`` is named with the option to pass instead.
