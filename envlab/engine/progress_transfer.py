@@ -110,7 +110,7 @@ def _merge(store: ProgressStore, export: ProgressFile, target: str) -> ImportRes
     batches = [(target if older and name == DEFAULT_PROFILE else name, content.last_lesson,
                 [from_record(lesson, record) for lesson, record in content.lessons.items()])
                for name, content in export.profiles.items()]
-    known = store.profile_names()
+    known = store.profile_names() | {DEFAULT_PROFILE}  # there is always a default profile, even an empty one
     store.merge(batches)
     merged: dict[str, int] = {}
     for profile, _, records in batches:

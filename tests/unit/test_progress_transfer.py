@@ -72,8 +72,11 @@ def test_an_older_export_goes_into_the_profile_in_use(tmp_path: Path, lesson: Le
     result = import_data(store, older)
     assert result.unnamed_into == "dana" and result.merged == {"dana": 1} and result.machine is None
     assert store.get(lesson.id).hints_used == 2
+    assert result.created == ("dana",)
     assert import_data(store, older, unnamed_into="erin").merged == {"erin": 1}
     assert ProgressStore(store.path, profile="default").all() == {}
+    fresh = import_data(ProgressStore(tmp_path / "fresh.db"), older)
+    assert fresh.merged == {"default": 1} and fresh.created == (), "the default profile is never new"
 
 
 @pytest.mark.parametrize(("change", "said"), [
