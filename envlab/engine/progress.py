@@ -112,7 +112,7 @@ class ProfileSummary:
 
 @dataclass
 class ProgressStore:
-    """Progress of one learner profile, kept in a SQLite file.
+    """Every learner profile of a machine, kept in one SQLite file; reads and writes are about :attr:`profile`.
 
     Safe to use from several threads: one connection, guarded by a lock. A database that is damaged
     (not SQLite, or failing its integrity check) is moved aside and a fresh one started, so the
@@ -121,7 +121,8 @@ class ProgressStore:
     Args:
         path: The database file (made, with its folder, if missing).
         profile: The learner profile the reads and writes are about.
-        read_only: Only read (an export from a folder that cannot be written); never repairs.
+        read_only: Only read (an export from a folder that cannot be written); never repairs, and
+            reads a database of an older schema from an up-to-date copy in memory.
     """
 
     path: Path
