@@ -143,17 +143,15 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     lessons = {loaded.lesson.id: loaded.lesson for loaded in catalog(args, quiet=True).lessons}
     report = collect([Path(p) for p in args.inputs], lessons=lessons, lang=detect_language(args.lang))
     console.print(report_table(report))
-    if args.csv is not None:
-        write(args.csv, csv_text(report))
-        console.print(f"wrote {escape(str(args.csv))}")
-    if args.html is not None:
-        write(args.html, html_page(report))
-        console.print(f"wrote {escape(str(args.html))}")
     errors = Console(stderr=True, highlight=False)
-    for unreadable in report.unreadable:
+    for unreadable in report.unreadable:  # said before the files are written: a failed write cannot hide them
         errors.print(f"[bold red]not read:[/] {escape(_shown(unreadable.message))}")
         if unreadable.hint:
             errors.print(f"  [dim]hint:[/] {escape(unreadable.hint)}")
+    for path, render in ((args.csv, csv_text), (args.html, html_page)):
+        if path is not None:
+            write(path, render(report))
+            console.print(f"wrote {escape(str(path))}")
     return 1 if report.unreadable else 0
 
 
