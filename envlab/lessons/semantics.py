@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from envlab.lessons.model import DriftLesson, FileCheck, ScenarioLesson
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.problems import Severity
-from envlab.lessons.scenario import Metric, Phase
+from envlab.lessons.scenario import HealthCheck, Metric, Phase
 
 #: Metrics measured from the requests of the phase's traffic, at the balancer (whatever ``service`` says).
 TRAFFIC_METRICS: frozenset[Metric] = frozenset({
@@ -81,21 +81,23 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
     found = _autoscaler_findings(lesson) + _orchestrator_findings(lesson)
     topology = lesson.topology
     replicas = {service.name: service.replicas for service in topology.services}
-    health = {service.name: service.health is not None for service in topology.services}
+    health: dict[str, HealthCheck | None] = {service.name: service.health for service in topology.services}
     scaler = topology.autoscaler
+    scaled = False  # once the autoscaler has run, its service may have any count up to its max
     for p_index, phase in enumerate(lesson.phases):
         loc: Loc = ("phases", p_index)
         for change in phase.changes:
             if change.at is None and change.replicas is not None:
                 replicas[change.service] = change.replicas
             if change.health is not None:
-                health[change.service] = change.health != "none"
+                health[change.service] = None if change.health == "none" else change.health
         # The most replicas each service may run during the phase: a timed change or the autoscaler adds some.
         most = dict(replicas)
         for change in phase.changes:
             if change.at is not None and change.replicas is not None and change.service in most:
                 most[change.service] = max(most[change.service], change.replicas)
-        if scaler is not None and scaler.service in most and phase.traffic is not None:
+        scaled = scaled or (scaler is not None and phase.traffic is not None)
+        if scaler is not None and scaler.service in most and scaled:
             most[scaler.service] = max(most[scaler.service], scaler.max)
         found += _timing_findings(loc, phase)
         found += _fault_findings(loc, phase, most, health)
@@ -160,7 +162,8 @@ def _timing_findings(loc: Loc, phase: Phase) -> list[Finding]:
     return found
 
 
-def _fault_findings(loc: Loc, phase: Phase, most: dict[str, int], health: dict[str, bool]) -> list[Finding]:
+def _fault_findings(loc: Loc, phase: Phase, most: dict[str, int],
+                    health: dict[str, HealthCheck | None]) -> list[Finding]:
     found: list[Finding] = []
     for index, fault in enumerate(phase.faults):
         running = most.get(fault.service)
@@ -169,14 +172,25 @@ def _fault_findings(loc: Loc, phase: Phase, most: dict[str, int], health: dict[s
                                  f"hits {fault.count} replicas of {fault.service}, which runs at most {running} in "
                                  f"this phase: lower 'count' to {running} or fewer, or give {fault.service} more "
                                  "replicas"))
-    hangs = [f for f in phase.faults if f.action == "hang"]
-    if phase.faults and len(hangs) == len(phase.faults):
-        blind = sorted({f.service for f in hangs if not health.get(f.service, True)})
-        for e_index, expectation in enumerate(phase.expect):
-            if expectation.metric == "detection_time" and blind:
-                found.append(Finding((*loc, "expect", e_index, "metric"),
-                                     f"a hung replica is seen only by a health check, and {', '.join(blind)} has "
-                                     "none (unless its image declares a HEALTHCHECK): give it 'health'", "warning"))
+    hung = sorted({f.service for f in phase.faults if f.action == "hang"})
+    if not phase.faults or any(f.action != "hang" for f in phase.faults):
+        return found  # a crash or a stop is seen at once, by the engine's own events
+    blind = [name for name in hung if name in health and health[name] is None]
+    # A hang is seen after `retries` failed checks `interval` seconds apart, the first after the grace period.
+    soonest = min((check.interval * check.retries for name in hung if (check := health.get(name)) is not None),
+                  default=None)
+    for e_index, expectation in enumerate(phase.expect):
+        at: Loc = (*loc, "expect", e_index)
+        if expectation.metric != "detection_time":
+            continue
+        if blind:
+            found.append(Finding((*at, "metric"), f"a hung replica is seen only by a health check, and "
+                                                  f"{', '.join(blind)} has none (unless its image declares a "
+                                                  "HEALTHCHECK): give it 'health'", "warning"))
+        elif soonest is not None and expectation.max is not None and expectation.max < soonest:
+            found.append(Finding((*at, "max"), f"a hang is seen after the health check's retries × interval, "
+                                               f"{soonest:g} s at the soonest, so detection_time cannot stay under "
+                                               f"{expectation.max:g}: raise 'max', or check more often", "warning"))
     return found
 
 

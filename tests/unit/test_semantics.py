@@ -290,3 +290,19 @@ def test_validate_with_an_envlab_lessons_folder_that_holds_no_lesson_fails(tmp_p
     result = envlab("validate", env={"ENVLAB_LESSONS": str(tmp_path)})
     assert result.returncode == 1
     assert f"no lesson files (*.yaml, *.yml) directly in {tmp_path.resolve()}" in result.stdout
+
+
+def test_after_the_autoscaler_has_run_its_service_may_run_up_to_its_max(tmp_path: Path) -> None:
+    phases = ("    traffic: {duration: 6}\n  - name: two\n    say: s\n"
+              "    expect:\n      - {metric: min_running, min: 5}")
+    assert warned(scenario(tmp_path, phases, autoscaler="  autoscaler: {service: web, target: 5, max: 6}")) == []
+
+
+def test_a_hang_detected_sooner_than_the_health_check_can_is_a_warning(tmp_path: Path) -> None:
+    phase = ("    traffic: {duration: 6}\n    faults:\n      - {at: 1, action: hang, service: web}\n"
+             "    expect:\n      - {metric: detection_time, max: 1}")
+    text = SCENARIO.format(phase=phase, autoscaler="").replace(
+        "      port: 8000\n", "      port: 8000\n      health: {run: \"true\", interval: 1, retries: 3}\n", 1)
+    assert warned(_write(tmp_path, text)) == [
+        "28:39: warning: phases[0].expect[0].max: a hang is seen after the health check's retries × interval, 3 s at "
+        "the soonest, so detection_time cannot stay under 1: raise 'max', or check more often"]
