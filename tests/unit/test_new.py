@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from envlab.lessons.catalog import load_checked
+from envlab.engine.images import image_needs
+from envlab.lessons.catalog import load_catalog, load_checked
 from envlab.lessons.scaffold import ScaffoldRefused, scaffold
 from envlab.lessons.schema import schema_json
 from tests.helpers import envlab
@@ -154,3 +155,13 @@ def test_a_lesson_added_to_a_pack_shares_its_schema_and_assets_folder(tmp_path: 
     assert loaded.assets_dir == (pack / "assets" / "below").resolve()
     first = (pack / "chapter-2" / "below.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schema/lesson.schema.json"
+
+
+def test_what_new_writes_needs_no_image_the_built_in_course_does_not_already_need(tmp_path: Path) -> None:
+    """Only the lessons' own builds are new, and they start from the course's prepared images, offline."""
+    written = scaffold("pack", tmp_path, lesson_id="demo")
+    needs = image_needs([load_checked(path) for path in written.lessons.values()])
+    course = {need.tag for need in image_needs(load_catalog().lessons)}
+    shared = {need.tag for need in needs if need.kind in ("base", "host")}
+    assert shared and shared <= course
+    assert {need.kind for need in needs if need.tag not in course} <= {"fix", "service"}
