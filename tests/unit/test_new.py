@@ -165,3 +165,13 @@ def test_what_new_writes_needs_no_image_the_built_in_course_does_not_already_nee
     shared = {need.tag for need in needs if need.kind in ("base", "host")}
     assert shared and shared <= course
     assert {need.kind for need in needs if need.tag not in course} <= {"fix", "service"}
+
+
+def test_the_command_offers_every_kind_the_scaffold_writes() -> None:
+    from envlab.cli.main import _parser
+    from envlab.lessons.scaffold import KINDS
+
+    for kind in KINDS:
+        assert _parser().parse_args(["new", kind, "x"]).kind == kind
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["new", "quiz", "x"])
