@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -73,15 +72,25 @@ def bootstrap(client: docker.DockerClient, tag: str, progress: Progress) -> None
         root = Path(tmp) / "rootfs"
         _debootstrap(suite, root, progress)
         _slim(root)
-        progress(f"{tag}: packing the root filesystem", 0.85)
-        archive = Path(tmp) / "rootfs.tar"
-        with tarfile.open(archive, "w") as tar:
-            tar.add(root, arcname=".")
-        progress(f"{tag}: importing into the engine", 0.9)
+        progress(f"{tag}: importing the root filesystem into the engine", 0.85)
         repository, _, version = tag.rpartition(":")
         changes = ['CMD ["bash"]', f"LABEL {KIND}=base io.envlab.suite={suite}"]
-        with translating(f"importing {tag}"):
-            client.api.import_image(src=str(archive), repository=repository, tag=version, changes=changes)
+        # tar(1) streams the tree straight into the engine: no archive on disk, no Python in the copy.
+        packer = subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-cf", "-", "."],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = packer.stdout, packer.stderr
+        assert out is not None and err is not None
+        try:
+            with translating(f"importing {tag}"):
+                answer = str(client.api.import_image_from_stream(iter(lambda: out.read(1 << 20), b""),
+                                                                 repository=repository, tag=version, changes=changes))
+        finally:
+            out.close()
+            failed = packer.wait() != 0
+        if failed:
+            raise ImagePrepareError(f"packing {tag}'s root filesystem failed: {err.read().decode()[-500:]}")
+        if '"errorDetail"' in answer:
+            raise ImagePrepareError(f"the engine refused {tag}'s root filesystem: {answer[-500:]}")
 
 
 def _debootstrap(suite: str, root: Path, progress: Progress) -> None:
