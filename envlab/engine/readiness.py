@@ -1,0 +1,154 @@
+"""Before the first run: which images are still missing, about how big and how long preparing them is,
+and whether a registry or only Debian's archive answers from this machine.
+
+Both faces read these; nothing here talks to a terminal. The figures are estimates, and say so.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from envlab.engine.images import ImageKind, ImageNeed
+from envlab.engine.prepare import WORKERS, needed_first
+from envlab.runtime.contract import Runtime
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What preparing one image of a kind takes: bytes it adds to the engine, seconds of work."""
+
+    bytes: int
+    seconds: float
+
+
+#: Measured with `envlab images prepare` on a 2-core machine with a broadband link to Debian's archive:
+#: a base bootstrapped with debootstrap is about 110 MB and 60 s; a host image adds 100-150 MB of Debian
+#: packages in about 20 s; a lesson's fix or service build adds 0-60 MB in about 5 s. Midpoints below.
+#: A pulled base is usually faster; a slow mirror, much slower.
+KIND_COST: Mapping[ImageKind, Cost] = {
+    "base": Cost(110 * MB, 60.0),
+    "host": Cost(125 * MB, 20.0),
+    "fix": Cost(30 * MB, 5.0),
+    "service": Cost(30 * MB, 5.0),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """About how much preparing some images adds to the engine and how long it takes."""
+
+    bytes: int
+    seconds: float
+
+
+def missing_needs(runtime: Runtime, needs: Iterable[ImageNeed]) -> list[ImageNeed]:
+    """The images among ``needs`` that are not on the engine (what `envlab images prepare` would make).
+
+    A fix or service image that is present but was built from other files is not counted: a run or a
+    prepare rebuilds it from the lesson's own files, with no network.
+    """
+    return [need for need in needs if not runtime.image_present(need.tag)]
+
+
+def built_from(needs: Iterable[ImageNeed]) -> dict[str, frozenset[str]]:
+    """For each image, the images among ``needs`` it is built from (reads the lessons' Dockerfiles)."""
+    needs = list(needs)
+    tags = {need.tag for need in needs}
+    return {need.tag: frozenset(needed_first(need, tags)) for need in needs}
+
+
+def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[str, float] | None = None,
+             after: Mapping[str, Set[str]] | None = None) -> Estimate:
+    """About how big and how long preparing ``needs`` is, scheduled as :func:`~envlab.engine.prepare.prepare_all`
+    schedules them: ``workers`` at a time, each image once what it is built from is ready.
+
+    Args:
+        needs: The images still to prepare.
+        workers: How many are prepared at once.
+        spent: Seconds already spent on images under way, by tag (an ETA while preparing).
+        after: :func:`built_from` of these needs or of more (then only those among ``needs`` count);
+            without it the Dockerfiles are read, so a face that asks often passes it.
+    """
+    spent = spent or {}
+    tags = {need.tag for need in needs}
+    known = after if after is not None else built_from(needs)
+    deps = {need.tag: known.get(need.tag, frozenset()) & tags for need in needs}
+    left = {need.tag: max(KIND_COST[need.kind].seconds - spent.get(need.tag, 0.0), 0.0) for need in needs}
+    free = [0.0] * max(workers, 1)  # when each worker is next free
+    finish: dict[str, float] = {}
+    pending = [need.tag for need in needs]
+    while pending:
+        ready = [tag for tag in pending if all(t in finish for t in deps[tag])]
+        if not ready:
+            break  # a cycle: prepare_all fails those at once
+        # The ready image that can start soonest goes to the worker that is free soonest.
+        tag = min(ready, key=lambda tag: max((finish[t] for t in deps[tag]), default=0.0))
+        slot = free.index(min(free))
+        start = max(free[slot], max((finish[t] for t in deps[tag]), default=0.0))
+        finish[tag] = free[slot] = start + left[tag]
+        pending.remove(tag)
+    return Estimate(sum(KIND_COST[need.kind].bytes for need in needs), max(finish.values(), default=0.0))
+
+
+# who answers -----------------------------------------------------------------------------------
+#: Read by the Docker runtime too: ``ENVLAB_OFFLINE`` never tries a registry, ``ENVLAB_DEBIAN_MIRROR``
+#: names the archive debootstrap uses.
+OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
+MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
+REGISTRY = ("registry.example", 443)
+DEBIAN_ARCHIVE = ("mirror.example", 80)
+PROBE_TIMEOUT = 2.0  # seconds; a network that answers at all answers a TCP connect well within this
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What answers from this machine: a registry to pull bases from, Debian's archive to bootstrap them."""
+
+    registry: bool
+    debian: bool
+
+
+def debian_archive() -> tuple[str, int]:
+    """The host and port of Debian's archive, or of the mirror ``ENVLAB_DEBIAN_MIRROR`` names."""
+    mirror = os.environ.get(MIRROR_VARIABLE, "")
+    parts = urlsplit(mirror)
+    if parts.hostname:
+        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    return DEBIAN_ARCHIVE
+
+
+def _connect(address: tuple[str, int], opened: threading.Event, timeout: float) -> None:
+    try:
+        with socket.create_connection(address, timeout=timeout):
+            opened.set()
+    except OSError:
+        pass
+
+
+def probe_network(*, timeout: float = PROBE_TIMEOUT) -> Reach:
+    """Whether a registry and Debian's archive answer a TCP connection from here, both tried at once.
+
+    Returns within about ``timeout`` seconds whatever the network does: a name lookup has no timeout of its
+    own (an unreachable resolver can hold it for many seconds), so each connection is tried in a daemon
+    thread that is left behind if it does not answer in time. With ``ENVLAB_OFFLINE`` set envlab never
+    pulls, so a registry is not tried.
+    """
+    targets = {"debian": debian_archive()}
+    if not os.environ.get(OFFLINE_VARIABLE):
+        targets["registry"] = REGISTRY
+    opened = {name: threading.Event() for name in targets}
+    for name, address in targets.items():
+        threading.Thread(target=_connect, args=(address, opened[name], timeout), name="envlab-probe",
+                         daemon=True).start()
+    deadline = time.monotonic() + timeout
+    for event in opened.values():
+        event.wait(max(deadline - time.monotonic(), 0.0))
+    return Reach(registry="registry" in opened and opened["registry"].is_set(), debian=opened["debian"].is_set())
