@@ -27,10 +27,12 @@ class ImageNeed:
         tag: The image reference.
         kind: ``base`` (a public tag), ``host`` (a base plus Debian packages: a bare host's, or the
             ``build.packages`` of a lesson image) or ``fix``/``service`` (a lesson's own build).
-        base: For host images, the base tag they start from.
+        base: For host images, the image they are built on: their Debian base, or another host image of
+            that base whose packages they all have too.
         dockerfile: For host images, the Dockerfile envlab wrote.
         source: For fix and service images, the lesson's build and its assets folder.
         lessons: Ids of the lessons that use it.
+        packages: For host images, every Debian package they have beyond their Debian base.
     """
 
     tag: str
@@ -39,6 +41,7 @@ class ImageNeed:
     dockerfile: str | None = None
     source: BuildSource | None = None
     lessons: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
 
 
 def host_dockerfile(host: Host) -> str:
@@ -76,7 +79,7 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
             add(ImageNeed(base, "base", lessons=ids))
         for base, tag in need.source.derived(bases).items():
             add(ImageNeed(tag, "host", base=base, dockerfile=packages_dockerfile(base, need.source.build.packages),
-                          lessons=ids))
+                          lessons=ids, packages=tuple(sorted(set(need.source.build.packages)))))
         add(need)
 
     for loaded in lessons:
@@ -88,7 +91,7 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                     add(ImageNeed(host.image, "base", lessons=ids))
                     if host.packages:
                         add(ImageNeed(host_image(host), "host", base=host.image, dockerfile=host_dockerfile(host),
-                                      lessons=ids))
+                                      lessons=ids, packages=tuple(sorted(set(host.packages)))))
                 if isinstance(lesson.fix, Fix):
                     add_build(fix_need(loaded), ids)
             case ScenarioLesson():
@@ -98,7 +101,26 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                 for need in service_needs(loaded):
                     add_build(need, ids)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
-    return sorted(found.values(), key=lambda n: order[n.kind])
+    return _layered(sorted(found.values(), key=lambda n: order[n.kind]))
+
+
+def _layered(needs: list[ImageNeed]) -> list[ImageNeed]:
+    """Each host image built on the needed host of its base with the most of its packages, installing only
+    the rest: shared packages are installed once, and their layer is stored and carried once.
+
+    The tag stays what the base and the whole package list name, so every host and lesson asking for the
+    same packages still gets the same image, whatever the catalog.
+    """
+    hosts = [n for n in needs if n.kind == "host"]
+    layered = {}
+    for need in hosts:
+        below = [h for h in hosts if h.base == need.base and set(h.packages) < set(need.packages)]
+        if below:
+            parent = max(below, key=lambda h: (len(h.packages), h.packages))
+            rest = sorted(set(need.packages) - set(parent.packages))
+            layered[need.tag] = dataclasses.replace(need, base=parent.tag,
+                                                    dockerfile=packages_dockerfile(parent.tag, rest))
+    return [layered.get(n.tag, n) for n in needs]
 
 
 def missing_images(runtime: Runtime, loaded: LoadedLesson) -> list[ImageNeed]:

@@ -32,6 +32,7 @@ from envlab.ui.strings import t
 # load in workers after the first paint (see docs/performance.md), so here they are only types.
 if TYPE_CHECKING:
     from envlab.engine.progress import ProgressStore
+    from envlab.engine.readiness import Reach
     from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
     from envlab.runtime.contract import Runtime
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 RuntimeFactory = Callable[[Session], "Runtime"]
 #: Opens an interactive shell in a container (the terminal is the learner's meanwhile); returns its exit code.
 Shell = Callable[[str, str], int]
+#: Says whether a registry and Debian's archive answer; called in a thread worker, returns within seconds.
+NetworkProbe = Callable[[], "Reach"]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
 
@@ -76,7 +79,7 @@ class EnvlabApp(App[int]):
 
     def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
                  store: ProgressStore | None = None, lessons: Sequence[str | Path] = (),
-                 shell: Shell = docker_shell) -> None:
+                 shell: Shell = docker_shell, network_probe: NetworkProbe | None = None) -> None:
         super().__init__()
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
@@ -84,6 +87,7 @@ class EnvlabApp(App[int]):
         self.runtime_factory = runtime_factory
         self._store = store
         self.shell = shell
+        self._network_probe = network_probe
         self.session = Session()
         self.runtime: Runtime | None = None
         self.engine_error: RuntimeFailed | None = None
@@ -108,6 +112,14 @@ class EnvlabApp(App[int]):
 
             self._store = ProgressStore.open_default()
         return self._store
+
+    def network_probe(self) -> Reach:
+        """Whether a registry and Debian's archive answer (blocks for up to a few seconds: call it in a worker)."""
+        if self._network_probe is None:
+            from envlab.engine.readiness import probe_network
+
+            return probe_network()
+        return self._network_probe()
 
     def start_background_work(self) -> None:
         """Open the progress store, load the lessons (unless given) and connect to Docker; the home
@@ -309,7 +321,7 @@ class EnvlabApp(App[int]):
 
 def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
              catalog: Catalog | None = None, store: ProgressStore | None = None,
-             shell: Shell | None = None) -> EnvlabApp:
+             shell: Shell | None = None, network: NetworkProbe | None = None) -> EnvlabApp:
     """Build the app: the one factory the CLI and the tests share.
 
     Args:
@@ -322,6 +334,8 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
             in a thread worker once the home screen is up).
         store: Where progress is kept (default: the user data folder, or ``ENVLAB_DATA_DIR``).
         shell: Opens the learner's shell in a container (default: ``docker exec -it``).
+        network: Says whether a registry and Debian's archive answer, when images are missing (default:
+            :func:`envlab.engine.readiness.probe_network`, a TCP connection to each with a short timeout).
     """
     factory = _factory(runtime)
     return EnvlabApp(
@@ -331,6 +345,7 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         store=store,
         lessons=lessons,
         shell=shell or docker_shell,
+        network_probe=network,
     )
 
 

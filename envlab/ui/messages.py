@@ -9,7 +9,10 @@ from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: importing the engine here would slow the first paint
     from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
+    from envlab.engine.images import ImageNeed
     from envlab.engine.outcome import RunSummary
+    from envlab.engine.prepare import Prepared
+    from envlab.engine.readiness import Estimate, Reach
     from envlab.lessons.catalog import Catalog
     from envlab.runtime.contract import Runtime
 
@@ -84,3 +87,35 @@ class LessonTornDown(Message):
 
     lesson: str
     removed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImagesChecked(Message):
+    """The images the lessons need were looked up on the engine (``error``: their files could not be read)."""
+
+    needs: list[ImageNeed]
+    missing: list[ImageNeed]
+    estimate: Estimate | None  # of preparing what is missing
+    built_from: dict[str, frozenset[str]]  # for each missing image, the missing images it is built from
+    error: str = ""
+    hint: str = ""
+
+
+@dataclass
+class NetworkProbed(Message):
+    """Whether a registry and Debian's archive answer from this machine."""
+
+    reach: Reach
+
+
+@dataclass
+class ImagePrepared(Message, bubble=False):
+    """One image was prepared (or failed, or was cancelled); ``size`` is its bytes when it is present."""
+
+    result: Prepared
+    size: int | None = None
+
+
+@dataclass
+class PreparationEnded(Message, bubble=False):
+    """Every image of a preparation has its result: nothing is running any more."""

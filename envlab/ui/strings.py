@@ -23,6 +23,59 @@ STRINGS: dict[str, dict[str, str]] = {
     "docker_ready": {"en": "Docker is ready.", "ja": "Docker の準備ができました。"},
     "docker_failed": {"en": "[b]Docker:[/b] {message}\n[b]What to do:[/b] {hint} · then press [b]e[/b] to reconnect",
                       "ja": "[b]Docker:[/b] {message}\n[b]対処:[/b] {hint} · そのあと [b]e[/b] で再接続"},
+    # home: images still to prepare
+    "images_missing": {
+        "en": "[b]{missing} of {total} images are missing[/b]: preparing them takes about {size} and about {time} "
+              "(as measured on a 2-core machine). {reach} [b]P[/b] prepares them now.",
+        "ja": "[b]{total} 個中 {missing} 個のイメージがありません[/b]。準備には約 {size}、約 {time} かかります"
+              "(2 コアのマシンで測定)。{reach} [b]P[/b] で今すぐ準備します。"},
+    "images_unreadable": {"en": "[b]Images:[/b] {message}\n[b]What to do:[/b] {hint}",
+                          "ja": "[b]イメージ:[/b] {message}\n[b]対処:[/b] {hint}"},
+    "reach_checking": {"en": "Checking whether a registry answers…", "ja": "レジストリにつながるか確認しています…"},
+    "reach_registry": {"en": "A registry answers: base images are pulled.",
+                       "ja": "レジストリにつながります: ベースイメージは取得(pull)されます。"},
+    "reach_debian": {"en": "No registry answers, Debian's archive does: base images are built from it.",
+                     "ja": "レジストリにはつながりませんが Debian のアーカイブにはつながります: "
+                           "ベースイメージはそこから作ります。"},
+    "reach_offline": {"en": "Offline: neither a registry nor Debian's archive answers; preparing needs the archive, "
+                            "or a bundle: [b]envlab images import FILE[/b].",
+                      "ja": "オフラインです(レジストリにも Debian のアーカイブにもつながりません)。準備には"
+                            "アーカイブか、バンドルが必要です: [b]envlab images import FILE[/b]。"},
+    # the preparation screen
+    "prep_title": {"en": "Preparing images", "ja": "イメージの準備"},
+    "prep_image": {"en": "Image", "ja": "イメージ"},
+    "prep_kind": {"en": "Kind", "ja": "種類"},
+    "prep_step": {"en": "Step", "ja": "工程"},
+    "prep_state": {"en": "State", "ja": "状態"},
+    "prep_time": {"en": "Time", "ja": "時間"},
+    "prep_note": {"en": "Latest", "ja": "最新の出力"},
+    "prep_waiting": {"en": "waiting", "ja": "待機中"},
+    "prep_running": {"en": "running", "ja": "実行中"},
+    "prep_done": {"en": "done", "ja": "完了"},
+    "prep_failed": {"en": "failed", "ja": "失敗"},
+    "prep_cancelled": {"en": "cancelled", "ja": "中止"},
+    "prep_progress": {"en": "[b]{done} of {total}[/b] images ready · {running} running · {waiting} waiting · "
+                            "{failed} failed · about {eta} left",
+                      "ja": "[b]{total} 個中 {done} 個[/b]準備済み · 実行中 {running} · 待機中 {waiting} · "
+                            "失敗 {failed} · 残り約 {eta}"},
+    "prep_cancelling": {"en": "[b]Cancelling:[/b] the {running} images under way finish, nothing new starts.",
+                        "ja": "[b]中止しています:[/b] 実行中の {running} 個は最後まで進み、新しいものは始めません。"},
+    "prep_all_done": {"en": "[b]All {total} images are ready[/b] in {time}. Press [b]Esc[/b]: the lessons can run.",
+                      "ja": "[b]{total} 個のイメージがすべて準備できました[/b](所要 {time})。[b]Esc[/b] で戻り、"
+                            "レッスンを実行できます。"},
+    "prep_ended": {"en": "[b]{done} of {total}[/b] images ready · {failed} failed · {cancelled} cancelled. "
+                         "Press [b]Esc[/b], then [b]P[/b] on home to prepare what is still missing.",
+                   "ja": "[b]{total} 個中 {done} 個[/b]準備済み · 失敗 {failed} · 中止 {cancelled}。[b]Esc[/b] で戻り、"
+                         "ホームで [b]P[/b] を押すと残りを準備します。"},
+    "prep_wait_to_leave": {"en": "Wait: {running} images are still finishing.",
+                           "ja": "お待ちください: {running} 個がまだ終わっていません。"},
+    "prep_failure": {"en": "[b $error]✗ {tag}[/]: {message}\n  [b]What to do:[/b] {hint}",
+                     "ja": "[b $error]✗ {tag}[/]: {message}\n  [b]対処:[/b] {hint}"},
+    "prep_no_hint": {"en": "see `envlab doctor`", "ja": "`envlab doctor` を参照してください"},
+    "megabytes": {"en": "{n} MB", "ja": "{n} MB"},
+    "gigabytes": {"en": "{n} GB", "ja": "{n} GB"},
+    "seconds": {"en": "{n} s", "ja": "{n} 秒"},
+    "minutes": {"en": "{n} min", "ja": "{n} 分"},
     # lesson guide
     "step_of": {"en": "Step {n} of {total} · {title}", "ja": "ステップ {n}/{total} · {title}"},
     "next_step": {"en": "[**n**: next step ({title}) →](#next)", "ja": "[**n**: 次のステップ({title})→](#next)"},
@@ -151,6 +204,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "switch_language": {"ja": "言語"},
     "forget": {"ja": "進捗をリセット"},
     "connect": {"ja": "Docker に再接続"},
+    "prepare_images": {"ja": "イメージを準備"},
     # lesson
     "run": {"ja": "実行"},
     "next_step": {"ja": "次へ"},
@@ -162,6 +216,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "quiz": {"ja": "クイズ"},
     "reset": {"ja": "初期化"},
     "back": {"ja": "戻る"},
+    "cancel": {"ja": "中止"},
     # modals
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},
@@ -181,3 +236,17 @@ def key_label(action: str, lang: str, english: str) -> str:
     """The footer label, in ``lang``, of a key that runs ``action``; ``english`` (the binding's own) if none."""
     name = action.removeprefix("app.").removeprefix("screen.")
     return KEY_LABELS.get(name, {}).get(lang, english)
+
+
+def size_text(size: int, lang: str) -> str:
+    """A size as people round it: ``450 MB``, ``1.7 GB``."""
+    if size >= 1_000_000_000:
+        return t("gigabytes", lang, n=f"{size / 1e9:.1f}")
+    return t("megabytes", lang, n=f"{max(size / 1e6, 1):.0f}")
+
+
+def duration_text(seconds: float, lang: str) -> str:
+    """A duration as people round it: ``40 s``, ``3 min`` (whole minutes past 90 seconds)."""
+    if seconds < 90:
+        return t("seconds", lang, n=f"{max(seconds, 0):.0f}")
+    return t("minutes", lang, n=f"{seconds / 60:.0f}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,10 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from envlab.engine.progress import ProgressStore
+from envlab.engine.readiness import Reach
+from envlab.errors import EnvlabError
 from envlab.lessons.catalog import Catalog, load_catalog
+from envlab.runtime.contract import Progress
 from envlab.runtime.fake import FakeRuntime
 from envlab.ui.app import EnvlabApp, make_app
 from tests.helpers import CURRICULUM, os_skew_runtime
@@ -22,6 +27,7 @@ from tests.helpers import CURRICULUM, os_skew_runtime
 P = ParamSpec("P")
 M = TypeVar("M", bound=Message)
 FIXED_REPORT = (0, ["Inventory report for Osaka warehouse", "  bolts     120"])
+OFFLINE = Reach(registry=False, debian=False)
 
 
 def one_lesson(lesson_id: str = "os-skew") -> Catalog:
@@ -65,11 +71,38 @@ def fake_with_images(catalog: Catalog) -> FakeRuntime:
     return fake
 
 
+@dataclass
+class PreparingFake(FakeRuntime):
+    """A fake engine on which preparing a base can be refused or held back, to watch failures and cancels.
+
+    Attributes:
+        refuse: Base tags that cannot be made, as on a machine with no registry and no debootstrap.
+        hold: When not ``None``, making a base waits until it is set (the base is then under way).
+        begun: Every base whose making began, in order.
+    """
+
+    refuse: set[str] = field(default_factory=set)
+    hold: threading.Event | None = None
+    begun: list[str] = field(default_factory=list)
+
+    def provide_base(self, tag: str, progress: Progress) -> str:
+        self.begun.append(tag)
+        progress(f"I: Retrieving InRelease for {tag}", None)
+        if tag in self.refuse:
+            raise EnvlabError(f"{tag} is not on this engine and no registry answered",
+                              hint="building it offline needs Linux, root and debootstrap")
+        if self.hold is not None:
+            assert self.hold.wait(30), "the test never let the base through"
+        return super().provide_base(tag, progress)
+
+
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
-          lesson: str = "os-skew", lang: str = "en", catalog: Catalog | None = None) -> Harness:
+          lesson: str = "os-skew", lang: str = "en", catalog: Catalog | None = None,
+          reach: Reach = OFFLINE) -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 
-    The fake shell does what a learner would type: afterwards the report runs on prod-server.
+    The fake shell does what a learner would type: afterwards the report runs on prod-server. ``reach``
+    is what the network probe says (no test reaches the network).
     """
     fake = fake if fake is not None else os_skew_runtime()
     store = ProgressStore(tmp_path / "progress.sqlite3")
@@ -82,7 +115,7 @@ def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool
         return 0
 
     app = make_app(catalog=catalog or one_lesson(lesson), lang=lang, runtime=fake,
-                   store=store, shell=shell)
+                   store=store, shell=shell, network=lambda: reach)
     return Harness(app, fake, store, shells=shells)
 
 
@@ -102,6 +135,14 @@ async def settle(pilot: Pilot[int]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot: Pilot[int], condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds: for work in other threads, which no worker awaits."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await pilot.pause(0.01)
 
 
 def async_test(test: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:

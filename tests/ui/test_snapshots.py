@@ -10,7 +10,8 @@ from textual.pilot import Pilot
 
 from envlab.engine import run as run_base
 from envlab.engine.drift import run as drift_run
-from tests.ui.support import build, settle
+from envlab.ui.screens import prepare_screen
+from tests.ui.support import PreparingFake, build, settle
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +60,22 @@ def test_quiz_after_a_wrong_answer(snap_compare, tmp_path: Path) -> None:  # typ
         await _quiet(pilot)
 
     assert snap_compare(build(tmp_path).app, terminal_size=(100, 30), run_before=answer_wrong)
+
+
+def test_preparing_images_with_one_base_refused(snap_compare, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """You should see "Preparing images" in the header, "3 of 5 images ready · 2 failed · 0 cancelled" with
+    what to press, the headings "Image Kind Step State Time Latest", and a line per image:
+    debian:bookworm-slim "bootstrap ✓ done 0s 1 MB", debian:bullseye-slim "bootstrap ✗ failed 0s" with the
+    start of its error, the two host images (one "build ✓ done", the one built from bullseye "— ✗ failed —"),
+    envlab-fix/os-skew:latest "build ✓ done"; under them each failure with its whole error and "What to do:"
+    with its hint; the footer has "esc Back" and no Cancel (nothing runs any more)."""
+    monkeypatch.setattr(prepare_screen, "time", SimpleNamespace(monotonic=lambda: 0.0))
+
+    async def prepare(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await pilot.press("P")
+        await _quiet(pilot)
+
+    fake = PreparingFake(refuse={"debian:bullseye-slim"})
+    assert snap_compare(build(tmp_path, fake=fake).app, terminal_size=(80, 24), run_before=prepare)

@@ -126,3 +126,25 @@ def test_a_cancel_starts_nothing_new_and_says_what_was_not_begun(needs: list[Ima
     assert {outcome[t] for t in begun} == {"bootstrapped"}
     assert {a for t, a in outcome.items() if t not in begun} == {"cancelled"}
     assert set(outcome) == {n.tag for n in needs}
+
+
+def test_a_host_with_more_packages_is_built_on_the_host_with_fewer(needs: list[ImageNeed]) -> None:
+    from envlab.engine.builds import packages_image
+
+    hosts = {n.tag: n for n in needs if n.kind == "host"}
+    layered = [n for n in hosts.values() if n.base in hosts]
+    assert layered, "the course has hosts whose packages include another host's"
+    for need in layered:
+        parent = hosts[need.base]
+        assert set(parent.packages) < set(need.packages)
+        rest = set(need.packages) - set(parent.packages)
+        assert need.dockerfile is not None and need.dockerfile.startswith(f"FROM {parent.tag}\n")
+        installed = need.dockerfile.split("--no-install-recommends ")[1].split(" \\")[0].split()
+        assert set(installed) == rest
+        root = parent
+        while root.base in hosts:
+            root = hosts[root.base]
+        assert need.tag == packages_image(root.base, need.packages)  # named by its base and all its packages
+    fake = FakeRuntime()
+    order = [r.need.tag for r in prepare_all(fake, needs, lambda *_: None) if r.action == "built"]
+    assert all(order.index(n.base) < order.index(n.tag) for n in layered)

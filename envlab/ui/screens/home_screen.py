@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import getters
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,15 +12,18 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from envlab.errors import EnvlabError
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
-from envlab.ui.strings import t
+from envlab.ui.messages import ImagesChecked, NetworkProbed
+from envlab.ui.strings import duration_text, size_text, t
 from envlab.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from textual.widgets import Tree
     from textual.widgets.tree import TreeNode
 
+    from envlab.engine.readiness import Reach
     from envlab.lessons.loader import LoadedLesson
     from envlab.ui.app import EnvlabApp
 
@@ -37,10 +40,18 @@ class HomeScreen(Screen[None]):
         Binding("l", "app.switch_language", "Language"),
         Binding("x", "forget", "Reset progress"),
         Binding("e", "app.connect", "Reconnect Docker", show=False),
+        Binding("P", "prepare_images", "Prepare images"),
         Binding("q", "app.quit", "Quit"),
     ]
 
     envlab = getters.app(EnvlabApp)
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The last look at the engine's images (``None`` until the engine and the lessons are both ready).
+        self.images: ImagesChecked | None = None
+        #: Whether a registry or Debian's archive answers (asked once, when images are first found missing).
+        self.reach: Reach | None = None
 
     def compose(self) -> ComposeResult:
         # The first frame holds what is known at once; the curriculum tree and the progress bar are
@@ -51,6 +62,7 @@ class HomeScreen(Screen[None]):
             with VerticalScroll(id="home-detail"):
                 # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
                 yield Static(id="lesson-detail")
+        yield Static(id="images-notice")
         yield Static(id="engine-status")
         yield KeyBar()
 
@@ -82,6 +94,7 @@ class HomeScreen(Screen[None]):
         if not self.query("#curriculum"):
             await self._mount_curriculum()
         self._refresh()
+        self._check_images()
         tree = self.curriculum
         last = self.envlab.store.last_lesson()
         nodes = self._lesson_nodes()
@@ -92,12 +105,14 @@ class HomeScreen(Screen[None]):
 
     def _language_changed(self) -> None:
         self._show_engine(self.envlab.engine_state)
+        self._show_images()
         if self.query("#curriculum"):
             self._refresh()
 
     def on_screen_resume(self) -> None:
         if self.query("#curriculum"):
             self._refresh()
+        self._check_images()  # back from preparing them, or from a lesson
 
     def _lesson_nodes(self) -> list[TreeNode[str]]:
         tree = self.curriculum
@@ -177,6 +192,75 @@ class HomeScreen(Screen[None]):
                             hint=escape(error.hint or "see `envlab doctor`")))
         elif state in ("connecting", "ready"):
             status.update(t(f"docker_{state}", lang))
+        if state == "ready":
+            self._check_images()
+
+    # images still to prepare -----------------------------------------------------------------
+    def _check_images(self) -> None:
+        """Look for missing images in a worker, once the engine answers and the lessons are loaded."""
+        if self.envlab.engine_state == "ready" and self.envlab.lessons_ready:
+            self.check_images()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="images")
+    def check_images(self) -> None:
+        """Compare what the lessons need with the engine; if something is missing, ask who answers."""
+        from envlab.engine.images import image_needs
+        from envlab.engine.readiness import built_from, estimate, missing_needs
+
+        runtime = self.envlab.runtime
+        assert runtime is not None, "checked only once the engine is ready"
+        try:
+            needs = image_needs(self.envlab.lessons)
+            missing = missing_needs(runtime, needs)
+            after = built_from(missing)
+            self.post_message(ImagesChecked(needs, missing, estimate(missing, after=after), after))
+        except EnvlabError as exc:
+            self.post_message(ImagesChecked([], [], None, {}, exc.message, exc.hint))
+            return
+        if missing and self.reach is None:
+            self.post_message(NetworkProbed(self.envlab.network_probe()))
+
+    def on_images_checked(self, message: ImagesChecked) -> None:
+        self.images = message
+        self._show_images()
+        self.refresh_bindings()
+
+    def on_network_probed(self, message: NetworkProbed) -> None:
+        self.reach = message.reach
+        self._show_images()
+
+    def _show_images(self) -> None:
+        """Say plainly how many images are missing and what preparing them takes; nothing when none are."""
+        notice = self.query_one("#images-notice", Static)
+        checked, lang = self.images, self.envlab.lang
+        notice.display = checked is not None and bool(checked.missing or checked.error)
+        if checked is None or not notice.display:
+            return
+        notice.set_class(bool(checked.error), "-error")
+        if checked.error:
+            hint = checked.hint or t("prep_no_hint", lang)
+            notice.update(t("images_unreadable", lang, message=escape(checked.error), hint=escape(hint)))
+            return
+        reach = self.reach
+        said = ("reach_checking" if reach is None else "reach_registry" if reach.registry
+                else "reach_debian" if reach.debian else "reach_offline")
+        assert checked.estimate is not None
+        notice.update(t("images_missing", lang, missing=len(checked.missing), total=len(checked.needs),
+                        size=size_text(checked.estimate.bytes, lang),
+                        time=duration_text(checked.estimate.seconds, lang), reach=t(said, lang)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer to prepare images only while some are missing."""
+        if action == "prepare_images":
+            return self.images is not None and bool(self.images.missing)
+        return True
+
+    def action_prepare_images(self) -> None:
+        """Prepare what is missing, with a row per image (opening it again goes on from what is done)."""
+        from envlab.ui.screens.prepare_screen import PrepareScreen
+
+        if self.images is not None and self.images.missing and self.envlab.runtime is not None:
+            self.app.push_screen(PrepareScreen(self.images.missing, built_from=self.images.built_from))
 
     def action_open(self) -> None:
         if not self.query("#curriculum"):
