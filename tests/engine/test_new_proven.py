@@ -3,9 +3,12 @@ itself, with nothing left behind. Only the images these lessons need are prepare
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 
 import docker
+import docker.errors
 import pytest
 
 from tests.engine.test_engine_curriculum import leftovers
@@ -22,10 +25,17 @@ def test_a_new_pack_is_proven_unchanged(tmp_path: Path, docker_client: docker.Do
     made = envlab("new", "pack", folder, "--id", PACK)
     assert made.returncode == 0, made.stdout + made.stderr
     only = [arg for lesson in LESSONS for arg in ("--lesson", lesson)]
-    prepared = envlab("images", "prepare", "--lessons", folder, *only)
-    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
-    proven = envlab("test", *LESSONS, "--lessons", folder)
-    assert proven.returncode == 0, proven.stdout + proven.stderr
-    for lesson in LESSONS:
-        assert f"{lesson}: 2/2 rounds proven" in proven.stdout
-        assert leftovers(docker_client, lesson) == []
+    listed = envlab("images", "list", "--json", "--lessons", folder, *only)
+    absent = [i["tag"] for i in json.loads(listed.stdout)["images"] if i["state"] == "missing"]
+    try:
+        prepared = envlab("images", "prepare", "--lessons", folder, *only)
+        assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+        proven = envlab("test", *LESSONS, "--lessons", folder)
+        assert proven.returncode == 0, proven.stdout + proven.stderr
+        for lesson in LESSONS:
+            assert f"{lesson}: 2/2 rounds proven" in proven.stdout
+            assert leftovers(docker_client, lesson) == []
+    finally:  # the engine as it was found: the images only these lessons needed go again
+        for tag in absent:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                docker_client.images.remove(tag, force=True)
