@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     load = images_sub.add_parser("import", parents=[common],
                                  help="load a bundle's images (no network needed); checks it whole first")
     load.add_argument("file", type=Path, metavar="FILE")
-    doctor = sub.add_parser("doctor", parents=[common], help="check Docker and images; say what to do about problems")
+    doctor = sub.add_parser("doctor", parents=[common, only],
+                            help="check Docker and images; say what to do about problems")
     doctor.add_argument("--kiosk", action="store_true",
                         help="a readiness report for an offline kiosk: images, disk, memory, Swarm, terminal")
     doctor.add_argument("--bundle", type=Path, metavar="FILE", help="check the images against this bundle")

@@ -18,6 +18,7 @@ every tag that load added is removed again: nothing half-imported stays tagged a
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -273,16 +274,24 @@ def import_bundle(runtime: Runtime, path: Path, manifest: Manifest, plan: list[I
         if wrong:
             raise BundleError(f"the engine loaded other images than the manifest names: {', '.join(wrong)}")
     except (EnvlabError, zipfile.BadZipFile, zstandard.ZstdError, tarfile.TarError, OSError) as exc:
-        for tag in wanted:  # absent before: whatever has that tag now came from this import
-            runtime.remove_image(tag)
+        _undo(runtime, wanted)
         message = exc.message if isinstance(exc, EnvlabError) else f"{type(exc).__name__}: {exc}"
         raise BundleError(f"importing {path} failed, nothing of it was kept: {message}") from None
+    except BaseException:  # Ctrl+C or SIGTERM mid-load: the same undo, then stop as asked
+        _undo(runtime, wanted)
+        raise
     missing = sorted(set(wanted) - set(loaded))
     if missing:
-        for tag in wanted:
-            runtime.remove_image(tag)
+        _undo(runtime, wanted)
         raise BundleError(f"importing {path} failed, nothing of it was kept: not loaded: {', '.join(missing)}")
     return plan
+
+
+def _undo(runtime: Runtime, wanted: dict[str, BundleImage]) -> None:
+    """Remove every tag the import was to add: they were absent before, so what has them now came from it."""
+    for tag in wanted:
+        with contextlib.suppress(EnvlabError):  # the engine went away: `envlab images list` shows what stayed
+            runtime.remove_image(tag)
 
 
 def _decompressed(entry: IO[bytes], total: int, progress: ByteProgress) -> Iterator[bytes]:

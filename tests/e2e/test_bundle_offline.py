@@ -48,6 +48,11 @@ def test_export_remove_import_then_prove_with_nothing_built(docker_client: docke
     assert imported.returncode == 0, imported.stderr
     assert f"{len(gone)} loaded" in imported.stdout and f"{len(before) - len(gone)} present" in imported.stdout
     assert {t: i["id"] for t, i in images().items()} == {t: i["id"] for t, i in before.items()}
+    ready = envlab("doctor", "--kiosk", "--bundle", str(path), "--lesson", LESSON)
+    assert f"✓ images: {len(before)} of {len(before)} present" in ready.stdout
+    assert "✓ images match course.bundle" in ready.stdout and "✓ no network needed" in ready.stdout
+    # Run without a terminal, the report says so and fails: a kiosk must be checked where it runs.
+    assert "✗ terminal: not a terminal here" in ready.stdout and ready.returncode == 1
 
     # The lesson runs from what the bundle brought: the fix image is reused, nothing is built.
     ran = envlab("run", LESSON, "--json")

@@ -168,3 +168,19 @@ def test_export_refuses_when_an_image_is_missing_and_writes_nothing(needs, tmp_p
     with pytest.raises(bundle.BundleError, match=needs[-1].tag.replace(".", r"\.")):
         bundle.export_bundle(fake, needs, path, lambda *_: None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_mid_load_keeps_nothing_of_it(needs, tmp_path: Path) -> None:
+    path, _ = exported(needs, tmp_path)
+    fake = FakeRuntime(images={"debian:bookworm-slim"})
+    before = images_of(fake)
+    loaded = fake.load_images
+
+    def interrupted(chunks, on_line):  # type: ignore[no-untyped-def]
+        loaded(chunks, on_line)  # everything tagged, then the learner presses Ctrl+C
+        raise KeyboardInterrupt
+
+    fake.load_images = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        load(fake, path)
+    assert images_of(fake) == before
