@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
+from envlab.engine import images
 from envlab.engine.images import image_needs
 from envlab.engine.prepare import needed_first
 from envlab.engine.readiness import Reach
+from envlab.lessons.assets import AssetError
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.screens.prepare_screen import PrepareScreen
@@ -147,6 +150,10 @@ async def test_cancel_lets_what_runs_finish_and_marks_the_rest_cancelled_then_p_
         await pilot.press("P")
         screen = preparing(h)
         await wait_until(pilot, lambda: {screen.rows[tag].state for tag in bases} == {"running"})
+        summary = text_of(screen.query_one("#prepare-summary", Static))
+        assert "0 of 5 images ready · 2 running · 3 waiting · 0 failed · about" in summary
+        assert {screen.rows[tag].step for tag in bases} == {"bootstrap"}
+        assert screen.rows[BULLSEYE].note == f"I: Retrieving InRelease for {BULLSEYE}"
         await pilot.press("c")
         assert "Cancelling" in text_of(screen.query_one("#prepare-summary", Static))
         await pilot.press("escape")
@@ -162,3 +169,17 @@ async def test_cancel_lets_what_runs_finish_and_marks_the_rest_cancelled_then_p_
         again = preparing(h)
         assert set(again.rows) == {need.tag for need in NEEDS} - bases, "only what is still missing"
         assert set(states(again).values()) == {"done"}
+
+
+@async_test
+async def test_images_that_cannot_be_worked_out_are_said_with_why(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(_lessons: object) -> None:
+        raise AssetError("fix/Dockerfile cannot be read", hint="run `envlab validate`")
+
+    monkeypatch.setattr(images, "image_needs", unreadable)
+    h = build(tmp_path, fake=PreparingFake())
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert notice(h).display and notice(h).has_class("-error")
+        assert "fix/Dockerfile cannot be read" in text_of(notice(h)) and "envlab validate" in text_of(notice(h))

@@ -27,7 +27,17 @@ Learn why *it works on my machine* happens: each lesson runs the same app on han
 | c | continue where you left off |
 | l | switch language (English / 日本語) |
 | x | reset the progress of the lesson under the cursor |
+| P | prepare the images that are missing (offered while some are) |
 | q | quit (everything envlab started is removed) |
+
+## Preparing images
+A line per image: its step (bootstrap, pull, build or present), its state, how long it has taken and its
+latest output; a failure shows its real error and what to do under the list.
+
+| Key | |
+|---|---|
+| c | cancel: what is under way finishes, nothing new starts |
+| Esc | cancel, or back home once nothing runs; **P** there prepares what is still missing |
 
 ## Lesson
 | Key | |
@@ -60,7 +70,17 @@ HELP_JA = """\
 | c | 前回の続きから再開する |
 | l | 言語を切り替える(English / 日本語) |
 | x | カーソル位置のレッスンの進捗をリセットする |
+| P | 足りないイメージを準備する(足りないときだけ表示されます) |
 | q | 終了する(envlab が起動したものはすべて削除されます) |
+
+## イメージの準備
+イメージごとに 1 行: 工程(bootstrap、pull、build、present)、状態、かかった時間、最新の出力。
+失敗したものは、一覧の下に本当のエラーと対処を表示します。
+
+| キー | |
+|---|---|
+| c | 中止: 実行中のものは最後まで進み、新しいものは始めません |
+| Esc | 中止、または何も動いていなければホームに戻る。ホームの **P** で残りを準備します |
 
 ## レッスン
 | キー | |
