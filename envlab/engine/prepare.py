@@ -75,6 +75,31 @@ def needed_first(need: ImageNeed, tags: set[str]) -> set[str]:
     return ({*bases, *need.source.derived(bases).values()}) & tags
 
 
+#: How long preparing an image of each kind takes, relative to one another (a fix build is a few COPY steps,
+#: a service or host build installs packages, a base is a whole debootstrap).
+_WEIGHT = {"base": 4, "host": 2, "service": 2, "fix": 1}
+
+
+def _heights(after: dict[str, set[str]], kinds: dict[str, str]) -> dict[str, int]:
+    """For each image, the longest chain of images built one on another from it (itself included), each
+    counted by its kind's weight: the critical path that starts there."""
+    below: dict[str, set[str]] = {tag: set() for tag in after}
+    for tag, parents in after.items():
+        for parent in parents:
+            below[parent].add(tag)
+    heights: dict[str, int] = {}
+
+    def height(tag: str, seen: frozenset[str]) -> int:
+        if tag not in heights:
+            heights[tag] = _WEIGHT[kinds[tag]] + max((height(t, seen | {tag}) for t in below[tag] if t not in seen),
+                                                     default=0)
+        return heights[tag]
+
+    for tag in after:
+        height(tag, frozenset())
+    return heights
+
+
 def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgress, *,
                 cancel: threading.Event | None = None, workers: int = WORKERS) -> Iterator[Prepared]:
     """Prepare every image, each as soon as the images it is built from are ready; yield results as they end.
@@ -85,9 +110,13 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
     """
     stop = cancel or threading.Event()
     tags = {n.tag for n in needs}
-    # Ready images start in this order: what others are built from first, then the longest builds.
+    built_on = {n.tag: needed_first(n, tags) for n in needs}
+    # Ready images start in this order: the longest chain of images still to build on them first (the
+    # critical path), then what others are built from, then the longest builds.
+    height = _heights(built_on, {n.tag: n.kind for n in needs})
     rank = {"base": 0, "host": 1, "service": 2, "fix": 3}
-    waiting = {n.tag: (n, needed_first(n, tags)) for n in sorted(needs, key=lambda n: rank[n.kind])}
+    ordered = sorted(needs, key=lambda n: (-height[n.tag], rank[n.kind]))
+    waiting = {n.tag: (n, built_on[n.tag]) for n in ordered}
     done: dict[str, Prepared] = {}
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="envlab-prepare")
     running: dict[Future[Prepared], str] = {}

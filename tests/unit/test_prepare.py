@@ -148,3 +148,16 @@ def test_a_host_with_more_packages_is_built_on_the_host_with_fewer(needs: list[I
     fake = FakeRuntime()
     order = [r.need.tag for r in prepare_all(fake, needs, lambda *_: None) if r.action == "built"]
     assert all(order.index(n.base) < order.index(n.tag) for n in layered)
+
+
+def test_with_one_worker_the_longest_chain_starts_first(needs: list[ImageNeed]) -> None:
+    fake = Gated({})
+    assert all(r.action != "failed" for r in prepare_all(fake, needs, lambda *_: None, workers=1))
+    hosts = {n.tag: n for n in needs if n.kind == "host"}
+    below = {t: [n for n in hosts.values() if n.base == t] for t in hosts}
+    # The base most is built on goes first, and a host others are built on goes before its siblings.
+    most = max(bases(needs), key=lambda b: len(built_on(needs, b)))
+    assert fake.started[0] == most
+    parent = next(t for t, kids in below.items() if kids)
+    siblings = [t for t in built_on(needs, hosts[parent].base) if t != parent]
+    assert all(fake.started.index(parent) < fake.started.index(s) for s in siblings)
