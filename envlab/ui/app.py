@@ -157,9 +157,14 @@ class EnvlabApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with an unexpected error is shown, never silently dropped."""
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}\nPlease report this; press Ctrl+Q to quit.",
-                        title=f"envlab hit a bug ({event.worker.name})", severity="error", timeout=30)
+            self.report_bug(event.worker)
+
+    def report_bug(self, worker: Worker[object]) -> None:
+        """Show the unexpected error ``worker`` ended with. A screen's workers tell their screen, not the
+        app (Textual's ``Worker.StateChanged`` does not bubble), so a screen with workers calls this too."""
+        error = worker.error
+        self.notify(f"{type(error).__name__}: {error}\nPlease report this; press Ctrl+Q to quit.",
+                    title=f"envlab hit a bug ({worker.name})", severity="error", timeout=30)
 
     # the engine --------------------------------------------------------------------------------
     def action_connect(self) -> None:

@@ -183,3 +183,32 @@ async def test_images_that_cannot_be_worked_out_are_said_with_why(tmp_path: Path
         await settle(pilot)
         assert notice(h).display and notice(h).has_class("-error")
         assert "fix/Dockerfile cannot be read" in text_of(notice(h)) and "envlab validate" in text_of(notice(h))
+
+
+@async_test
+async def test_a_bug_while_preparing_is_shown_and_the_screen_can_still_be_left(tmp_path: Path) -> None:
+    class Broken(PreparingFake):
+        def provide_base(self, tag: str, progress: object) -> str:
+            raise ZeroDivisionError("a bug")
+
+    h = build(tmp_path, fake=Broken())
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        # Not settle: it re-raises a worker's failure, and that failure is what is under test.
+        await wait_until(pilot, lambda: preparing(h).ended)
+        assert any("ZeroDivisionError: a bug" in n for n in h.notices())
+        await pilot.press("escape")
+        assert isinstance(h.app.screen, HomeScreen)
+
+
+@async_test
+async def test_a_bug_while_checking_the_images_is_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_lessons: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(images, "image_needs", broken)
+    h = build(tmp_path, fake=PreparingFake())
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await wait_until(pilot, lambda: any("ZeroDivisionError: a bug" in n for n in h.notices()))
+        assert not notice(h).display

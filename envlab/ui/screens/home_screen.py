@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker, WorkerState
 
 from envlab.errors import EnvlabError
 from envlab.lessons.text import pick
@@ -219,6 +220,10 @@ class HomeScreen(Screen[None]):
             return
         if missing and self.reach is None:
             self.post_message(NetworkProbed(self.envlab.network_probe()))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.envlab.report_bug(event.worker)
 
     def on_images_checked(self, message: ImagesChecked) -> None:
         self.images = message

@@ -23,6 +23,7 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker, WorkerState
 
 from envlab.engine.describe import visible
 from envlab.errors import EnvlabError
@@ -191,6 +192,13 @@ class PrepareScreen(Screen[None]):
         self.ended = True
         self._flush()
         self.refresh_bindings()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the work ends it too (the app shows the error), so Esc can still leave."""
+        if event.state == WorkerState.ERROR:
+            self.envlab.report_bug(event.worker)
+            self.cancel.set()
+            self.on_preparation_ended(PreparationEnded())
 
     # drawing ---------------------------------------------------------------------------------
     def _flush(self) -> None:
