@@ -80,7 +80,18 @@ def needed_first(need: ImageNeed, tags: set[str]) -> set[str]:
 _WEIGHT = {"base": 4, "host": 2, "service": 2, "fix": 1}
 
 
-def _heights(after: dict[str, set[str]], kinds: dict[str, str]) -> dict[str, int]:
+def _weight(need: ImageNeed) -> int:
+    """The kind's weight; a lesson build's grows with its RUN steps (a venv and a pip install take long)."""
+    if need.source is None:
+        return _WEIGHT[need.kind]
+    try:
+        steps = sum(line.lstrip().upper().startswith("RUN ") for line in need.source.dockerfile_text().splitlines())
+    except EnvlabError:
+        steps = 0  # its build fails on its own, with the real message
+    return _WEIGHT[need.kind] + steps
+
+
+def _heights(after: dict[str, set[str]], weights: dict[str, int]) -> dict[str, int]:
     """For each image, the longest chain of images built one on another from it (itself included), each
     counted by its kind's weight: the critical path that starts there."""
     below: dict[str, set[str]] = {tag: set() for tag in after}
@@ -91,7 +102,7 @@ def _heights(after: dict[str, set[str]], kinds: dict[str, str]) -> dict[str, int
 
     def height(tag: str, seen: frozenset[str]) -> int:
         if tag not in heights:
-            heights[tag] = _WEIGHT[kinds[tag]] + max((height(t, seen | {tag}) for t in below[tag] if t not in seen),
+            heights[tag] = weights[tag] + max((height(t, seen | {tag}) for t in below[tag] if t not in seen),
                                                      default=0)
         return heights[tag]
 
@@ -113,7 +124,7 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
     built_on = {n.tag: needed_first(n, tags) for n in needs}
     # Ready images start in this order: the longest chain of images still to build on them first (the
     # critical path), then what others are built from, then the longest builds.
-    height = _heights(built_on, {n.tag: n.kind for n in needs})
+    height = _heights(built_on, {n.tag: _weight(n) for n in needs})
     rank = {"base": 0, "host": 1, "service": 2, "fix": 3}
     ordered = sorted(needs, key=lambda n: (-height[n.tag], rank[n.kind]))
     waiting = {n.tag: (n, built_on[n.tag]) for n in ordered}
