@@ -7,16 +7,19 @@ Both faces read these; nothing here talks to a terminal. The figures are estimat
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from envlab.engine.images import ImageKind, ImageNeed
 from envlab.engine.prepare import WORKERS, needed_first
-from envlab.runtime.contract import Runtime
+from envlab.runtime.contract import EngineInfo, Runtime
 
 MB = 1_000_000
 
@@ -103,9 +106,8 @@ def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[s
 #: names the archive debootstrap uses.
 OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
 MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
-REGISTRY = ("registry.example", 443)
-DEBIAN_ARCHIVE = ("mirror.example", 80)
 PROBE_TIMEOUT = 2.0  # seconds; a network that answers at all answers a TCP connect well within this
+_DEFAULT_MIRROR = re.compile(r'^DEF_MIRROR="(?P<url>[^"]+)"', re.M)
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,33 @@ class Reach:
     debian: bool
 
 
-def debian_archive() -> tuple[str, int]:
-    """The host and port of Debian's archive, or of the mirror ``ENVLAB_DEBIAN_MIRROR`` names."""
+def _address(url: str) -> tuple[str, int] | None:
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    if not parts.hostname:
+        return None
+    return parts.hostname, parts.port or (80 if parts.scheme == "http" else 443)
+
+
+def registry_address(info: EngineInfo) -> tuple[str, int] | None:
+    """Where the engine pulls from: its first registry mirror, else the index it names (as the engine
+    itself reports them; envlab names no registry of its own)."""
+    return _address(info.registry) if info.registry else None
+
+
+def debian_archive() -> tuple[str, int] | None:
+    """The host and port debootstrap would download from: the mirror ``ENVLAB_DEBIAN_MIRROR`` names, else
+    debootstrap's own default (read from the installed debootstrap); ``None`` without debootstrap."""
     mirror = os.environ.get(MIRROR_VARIABLE, "")
-    parts = urlsplit(mirror)
-    if parts.hostname:
-        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    return DEBIAN_ARCHIVE
+    if mirror:
+        return _address(mirror)
+    found = shutil.which("debootstrap")
+    if found is None:
+        return None
+    try:
+        match = _DEFAULT_MIRROR.search(Path(found).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return _address(match.group("url")) if match else None
 
 
 def _connect(address: tuple[str, int], opened: threading.Event, timeout: float) -> None:
@@ -133,17 +155,20 @@ def _connect(address: tuple[str, int], opened: threading.Event, timeout: float) 
         pass
 
 
-def probe_network(*, timeout: float = PROBE_TIMEOUT) -> Reach:
-    """Whether a registry and Debian's archive answer a TCP connection from here, both tried at once.
+def probe_network(registry: tuple[str, int] | None, *, timeout: float = PROBE_TIMEOUT) -> Reach:
+    """Whether ``registry`` and Debian's archive answer a TCP connection from here, both tried at once.
 
     Returns within about ``timeout`` seconds whatever the network does: a name lookup has no timeout of its
     own (an unreachable resolver can hold it for many seconds), so each connection is tried in a daemon
     thread that is left behind if it does not answer in time. With ``ENVLAB_OFFLINE`` set envlab never
     pulls, so a registry is not tried.
     """
-    targets = {"debian": debian_archive()}
-    if not os.environ.get(OFFLINE_VARIABLE):
-        targets["registry"] = REGISTRY
+    targets = {}
+    archive = debian_archive()
+    if archive is not None:
+        targets["debian"] = archive
+    if registry is not None and not os.environ.get(OFFLINE_VARIABLE):
+        targets["registry"] = registry
     opened = {name: threading.Event() for name in targets}
     for name, address in targets.items():
         threading.Thread(target=_connect, args=(address, opened[name], timeout), name="envlab-probe",
@@ -151,4 +176,5 @@ def probe_network(*, timeout: float = PROBE_TIMEOUT) -> Reach:
     deadline = time.monotonic() + timeout
     for event in opened.values():
         event.wait(max(deadline - time.monotonic(), 0.0))
-    return Reach(registry="registry" in opened and opened["registry"].is_set(), debian=opened["debian"].is_set())
+    return Reach(registry="registry" in opened and opened["registry"].is_set(),
+                 debian="debian" in opened and opened["debian"].is_set())

@@ -174,6 +174,7 @@ class EngineInfo:
     root_dir: str = ""  # where the engine keeps images and containers, on its own machine
     storage: str = ""  # its storage driver
     swarm: str = ""  # inactive, active, pending, error or locked
+    registry: str = ""  # where it pulls from, as it says: its first registry mirror, else its index
 
 
 # operations ------------------------------------------------------------------------------------

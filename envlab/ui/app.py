@@ -33,6 +33,7 @@ from envlab.ui.strings import t
 if TYPE_CHECKING:
     from envlab.engine.progress import ProgressStore
     from envlab.engine.readiness import Reach
+    from envlab.kiosk.config import KioskConfig
     from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
     from envlab.runtime.contract import Runtime
@@ -79,8 +80,11 @@ class EnvlabApp(App[int]):
 
     def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
                  store: ProgressStore | None = None, lessons: Sequence[str | Path] = (),
-                 shell: Shell = docker_shell, network_probe: NetworkProbe | None = None) -> None:
+                 shell: Shell = docker_shell, network_probe: NetworkProbe | None = None,
+                 kiosk: KioskConfig | None = None) -> None:
         super().__init__()
+        #: What the kiosk offers, in kiosk mode (:class:`envlab.ui.kiosk.app.KioskApp`); ``None`` otherwise.
+        self.kiosk = kiosk
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
@@ -100,9 +104,13 @@ class EnvlabApp(App[int]):
         localize_bindings(self, self.lang)
         # Immediate: a new screen gets its key labels before its footer is first drawn.
         self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
+        self.push_screen(self.first_screen())
+
+    def first_screen(self) -> Screen[None]:
+        """The screen the app opens on: home (kiosk mode opens on its start screen)."""
         from envlab.ui.screens.home_screen import HomeScreen  # it reads the app's type: import it here
 
-        self.push_screen(HomeScreen())
+        return HomeScreen()
 
     @property
     def store(self) -> ProgressStore:
@@ -116,9 +124,10 @@ class EnvlabApp(App[int]):
     def network_probe(self) -> Reach:
         """Whether a registry and Debian's archive answer (blocks for up to a few seconds: call it in a worker)."""
         if self._network_probe is None:
-            from envlab.engine.readiness import probe_network
+            from envlab.engine.readiness import probe_network, registry_address
 
-            return probe_network()
+            registry = registry_address(self.runtime.engine_info()) if self.runtime is not None else None
+            return probe_network(registry)
         return self._network_probe()
 
     def start_background_work(self) -> None:
@@ -326,7 +335,8 @@ class EnvlabApp(App[int]):
 
 def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
              catalog: Catalog | None = None, store: ProgressStore | None = None,
-             shell: Shell | None = None, network: NetworkProbe | None = None) -> EnvlabApp:
+             shell: Shell | None = None, network: NetworkProbe | None = None,
+             kiosk: KioskConfig | None = None) -> EnvlabApp:
     """Build the app: the one factory the CLI and the tests share.
 
     Args:
@@ -341,9 +351,15 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         shell: Opens the learner's shell in a container (default: ``docker exec -it``).
         network: Says whether a registry and Debian's archive answer, when images are missing (default:
             :func:`envlab.engine.readiness.probe_network`, a TCP connection to each with a short timeout).
+        kiosk: Run in kiosk mode, as this configuration says (``envlab kiosk CONFIG``).
     """
     factory = _factory(runtime)
-    return EnvlabApp(
+    app_class = EnvlabApp
+    if kiosk is not None:
+        from envlab.ui.kiosk.app import KioskApp  # the kiosk's screens load only in kiosk mode
+
+        app_class = KioskApp
+    return app_class(
         catalog,
         lang=detect_language(lang),
         runtime_factory=factory,
@@ -351,6 +367,7 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         lessons=lessons,
         shell=shell or docker_shell,
         network_probe=network,
+        kiosk=kiosk,
     )
 
 
@@ -362,9 +379,11 @@ def _factory(runtime: Runtime | RuntimeFactory) -> RuntimeFactory:
     return lambda _session: ready
 
 
-def run_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None) -> int:
-    """Start the TUI; when it ends, however it ends, remove what it started. Return its exit code."""
-    app = make_app(runtime=runtime, lessons=lessons, lang=lang)
+def run_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
+            kiosk: KioskConfig | None = None) -> int:
+    """Start the TUI (in kiosk mode with ``kiosk``); when it ends, however it ends, remove what it started.
+    Return its exit code."""
+    app = make_app(runtime=runtime, lessons=lessons, lang=lang, kiosk=kiosk)
     try:
         code = app.run()
     finally:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from envlab.engine import readiness
 from envlab.engine.images import image_needs
-from envlab.engine.readiness import KIND_COST, MB, debian_archive, estimate, missing_needs, probe_network
+from envlab.engine.readiness import (
+    KIND_COST,
+    MB,
+    debian_archive,
+    estimate,
+    missing_needs,
+    probe_network,
+    registry_address,
+)
 from envlab.lessons.catalog import find_lesson
+from envlab.runtime.contract import EngineInfo
 from envlab.runtime.fake import FakeRuntime
 
 NEEDS = image_needs([find_lesson("os-skew")])  # two bases, a host on each, a fix on bookworm's host
@@ -37,13 +47,27 @@ def test_time_spent_on_images_under_way_comes_off_the_estimate() -> None:
     assert estimate(NEEDS, spent={NEEDS[0].tag: 1000.0}).seconds == 60 + 20
 
 
-def test_the_debian_archive_is_the_mirror_when_one_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_debian_archive_is_the_mirror_named_else_debootstraps_own(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
     monkeypatch.delenv("ENVLAB_DEBIAN_MIRROR", raising=False)
+    script = tmp_path / "debootstrap"
+    script.write_text('#!/bin/sh\nVERSION=1\nDEF_MIRROR="http://mirror.example/debian"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
     assert debian_archive() == ("mirror.example", 80)
     monkeypatch.setenv("ENVLAB_DEBIAN_MIRROR", "https://mirror.example.org/debian")
     assert debian_archive() == ("mirror.example.org", 443)
     monkeypatch.setenv("ENVLAB_DEBIAN_MIRROR", "http://10.0.0.5:3142/debian")
     assert debian_archive() == ("10.0.0.5", 3142)
+    monkeypatch.delenv("ENVLAB_DEBIAN_MIRROR")
+    monkeypatch.setenv("PATH", str(tmp_path / "none"))
+    assert debian_archive() is None  # no debootstrap: nothing to bootstrap with, nothing to ask
+
+
+def test_the_registry_is_the_one_the_engine_names() -> None:
+    info = EngineInfo("20.10", "1.41", "linux", "x86_64", "6.1", registry="https://index.example/v1/")
+    assert registry_address(info) == ("index.example", 443)
+    assert registry_address(EngineInfo("20.10", "1.41", "linux", "x86_64", "6.1")) is None
 
 
 @pytest.fixture
@@ -59,15 +83,14 @@ def closed_port() -> tuple[str, int]:
 
 def test_the_probe_says_what_answers(monkeypatch: pytest.MonkeyPatch, listening: tuple[str, int]) -> None:
     monkeypatch.delenv("ENVLAB_OFFLINE", raising=False)
-    monkeypatch.setattr(readiness, "REGISTRY", closed_port())
     monkeypatch.setattr(readiness, "debian_archive", lambda: listening)
-    assert probe_network(timeout=2.0) == readiness.Reach(registry=False, debian=True)
-    monkeypatch.setattr(readiness, "REGISTRY", listening)
-    assert probe_network(timeout=2.0) == readiness.Reach(registry=True, debian=True)
+    assert probe_network(closed_port(), timeout=2.0) == readiness.Reach(registry=False, debian=True)
+    assert probe_network(listening, timeout=2.0) == readiness.Reach(registry=True, debian=True)
+    monkeypatch.setattr(readiness, "debian_archive", lambda: None)
+    assert probe_network(None, timeout=2.0) == readiness.Reach(registry=False, debian=False)
 
 
 def test_offline_never_counts_a_registry(monkeypatch: pytest.MonkeyPatch, listening: tuple[str, int]) -> None:
     monkeypatch.setenv("ENVLAB_OFFLINE", "1")
-    monkeypatch.setattr(readiness, "REGISTRY", listening)
     monkeypatch.setattr(readiness, "debian_archive", closed_port)
-    assert probe_network(timeout=2.0) == readiness.Reach(registry=False, debian=False)
+    assert probe_network(listening, timeout=2.0) == readiness.Reach(registry=False, debian=False)

@@ -48,7 +48,9 @@ class ContainerOps:
                           str(version.get("KernelVersion", "?")), memory=int(info.get("MemTotal") or 0),
                           cpus=int(info.get("NCPU") or 0), root_dir=str(info.get("DockerRootDir") or ""),
                           storage=str(info.get("Driver") or ""),
-                          swarm=str((info.get("Swarm") or {}).get("LocalNodeState") or ""))
+                          swarm=str((info.get("Swarm") or {}).get("LocalNodeState") or ""),
+                          registry=str(next(iter((info.get("RegistryConfig") or {}).get("Mirrors") or []), "")
+                                       or info.get("IndexServerAddress") or ""))
 
     # images -----------------------------------------------------------------------------------
     def image_present(self, ref: str) -> bool:
