@@ -109,13 +109,14 @@ def export_bundle(runtime: Runtime, needs: list[ImageNeed], path: Path, progress
     Raises:
         BundleError: An image is missing, or the file cannot be written.
     """
-    missing = [n.tag for n in needs if not runtime.image_present(n.tag)]
+    facts = runtime.image_facts([n.tag for n in needs])
+    missing = [n.tag for n in needs if n.tag not in facts]
     if missing:
         raise BundleError(f"{len(missing)} image(s) to bundle are not on this engine: {', '.join(missing)}",
                           hint="run `envlab images prepare` first")
     images = tuple(
-        BundleImage(tag=n.tag, id=runtime.image_id(n.tag), kind=n.kind, size=runtime.image_size(n.tag),
-                    context=(runtime.image_labels(n.tag) or {}).get(CONTEXT_LABEL, ""), lessons=n.lessons)
+        BundleImage(tag=n.tag, id=facts[n.tag].id, kind=n.kind, size=facts[n.tag].size,
+                    context=facts[n.tag].labels.get(CONTEXT_LABEL, ""), lessons=n.lessons)
         for n in needs)
     total = sum(i.size for i in images)
     partial = path.with_name(f".{path.name}.partial")
@@ -244,13 +245,9 @@ class Imported:
 
 def plan_import(runtime: Runtime, manifest: Manifest) -> list[Imported]:
     """What importing would do with each image, without doing it."""
-    plan = []
-    for image in manifest.images:
-        if not runtime.image_present(image.tag):
-            plan.append(Imported(image, "loaded"))
-        else:
-            plan.append(Imported(image, "present" if runtime.image_id(image.tag) == image.id else "kept"))
-    return plan
+    facts = runtime.image_facts([i.tag for i in manifest.images])
+    return [Imported(image, "loaded" if image.tag not in facts else
+                     "present" if facts[image.tag].id == image.id else "kept") for image in manifest.images]
 
 
 def import_bundle(runtime: Runtime, path: Path, manifest: Manifest, plan: list[Imported],
@@ -270,7 +267,8 @@ def import_bundle(runtime: Runtime, path: Path, manifest: Manifest, plan: list[I
             if len(wanted) < len(manifest.images):
                 chunks = _only(chunks, set(wanted))
             loaded = runtime.load_images(chunks, on_line)
-        wrong = [t for t, i in wanted.items() if runtime.image_id(t) != i.id]
+        now = runtime.image_facts(list(wanted))
+        wrong = [t for t, i in wanted.items() if t in now and now[t].id != i.id]
         if wrong:
             raise BundleError(f"the engine loaded other images than the manifest names: {', '.join(wrong)}")
     except (EnvlabError, zipfile.BadZipFile, zstandard.ZstdError, tarfile.TarError, OSError) as exc:

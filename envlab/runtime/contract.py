@@ -177,6 +177,15 @@ class EngineInfo:
     registry: str = ""  # where it pulls from, as it says: its first registry mirror, else its index
 
 
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the engine says of one image."""
+
+    id: str
+    size: int
+    labels: dict[str, str] = field(default_factory=dict)
+
+
 # operations ------------------------------------------------------------------------------------
 class Images(Protocol):
     """Images on the engine. Nothing here ever pulls implicitly."""
@@ -205,6 +214,10 @@ class Images(Protocol):
 
     def provide_base(self, tag: str, progress: Progress) -> str:
         """Make a public base tag present: ``"present"``, ``"pulled"`` or ``"bootstrapped"``."""
+
+    def image_facts(self, refs: list[str]) -> dict[str, ImageFacts]:
+        """Id, size and labels of each of ``refs`` that is on the engine, asked all at once (absent ones are
+        left out)."""
 
     def image_size(self, ref: str) -> int:
         """The bytes ``ref`` takes on the engine; raises :class:`~envlab.errors.ImageMissing` when absent."""

@@ -98,14 +98,15 @@ def _kiosk(runtime: Runtime, info: EngineInfo, needs: list[ImageNeed], bundle_fi
 
 
 def _images(runtime: Runtime, needs: list[ImageNeed], bundle_file: Path | None) -> list[Finding]:
-    missing = [n.tag for n in needs if not runtime.image_present(n.tag)]
+    facts = runtime.image_facts([n.tag for n in needs])
+    missing = [n.tag for n in needs if n.tag not in facts]
     found = [Finding(not missing, f"images: {len(needs) - len(missing)} of {len(needs)} present"
                      + (f" (missing: {_some(missing)})" if missing else ""),
                      "`envlab images import BUNDLE` (or `envlab images prepare` with a network)")]
     if bundle_file is not None:
         manifest = bundle.read_manifest(bundle_file)
         differ = [n.tag for n in needs if n.tag not in missing and (held := manifest.image(n.tag)) is not None
-                  and held.id != runtime.image_id(n.tag)]
+                  and held.id != facts[n.tag].id]
         absent = [n.tag for n in needs if manifest.image(n.tag) is None]
         found.append(Finding(not differ and not absent,
                              f"images match {bundle_file.name} (envlab {manifest.envlab_version}, {manifest.created})"

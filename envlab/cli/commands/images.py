@@ -66,11 +66,12 @@ def _list(needs: list[ImageNeed], runtime: Runtime, console: Console, *, bundle_
           as_json: bool) -> int:
     manifest = bundle.read_manifest(bundle_file) if bundle_file is not None else None
     rows = []
+    facts = runtime.image_facts([n.tag for n in needs])
     for need in needs:
-        present = runtime.image_present(need.tag)
+        present = need.tag in facts
         held = manifest.image(need.tag) if manifest is not None else None
         row: dict[str, object] = {"tag": need.tag, "kind": need.kind, "state": "present" if present else "missing",
-                                  "id": runtime.image_id(need.tag) if present else None, "lessons": list(need.lessons)}
+                                  "id": facts[need.tag].id if present else None, "lessons": list(need.lessons)}
         if manifest is not None:
             row["in_bundle"] = held is not None
             row["matches_bundle"] = held is not None and held.id == row["id"]

@@ -15,7 +15,7 @@ import docker
 import docker.errors
 
 from envlab.errors import EnvlabError, ImageMissing
-from envlab.runtime.contract import PREPARE_HINT, LineSink
+from envlab.runtime.contract import PREPARE_HINT, ImageFacts, LineSink
 from envlab.runtime.docker.errors import translate, translating
 
 CHUNK = 1 << 20
@@ -26,6 +26,26 @@ class TransferOps:
 
     client: docker.DockerClient
     api: docker.APIClient  # set by ContainerOps
+
+    def image_facts(self, refs: list[str]) -> dict[str, ImageFacts]:
+        """One listing of the engine's images for all of ``refs`` (a tag it lists under another spelling,
+        such as a registry prefix, is looked up on its own)."""
+        wanted = set(refs)
+        facts: dict[str, ImageFacts] = {}
+        with translating("listing images"):
+            for image in self.api.images():
+                for tag in image.get("RepoTags") or ():
+                    if tag in wanted:
+                        facts[tag] = ImageFacts(str(image["Id"]), int(image.get("Size") or 0),
+                                                dict(image.get("Labels") or {}))
+            for ref in wanted - set(facts):
+                try:
+                    found = self.api.inspect_image(ref)
+                except docker.errors.ImageNotFound:
+                    continue
+                facts[ref] = ImageFacts(str(found["Id"]), int(found.get("Size") or 0),
+                                        dict((found.get("Config") or {}).get("Labels") or {}))
+        return facts
 
     def image_size(self, ref: str) -> int:
         """The bytes ``ref`` takes, as ``docker images`` shows them."""

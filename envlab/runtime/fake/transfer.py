@@ -14,7 +14,7 @@ import tarfile
 from collections.abc import Iterator
 
 from envlab.errors import EnvlabError, ImageMissing
-from envlab.runtime.contract import PREPARE_HINT, LineSink
+from envlab.runtime.contract import PREPARE_HINT, ImageFacts, LineSink
 from envlab.runtime.fake.state import FakeState
 
 LAYER_BYTES = 4096  # what each fake image's one layer holds
@@ -25,6 +25,11 @@ class TransferOps(FakeState):
 
     #: When set, a load fails after tagging this many images (to test a failure mid-load).
     fail_load_after: int | None = None
+
+    def image_facts(self, refs: list[str]) -> dict[str, ImageFacts]:
+        with self._lock:
+            return {ref: ImageFacts(f"sha256:{tag}", LAYER_BYTES + len(tag), dict(self._image_labels.get(tag, {})))
+                    for ref in refs if (tag := self._tag(ref)) is not None}
 
     def image_size(self, ref: str) -> int:
         with self._lock:
