@@ -17,7 +17,7 @@ Handler = Callable[[argparse.Namespace, Console], int]
 MODULES = {
     "list": "list_lessons", "run": "run", "inspect": "inspect_drift", "validate": "validate",
     "test": "prove", "images": "images", "doctor": "doctor", "clean": "clean", "schema": "schema",
-    "progress": "progress", "new": "new",
+    "progress": "progress", "new": "new", "kiosk": "kiosk",
 }
 
 
