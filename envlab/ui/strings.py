@@ -189,6 +189,37 @@ STRINGS: dict[str, dict[str, str]] = {
     "cmd_reconnect": {"en": "Reconnect to Docker", "ja": "Docker に再接続"},
     "cmd_reconnect_about": {"en": "Try the engine again", "ja": "もう一度エンジンに接続します"},
     "cmd_open_lesson": {"en": "Open lesson: {title}", "ja": "レッスンを開く: {title}"},
+    # kiosk mode: the start screen, the countdown, the operator
+    "kiosk_welcome": {"en": "Welcome to envlab", "ja": "envlab へようこそ"},
+    "kiosk_tagline": {"en": "Why “it works on my machine” happens, on real containers.",
+                      "ja": "「自分のマシンでは動く」が起きる理由を、本物のコンテナで。"},
+    "kiosk_ask_name": {"en": "Type your name or seat number, then press [b]Enter[/b]. "
+                             "Enter with no name starts without one.",
+                       "ja": "名前か座席番号を入力して [b]Enter[/b]。何も入力せずに Enter で名前なしで始めます。"},
+    "kiosk_name_placeholder": {"en": "name or seat number", "ja": "名前または座席番号"},
+    "kiosk_anonymous": {"en": "Start without a name", "ja": "名前なしで始める"},
+    "kiosk_language": {"en": "日本語", "ja": "English"},
+    "kiosk_cleaning": {"en": "Getting ready for the next learner…", "ja": "次の方のために準備しています…"},
+    "kiosk_ready": {"en": "Ready.", "ja": "準備ができました。"},
+    "kiosk_hello": {"en": "Hello, {name}. Press Ctrl+D when you are done.",
+                    "ja": "{name} さん、こんにちは。終わったら Ctrl+D を押してください。"},
+    "kiosk_still_there": {"en": "Still there?", "ja": "まだ続けますか?"},
+    "kiosk_countdown": {"en": "Your session ends in [b]{seconds}[/b] s and your lesson's containers are removed "
+                              "(your progress is kept).\nPress any key to go on.",
+                        "ja": "あと [b]{seconds}[/b] 秒でセッションを終了し、レッスンのコンテナを削除します"
+                              "(進捗は保存されます)。\n続けるには何かキーを押してください。"},
+    "kiosk_no_link": {"en": "This kiosk opens no browser. The link: {url}",
+                      "ja": "このキオスクではブラウザを開きません。リンク: {url}"},
+    "kiosk_no_shell": {"en": "The fix-it shell is not offered on this kiosk.",
+                       "ja": "このキオスクではシェルを使えません。"},
+    "kiosk_pin_title": {"en": "Operator", "ja": "オペレーター"},
+    "kiosk_pin_ask": {"en": "The operator's PIN:", "ja": "オペレーターの PIN:"},
+    "kiosk_pin_wrong": {"en": "Wrong PIN.", "ja": "PIN が違います。"},
+    "kiosk_pin_locked": {"en": "Too many wrong PINs: wait {seconds} s.",
+                         "ja": "PIN の誤りが多すぎます: {seconds} 秒待ってください。"},
+    "kiosk_quit": {"en": "Quit envlab", "ja": "envlab を終了"},
+    "kiosk_end_session": {"en": "End this learner's session", "ja": "この方のセッションを終了"},
+    "kiosk_back": {"en": "Back", "ja": "戻る"},
 }
 
 #: The footer's key labels, by the action the key runs (an ``app.`` or ``screen.`` namespace is dropped).
@@ -223,6 +254,9 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "dismiss_quiz": {"ja": "閉じる"},
     "answer(True)": {"ja": "はい"},
     "answer(False)": {"ja": "いいえ"},
+    # kiosk mode
+    "done": {"ja": "終わる"},
+    "operator": {"ja": "オペレーター"},
 }
 
 

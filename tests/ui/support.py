@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from envlab.engine.progress import ProgressStore
 from envlab.engine.readiness import Reach
 from envlab.errors import EnvlabError
+from envlab.kiosk.config import KioskConfig
 from envlab.lessons.catalog import Catalog, load_catalog
 from envlab.runtime.contract import Progress
 from envlab.runtime.fake import FakeRuntime
@@ -98,11 +99,11 @@ class PreparingFake(FakeRuntime):
 
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
           lesson: str = "os-skew", lang: str = "en", catalog: Catalog | None = None,
-          reach: Reach = OFFLINE) -> Harness:
+          reach: Reach = OFFLINE, kiosk: KioskConfig | None = None) -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 
     The fake shell does what a learner would type: afterwards the report runs on prod-server. ``reach``
-    is what the network probe says (no test reaches the network).
+    is what the network probe says (no test reaches the network); ``kiosk`` builds it in kiosk mode.
     """
     fake = fake if fake is not None else os_skew_runtime()
     store = ProgressStore(tmp_path / "progress.sqlite3")
@@ -115,7 +116,7 @@ def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool
         return 0
 
     app = make_app(catalog=catalog or one_lesson(lesson), lang=lang, runtime=fake,
-                   store=store, shell=shell, network=lambda: reach)
+                   store=store, shell=shell, network=lambda: reach, kiosk=kiosk)
     return Harness(app, fake, store, shells=shells)
 
 

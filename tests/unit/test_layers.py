@@ -12,12 +12,13 @@ CORE = [
     "envlab.lessons.catalog", "envlab.lessons.loader", "envlab.lessons.validate", "envlab.lessons.schema",
     "envlab.engine.run", "envlab.engine.drift.run", "envlab.engine.scenario.run", "envlab.engine.prove",
     "envlab.engine.prepare", "envlab.engine.checks", "envlab.engine.outcome", "envlab.engine.describe",
-    "envlab.runtime.docker", "envlab.runtime.cleanup", "envlab.runtime.fake",
+    "envlab.runtime.docker", "envlab.runtime.cleanup", "envlab.runtime.fake", "envlab.kiosk.config",
 ]
 #: What the engine and both faces load: none of it may bring the Docker SDK (only the composition root does).
 WITHOUT_DOCKER = [
     "envlab.engine.run", "envlab.engine.drift.run", "envlab.engine.scenario.run", "envlab.engine.prove",
     "envlab.runtime.fake", "envlab.headless", "envlab.ui.app", "envlab.ui.screens.lesson_screen",
+    "envlab.ui.kiosk.app", "envlab.ui.kiosk.start_screen",
 ]
 
 
