@@ -25,6 +25,7 @@ import io
 import json
 import os
 import queue
+import struct
 import tarfile
 import threading
 import zipfile
@@ -219,7 +220,7 @@ def verify(path: Path, manifest: Manifest, progress: ByteProgress) -> None:
     digest = hashlib.sha256()
     done = 0
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(PAYLOAD) as entry:
+        with _payload(path) as entry:
             while block := entry.read(CHUNK):
                 digest.update(block)
                 done += len(block)
@@ -262,7 +263,7 @@ def import_bundle(runtime: Runtime, path: Path, manifest: Manifest, plan: list[I
         return plan
     loaded: list[str] = []
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(PAYLOAD) as entry:
+        with _payload(path) as entry:
             chunks = _decompressed(entry, manifest.payload.bytes, progress)
             if len(wanted) < len(manifest.images):
                 chunks = _only(chunks, set(wanted))
@@ -285,6 +286,46 @@ def import_bundle(runtime: Runtime, path: Path, manifest: Manifest, plan: list[I
     return plan
 
 
+class _Slice(io.RawIOBase):
+    """``size`` bytes of ``handle`` from where it stands: the payload's bytes as stored, read once (the
+    manifest's SHA-256 checks them, so zip's own CRC is not worked out a second time)."""
+
+    def __init__(self, handle: IO[bytes], size: int) -> None:
+        self.handle, self.left, self.done = handle, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer)  # a slice of a bytearray would be a copy
+        count = self.handle.readinto(view[: min(len(view), self.left)])  # type: ignore[attr-defined]
+        if not count and self.left:
+            raise EOFError(f"{self.left} bytes of the images are missing")
+        self.left -= count
+        self.done += count
+        return int(count)
+
+    def tell(self) -> int:
+        return self.done
+
+
+@contextlib.contextmanager
+def _payload(path: Path) -> Iterator[_Slice]:
+    """The stored payload of the bundle at ``path``, as a stream of its bytes."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(PAYLOAD)
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise BundleError(f"{path} is not an envlab bundle: its images are not stored as they were written")
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("the images' local header is damaged")
+        name, extra = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name + extra)
+        yield _Slice(handle, info.compress_size)
+
+
 def _undo(runtime: Runtime, wanted: dict[str, BundleImage]) -> None:
     """Remove every tag the import was to add: they were absent before, so what has them now came from it."""
     for tag in wanted:
@@ -292,10 +333,10 @@ def _undo(runtime: Runtime, wanted: dict[str, BundleImage]) -> None:
             runtime.remove_image(tag)
 
 
-def _decompressed(entry: IO[bytes], total: int, progress: ByteProgress) -> Iterator[bytes]:
+def _decompressed(entry: _Slice, total: int, progress: ByteProgress) -> Iterator[bytes]:
     reader = zstandard.ZstdDecompressor().stream_reader(entry, read_size=CHUNK, closefd=False)
     while block := reader.read(CHUNK):
-        progress(entry.tell() if entry.seekable() else 0, total)
+        progress(entry.tell(), total)
         yield block
 
 
