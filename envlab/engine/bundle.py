@@ -334,7 +334,7 @@ def _undo(runtime: Runtime, wanted: dict[str, BundleImage]) -> None:
 
 
 def _decompressed(entry: _Slice, total: int, progress: ByteProgress) -> Iterator[bytes]:
-    reader = zstandard.ZstdDecompressor().stream_reader(entry, read_size=CHUNK, closefd=False)
+    reader = zstandard.ZstdDecompressor().stream_reader(entry, read_size=CHUNK, closefd=False)  # type: ignore[arg-type]
     while block := reader.read(CHUNK):
         progress(entry.tell(), total)
         yield block
