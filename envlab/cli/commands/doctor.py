@@ -148,7 +148,10 @@ def _swarm(info: EngineInfo) -> Finding:
 
 
 def _terminal() -> list[Finding]:
-    size = shutil.get_terminal_size((0, 0))
+    try:  # the terminal itself, not COLUMNS/LINES: a kiosk is judged by what it will draw on
+        size = os.get_terminal_size(sys.stdout.fileno())
+    except (OSError, ValueError):
+        size = os.terminal_size((0, 0))
     encoding = (sys.stdout.encoding or locale.getpreferredencoding(False)).lower().replace("-", "")
     term = os.environ.get("TERM", "")
     return [
