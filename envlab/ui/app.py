@@ -49,16 +49,18 @@ SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
 
 
-def docker_shell(container: str, setup: str) -> int:
+def docker_shell(container: str, setup: str, *, idle: float | None = None) -> int:
     """``docker exec -it`` a shell into ``container``: bash if it has one, else sh. The shell never
-    leaves the container, so a kiosk stays locked to the lesson."""
+    leaves the container, so a kiosk stays locked to the lesson. With ``idle``, the shell ends after
+    that many seconds at its prompt with nothing typed (``TMOUT``: bash and most ash honour it)."""
     docker = shutil.which("docker")
     if docker is None:
         raise EnvlabError("the docker command is not installed, so envlab cannot open a shell",
                           hint="install the Docker CLI, then press f again")
     print(f"\n  You are inside {setup}. Fix it, then type `exit` to go back to envlab.\n", flush=True)
     script = "command -v bash >/dev/null 2>&1 && exec bash -l || exec sh -l"
-    return subprocess.call([docker, "exec", "-it", "-w", "/", container, "/bin/sh", "-c", script])
+    timeout = ["-e", f"TMOUT={max(1, round(idle))}"] if idle else []
+    return subprocess.call([docker, "exec", "-it", *timeout, "-w", "/", container, "/bin/sh", "-c", script])
 
 
 class EnvlabApp(App[int]):

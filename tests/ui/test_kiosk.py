@@ -6,12 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from envlab.kiosk.config import KioskConfig
 from envlab.kiosk.pin import hash_pin
+from envlab.runtime.fake import FakeRuntime
+from envlab.ui.app import make_app
 from envlab.ui.kiosk.countdown_modal import CountdownModal
 from envlab.ui.kiosk.messages import LearnerLeft, LearnerStarted
 from envlab.ui.kiosk.operator_modal import OperatorModal, PinModal
@@ -20,7 +23,7 @@ from envlab.ui.messages import RunFinished
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.widgets.key_bar import KeyBar
-from tests.ui.support import Harness, async_test, build, fixture_curriculum, settle, wait_until
+from tests.ui.support import Harness, async_test, build, fixture_curriculum, one_lesson, settle, wait_until
 
 SIZE = (100, 30)
 PIN = "2468"
@@ -39,6 +42,11 @@ async def present(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
         return condition()
 
     await wait_until(pilot, touched)
+
+
+def shown(h: Harness, kind: type[object], child: str) -> bool:
+    """Whether the screen on top is a ``kind`` whose ``child`` is mounted (keys then reach it)."""
+    return isinstance(h.app.screen, kind) and bool(h.app.screen.query(child))
 
 
 async def type_text(pilot: Pilot[int], text: str) -> None:
@@ -105,7 +113,8 @@ async def test_any_key_cancels_the_countdown_and_does_nothing_else(tmp_path: Pat
     h = kiosk(tmp_path, countdown=30)
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
         await start_as(h, pilot, "Ada")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, CountdownModal))
+        await wait_until(pilot, lambda: isinstance(h.app.screen, CountdownModal)
+                         and bool(h.app.screen.query("#countdown-title")))
         assert "Still there?" in str(h.app.screen.query_one("#countdown-title", Static).render())
         await pilot.press("x")  # on home, x would ask to forget the learner's progress
         await present(pilot, lambda: isinstance(h.app.screen, HomeScreen))
@@ -179,7 +188,7 @@ async def test_the_operator_pin_quits_and_a_wrong_one_is_refused(tmp_path: Path)
         await start_as(h, pilot, "Ada")
         await run_lesson(h, pilot)
         await pilot.press("ctrl+o")
-        await present(pilot, lambda: isinstance(h.app.screen, PinModal))
+        await present(pilot, lambda: shown(h, PinModal, "#pin"))
         await type_text(pilot, "1111")
         await pilot.press("enter")
         message = h.app.screen.query_one("#pin-message", Static)
@@ -188,7 +197,7 @@ async def test_the_operator_pin_quits_and_a_wrong_one_is_refused(tmp_path: Path)
         assert h.app.screen.query_one("#pin", Input).password, "the PIN is not shown as typed"
         await type_text(pilot, PIN)
         await pilot.press("enter")
-        await present(pilot, lambda: isinstance(h.app.screen, OperatorModal))
+        await present(pilot, lambda: shown(h, OperatorModal, "#back"))
         await pilot.click("#quit")
         await wait_until(pilot, lambda: h.app.return_code is not None)
     assert h.app.return_code == 0
@@ -201,15 +210,15 @@ async def test_the_operator_can_end_a_session_and_escape_backs_out(tmp_path: Pat
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
         await start_as(h, pilot, "Ada")
         await pilot.press("ctrl+o")
-        await present(pilot, lambda: isinstance(h.app.screen, PinModal))
+        await present(pilot, lambda: shown(h, PinModal, "#pin"))
         await pilot.press("escape")
         await present(pilot, lambda: isinstance(h.app.screen, HomeScreen))
         await pilot.press("ctrl+o")
-        await present(pilot, lambda: isinstance(h.app.screen, PinModal))
+        await present(pilot, lambda: shown(h, PinModal, "#pin"))
         await type_text(pilot, PIN)
         await pilot.press("enter")
-        await present(pilot, lambda: isinstance(h.app.screen, OperatorModal))
-        await pilot.click("#end")
+        await present(pilot, lambda: shown(h, OperatorModal, "#back"))
+        await pilot.press("e")
         await wait_until(pilot, lambda: bool(h.posted(LearnerLeft)))
         assert h.posted(LearnerLeft)[0].reason == "operator"
         assert isinstance(h.app.screen, KioskStartScreen) and h.app.is_running
@@ -231,3 +240,12 @@ async def test_the_kiosk_offers_its_chapters_languages_and_no_browser_or_shell(t
         assert h.app.open_shell("container", "prod-server") is None and h.shells == []
         await settle(pilot)
         assert any("https://example.com/guide" in notice for notice in h.notices())
+
+
+def test_the_kiosk_shell_ends_when_left_idle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr("envlab.ui.app.shutil.which", lambda _name: "/usr/bin/docker")
+    monkeypatch.setattr("envlab.ui.app.subprocess.call", lambda argv: calls.append(argv) or 0)
+    app = make_app(runtime=FakeRuntime(), catalog=one_lesson(), kiosk=CONFIG.model_copy(update={"idle_timeout": 120}))
+    assert app.shell("c0ffee", "prod-server") == 0
+    assert calls[0][:7] == ["/usr/bin/docker", "exec", "-it", "-e", "TMOUT=120", "-w", "/"]

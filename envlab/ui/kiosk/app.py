@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from textual.screen import Screen
 from envlab.errors import EnvlabError
 from envlab.runtime.cleanup import remove_all
 from envlab.runtime.labels import KIND, LEASE, SESSION
-from envlab.ui.app import EnvlabApp
+from envlab.ui.app import EnvlabApp, docker_shell
 from envlab.ui.kiosk.messages import LearnerLeft, LearnerStarted
 from envlab.ui.kiosk.operator_modal import PinGuard
 from envlab.ui.strings import t
@@ -88,6 +89,8 @@ class KioskApp(EnvlabApp):
         self._countdown: CountdownModal | None = None
         self._background_started = False
         self._ignored: dict[signal.Signals, _Handler] = {}
+        if self.shell is docker_shell:  # a learner who walks away from the shell does not hold the kiosk
+            self.shell = functools.partial(docker_shell, idle=self.config.idle_timeout)
         #: Wrong operator PINs so far (each try after a few waits longer).
         self.pin_guard = PinGuard()
 
