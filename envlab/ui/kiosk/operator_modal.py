@@ -101,7 +101,11 @@ class PinModal(ModalScreen[bool]):
 class OperatorModal(ModalScreen[str | None]):
     """What the operator may do: dismisses with ``"quit"``, ``"end"`` (the learner's session) or ``None``."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "choose(None)", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "choose('quit')", "Quit envlab"),
+        Binding("e", "choose('end')", "End the session"),
+        Binding("escape", "choose(None)", "Back"),
+    ]
 
     def __init__(self, *, learner: str | None, lang: str) -> None:
         super().__init__()
@@ -112,10 +116,10 @@ class OperatorModal(ModalScreen[str | None]):
         with Vertical(id="operator-menu"):
             yield Static(f"[b]{t('kiosk_pin_title', self.lang)}[/b]")
             with Horizontal(id="operator-buttons"):
-                yield Button(t("kiosk_quit", self.lang), id="quit", variant="error")
+                yield Button(f"{t('kiosk_quit', self.lang)} (q)", id="quit", variant="error")
                 if self.learner is not None:
-                    yield Button(t("kiosk_end_session", self.lang), id="end", variant="warning")
-                yield Button(t("kiosk_back", self.lang), id="back", variant="primary")
+                    yield Button(f"{t('kiosk_end_session', self.lang)} (e)", id="end", variant="warning")
+                yield Button(f"{t('kiosk_back', self.lang)} (Esc)", id="back", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#back", Button).focus()
@@ -123,6 +127,10 @@ class OperatorModal(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(None if event.button.id == "back" else event.button.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """There is a session to end only while a learner is at the kiosk."""
+        return not (action == "choose" and parameters == ("end",) and self.learner is None)
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)
