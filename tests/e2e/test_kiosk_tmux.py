@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import signal
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 
 from envlab.engine.progress import ProgressStore
 from envlab.kiosk.pin import hash_pin
-from tests.e2e.test_tui_tmux import PATIENCE, Terminal, _running, ours
+from tests.e2e.test_tui_tmux import PATIENCE, Terminal, _running, ours, require_tmux
 
 pytestmark = pytest.mark.engine
 
@@ -27,10 +26,7 @@ IDLE, COUNTDOWN = 5, 3
 @pytest.fixture
 def kiosk(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
     """`envlab kiosk` with a 5 s idle timeout, offering chapter 1, in a tmux window of its own."""
-    if shutil.which("tmux") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs tmux for the end-to-end test (install it in .ci/run)")
-        pytest.skip("tmux is not installed")
+    require_tmux()
     config = tmp_path / "kiosk.toml"
     config.write_text(f'idle_timeout = {IDLE}\ncountdown = {COUNTDOWN}\nchapters = [1]\n'
                       f'languages = ["en"]\npin_hash = "{hash_pin(PIN)}"\n')

@@ -85,12 +85,17 @@ def _running(pid: int) -> bool:
     return True
 
 
-@pytest.fixture
-def terminal(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
+def require_tmux() -> None:
+    """Skip without tmux, except under CI, which must have it."""
     if shutil.which("tmux") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs tmux for the end-to-end test (install it in .ci/run)")
         pytest.skip("tmux is not installed")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
+    require_tmux()
     term = Terminal(tmp_path / "data")
     try:
         yield term
