@@ -249,3 +249,28 @@ def test_the_kiosk_shell_ends_when_left_idle(tmp_path: Path, monkeypatch: pytest
     app = make_app(runtime=FakeRuntime(), catalog=one_lesson(), kiosk=CONFIG.model_copy(update={"idle_timeout": 120}))
     assert app.shell("c0ffee", "prod-server") == 0
     assert calls[0][:7] == ["/usr/bin/docker", "exec", "-it", "-e", "TMOUT=120", "-w", "/"]
+
+
+@async_test
+async def test_a_name_half_typed_by_someone_who_walked_away_is_forgotten(tmp_path: Path) -> None:
+    h = kiosk(tmp_path)
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Ad")
+        field = h.app.screen.query_one("#learner-name", Input)
+        assert field.value == "Ad"
+        await wait_until(pilot, lambda: field.value == "")
+        assert isinstance(h.app.screen, KioskStartScreen) and not h.posted(LearnerStarted)
+
+
+def test_the_start_screen_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """You should see a card with "Welcome to envlab" over the tagline, the request for a name or seat
+    number above an empty field, the buttons "Start without a name" and "日本語", "Ready." under them,
+    and only "f1 Help" on the key bar (no quit, no command palette)."""
+
+    async def quiet(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(kiosk(tmp_path, idle_timeout=60).app, terminal_size=(80, 24), run_before=quiet)

@@ -106,16 +106,18 @@ class KioskApp(EnvlabApp):
                 signal.signal(sig, previous)
 
     def first_screen(self) -> Screen[None]:
-        from envlab.ui.kiosk.start_screen import KioskStartScreen
+        return self._start_screen_type()()
 
-        return KioskStartScreen()
+    @staticmethod
+    def _start_screen_type() -> type[KioskStartScreen]:
+        from envlab.ui.kiosk.start_screen import KioskStartScreen  # it reads the app's type: import it here
+
+        return KioskStartScreen
 
     @property
     def start_screen(self) -> KioskStartScreen:
         """The start screen, at the bottom of the stack for the whole life of the kiosk."""
-        from envlab.ui.kiosk.start_screen import KioskStartScreen
-
-        return next(s for s in self.screen_stack if isinstance(s, KioskStartScreen))
+        return next(s for s in self.screen_stack if isinstance(s, self._start_screen_type()))
 
     def start_background_work(self) -> None:
         """Once: the start screen begins it, so the course is ready when the first learner arrives."""
@@ -230,7 +232,9 @@ class KioskApp(EnvlabApp):
         if self.leaving or self._countdown is not None or time.monotonic() - self.last_input < self.config.idle_timeout:
             return
         if self.learner is None:
-            self.start_screen.forget_typing()  # a name half typed by someone who walked away
+            for screen in self.screen_stack:  # none while the app is still starting or already ending
+                if isinstance(screen, self._start_screen_type()):
+                    screen.forget_typing()  # a name half typed by someone who walked away
             self.touched()
             return
         from envlab.ui.kiosk.countdown_modal import CountdownModal
