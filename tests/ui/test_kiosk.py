@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, Markdown, Static
 
 from envlab.kiosk.config import KioskConfig
 from envlab.kiosk.pin import hash_pin
 from envlab.runtime.fake import FakeRuntime
 from envlab.ui.app import make_app
 from envlab.ui.kiosk.countdown_modal import CountdownModal
+from envlab.ui.kiosk.help_modal import KioskHelpModal
 from envlab.ui.kiosk.messages import LearnerLeft, LearnerStarted
 from envlab.ui.kiosk.operator_modal import OperatorModal, PinModal
 from envlab.ui.kiosk.start_screen import KioskStartScreen
@@ -274,3 +275,17 @@ def test_the_start_screen_at_80x24(snap_compare, tmp_path: Path) -> None:  # typ
         await pilot.pause()
 
     assert snap_compare(kiosk(tmp_path, idle_timeout=60).app, terminal_size=(80, 24), run_before=quiet)
+
+
+@async_test
+async def test_the_help_says_how_to_finish_and_offers_no_way_out(tmp_path: Path) -> None:
+    h = kiosk(tmp_path, idle_timeout=60)
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await start_as(h, pilot, "Ada")
+        await pilot.press("f1")
+        await present(pilot, lambda: isinstance(h.app.screen, KioskHelpModal))
+        text = h.app.screen.query_one(Markdown).source
+        assert "Ctrl+D" in text and "Ctrl+Q" not in text and "Ctrl+P" not in text and "| q |" not in text
+        assert "| Enter |" in text, "the course's own keys are all there"
+        h.app.lang = "ja"
+        await present(pilot, lambda: "このキオスクでは" in h.app.screen.query_one(Markdown).source)

@@ -148,6 +148,13 @@ class KioskApp(EnvlabApp):
         self.lang = offered[(index + 1) % len(offered)]
         self.notify(t("language_now", self.lang))
 
+    def action_help(self) -> None:
+        """The help less the keys the kiosk has locked."""
+        from envlab.ui.kiosk.help_modal import KioskHelpModal
+
+        if not isinstance(self.screen, KioskHelpModal):
+            self.push_screen(KioskHelpModal())
+
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         """A kiosk opens no browser: the learner is shown the link instead."""
         self.notify(t("kiosk_no_link", self.lang, url=url), timeout=15)
