@@ -266,7 +266,8 @@ class KioskApp(EnvlabApp):
 
         def chosen(choice: str | None) -> None:
             if choice == "quit":
-                self.run_worker(self._operator_quit(), exclusive=True, group="kiosk-leave")
+                # A group of its own: quitting must not cancel a session's end that is under way.
+                self.run_worker(self._operator_quit(), group="kiosk-quit")
             elif choice == "end":
                 self.end_session("operator")
 
