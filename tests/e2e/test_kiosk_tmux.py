@@ -23,19 +23,35 @@ PIN = "2468"
 IDLE, COUNTDOWN = 5, 3
 
 
-@pytest.fixture
-def kiosk(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
-    """`envlab kiosk` with a 5 s idle timeout, offering chapter 1, in a tmux window of its own."""
+def start_kiosk(folder: Path) -> Terminal:
+    """`envlab kiosk` with a 5 s idle timeout, offering chapter 1, in a tmux window of its own; its file
+    and data folder in ``folder``."""
     require_tmux()
-    config = tmp_path / "kiosk.toml"
+    config = folder / "kiosk.toml"
     config.write_text(f'idle_timeout = {IDLE}\ncountdown = {COUNTDOWN}\nchapters = [1]\n'
                       f'languages = ["en"]\npin_hash = "{hash_pin(PIN)}"\n')
-    term = Terminal(tmp_path / "data", shell=f"exec {shlex.quote(sys.executable)} -m envlab kiosk "
-                                             f"{shlex.quote(str(config))}")
+    return Terminal(folder / "data", shell=f"exec {shlex.quote(sys.executable)} -m envlab kiosk "
+                                           f"{shlex.quote(str(config))}")
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Terminal]:
+    term = start_kiosk(tmp_path)
     try:
         yield term
     finally:
         term.close()
+
+
+def run_first_lesson(kiosk: Terminal, name: str) -> None:
+    """Start as ``name``, open the first lesson and run it, as a learner at the kiosk would."""
+    kiosk.wait_for("Welcome to envlab", "Ready.")
+    type_in(kiosk, name)
+    attended(kiosk, "Docker is ready.", "○ OS version skew", f"Hello, {name}")
+    kiosk.keys("Enter")
+    attended(kiosk, "Press r to run this setup.")
+    kiosk.keys("r")
+    attended(kiosk, "prod-server host · ✓ failed as expected", "Checks before your fix")
 
 
 def type_in(terminal: Terminal, text: str) -> None:
@@ -56,6 +72,13 @@ def attended(terminal: Terminal, *texts: str) -> str:
         time.sleep(0.5)
 
 
+def listed(client: docker.DockerClient, pid: int) -> list[str]:
+    """Like ``ours``, in one call that a container removed meanwhile cannot fail (``containers.list``
+    inspects each container it found, so a sweep under way makes it fail)."""
+    labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}", "io.envlab.lesson"]
+    return [c["Names"][0] for c in client.api.containers(all=True, filters={"label": labels})]
+
+
 def stopped(pid: int) -> bool:
     """Whether the process is stopped (as Ctrl+Z or SIGTSTP would leave it)."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("T", "t")
@@ -70,13 +93,7 @@ def wait_gone(terminal: Terminal) -> None:
 
 def test_idle_tears_the_learners_lesson_down_and_the_next_learner_starts_afresh(
         kiosk: Terminal, docker_client: docker.DockerClient, tmp_path: Path) -> None:
-    kiosk.wait_for("Welcome to envlab", "Ready.")
-    type_in(kiosk, "Ada")
-    attended(kiosk, "Docker is ready.", "○ OS version skew", "Hello, Ada")
-    kiosk.keys("Enter")
-    attended(kiosk, "Press r to run this setup.")
-    kiosk.keys("r")
-    attended(kiosk, "prod-server host · ✓ failed as expected", "Checks before your fix")
+    run_first_lesson(kiosk, "Ada")
     assert len(ours(docker_client, kiosk.pid)) == 3, "the setups stay up for the learner"
 
     # Nobody touches the kiosk from here on.
@@ -124,3 +141,25 @@ def test_no_key_or_signal_leaves_the_kiosk_and_the_pin_quits_it(kiosk: Terminal,
     wait_gone(kiosk)
     lease = ["io.envlab.managed=true", f"io.envlab.pid={kiosk.pid}", "io.envlab.kind=lease"]
     assert docker_client.containers.list(all=True, filters={"label": lease}) == [], "its lease ended with it"
+
+
+def test_after_a_crash_the_next_start_sweeps_what_was_left_and_shows_the_start_screen(
+        tmp_path: Path, docker_client: docker.DockerClient) -> None:
+    crashed = start_kiosk(tmp_path)
+    try:
+        run_first_lesson(crashed, "Ada")
+        os.kill(crashed.pid, signal.SIGKILL)  # as a power cut would leave it: no teardown at all
+        wait_gone(crashed)
+        assert len(ours(docker_client, crashed.pid)) == 3, "nothing removed the learner's containers"
+    finally:
+        crashed.close()
+    again = start_kiosk(tmp_path)
+    try:
+        again.wait_for("Welcome to envlab", "Ready.")
+        deadline = time.monotonic() + PATIENCE
+        while listed(docker_client, crashed.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert listed(docker_client, crashed.pid) == [], "the next start swept what the crash left"
+        assert _running(again.pid) and "Welcome to envlab" in again.screen()
+    finally:
+        again.close()
