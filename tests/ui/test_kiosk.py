@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from envlab.kiosk.config import KioskConfig
 from envlab.kiosk.pin import hash_pin
 from envlab.runtime.fake import FakeRuntime
 from envlab.ui.app import make_app
+from envlab.ui.kiosk.app import LEAVING_SIGNALS
 from envlab.ui.kiosk.countdown_modal import CountdownModal
 from envlab.ui.kiosk.help_modal import KioskHelpModal
 from envlab.ui.kiosk.messages import LearnerLeft, LearnerStarted
@@ -165,8 +167,10 @@ LEAVING_KEYS = ["ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "q", "
 @async_test
 async def test_no_key_leaves_the_course(tmp_path: Path) -> None:
     h = kiosk(tmp_path, idle_timeout=60)
+    before = {sig: signal.getsignal(sig) for sig in LEAVING_SIGNALS}
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
         await settle(pilot)
+        assert all(signal.getsignal(sig) == signal.SIG_IGN for sig in LEAVING_SIGNALS), "the second line"
         for key in LEAVING_KEYS:
             await pilot.press(key)
         await settle(pilot)
@@ -180,6 +184,7 @@ async def test_no_key_leaves_the_course(tmp_path: Path) -> None:
             assert h.app.is_running and not isinstance(h.app.screen, CommandPalette), key
         assert isinstance(h.app.screen, HomeScreen) and h.app.learner == "Ada"
         assert not any("quit" in notice.lower() for notice in h.notices())
+    assert {sig: signal.getsignal(sig) for sig in LEAVING_SIGNALS} == before, "given back when the kiosk ends"
 
 
 @async_test
