@@ -219,6 +219,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "ja": "PIN の誤りが多すぎます: {seconds} 秒待ってください。"},
     "kiosk_quit": {"en": "Quit envlab", "ja": "envlab を終了"},
     "kiosk_end_session": {"en": "End this learner's session", "ja": "この方のセッションを終了"},
+    "kiosk_prepare": {"en": "Prepare images", "ja": "イメージを準備"},
     "kiosk_back": {"en": "Back", "ja": "戻る"},
 }
 

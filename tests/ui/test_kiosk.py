@@ -25,8 +25,18 @@ from envlab.ui.kiosk.start_screen import KioskStartScreen
 from envlab.ui.messages import RunFinished
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.screens.prepare_screen import PrepareScreen
 from envlab.ui.widgets.key_bar import KeyBar
-from tests.ui.support import Harness, async_test, build, fixture_curriculum, one_lesson, settle, wait_until
+from tests.ui.support import (
+    Harness,
+    PreparingFake,
+    async_test,
+    build,
+    fixture_curriculum,
+    one_lesson,
+    settle,
+    wait_until,
+)
 
 SIZE = (100, 30)
 PIN = "2468"
@@ -294,3 +304,24 @@ async def test_the_help_says_how_to_finish_and_offers_no_way_out(tmp_path: Path)
         assert "| Enter |" in text, "the course's own keys are all there"
         h.app.lang = "ja"
         await present(pilot, lambda: "このキオスクでは" in h.app.screen.query_one(Markdown).source)
+
+
+@async_test
+async def test_only_the_operator_prepares_missing_images(tmp_path: Path) -> None:
+    h = build(tmp_path, fake=PreparingFake(), kiosk=CONFIG.model_copy(update={"idle_timeout": 60}))
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await start_as(h, pilot, "Ada")
+        home = h.app.screen
+        assert isinstance(home, HomeScreen)
+        await present(pilot, lambda: home.images is not None and bool(home.images.missing))
+        assert home.query_one(KeyBar).key_for("prepare_images") is None, "not a learner's key here"
+        await pilot.press("P")
+        await settle(pilot)
+        assert h.app.screen is home
+        await pilot.press("ctrl+o")
+        await present(pilot, lambda: shown(h, PinModal, "#pin"))
+        await type_text(pilot, PIN)
+        await pilot.press("enter")
+        await present(pilot, lambda: shown(h, OperatorModal, "#prepare"))
+        await pilot.press("p")
+        await present(pilot, lambda: isinstance(h.app.screen, PrepareScreen))

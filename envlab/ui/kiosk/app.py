@@ -258,7 +258,8 @@ class KioskApp(EnvlabApp):
 
     # the operator ------------------------------------------------------------------------------
     def action_operator(self) -> None:
-        """Ask for the operator's PIN, then what to do: quit, or end the learner's session."""
+        """Ask for the operator's PIN, then what to do: quit, end the learner's session, or prepare the
+        images home found missing (a learner's home does not offer that)."""
         from envlab.ui.kiosk.operator_modal import OperatorModal, PinModal
 
         if isinstance(self.screen, PinModal | OperatorModal):
@@ -270,10 +271,17 @@ class KioskApp(EnvlabApp):
                 self.run_worker(self._operator_quit(), group="kiosk-quit")
             elif choice == "end":
                 self.end_session("operator")
+            elif choice == "prepare" and home is not None:
+                home.action_prepare_images()
 
         def unlocked(ok: bool | None) -> None:
             if ok:
-                self.push_screen(OperatorModal(learner=self.learner, lang=self.lang), chosen)
+                missing = home is not None and home.images is not None and bool(home.images.missing)
+                self.push_screen(OperatorModal(learner=self.learner, lang=self.lang, images_missing=missing), chosen)
+
+        from envlab.ui.screens.home_screen import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
 
         self.push_screen(PinModal(self.config, self.pin_guard, self.lang), unlocked)
 

@@ -99,18 +99,21 @@ class PinModal(ModalScreen[bool]):
 
 
 class OperatorModal(ModalScreen[str | None]):
-    """What the operator may do: dismisses with ``"quit"``, ``"end"`` (the learner's session) or ``None``."""
+    """What the operator may do: dismisses with ``"quit"``, ``"end"`` (the learner's session), ``"prepare"``
+    (the missing images, when there are some) or ``None``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "choose('quit')", "Quit envlab"),
         Binding("e", "choose('end')", "End the session"),
+        Binding("p", "choose('prepare')", "Prepare images"),
         Binding("escape", "choose(None)", "Back"),
     ]
 
-    def __init__(self, *, learner: str | None, lang: str) -> None:
+    def __init__(self, *, learner: str | None, lang: str, images_missing: bool = False) -> None:
         super().__init__()
         self.learner = learner
         self.lang = lang
+        self.images_missing = images_missing
 
     def compose(self) -> ComposeResult:
         with Vertical(id="operator-menu"):
@@ -119,6 +122,8 @@ class OperatorModal(ModalScreen[str | None]):
                 yield Button(f"{t('kiosk_quit', self.lang)} (q)", id="quit", variant="error")
                 if self.learner is not None:
                     yield Button(f"{t('kiosk_end_session', self.lang)} (e)", id="end", variant="warning")
+                if self.images_missing:
+                    yield Button(f"{t('kiosk_prepare', self.lang)} (p)", id="prepare")
                 yield Button(f"{t('kiosk_back', self.lang)} (Esc)", id="back", variant="primary")
 
     def on_mount(self) -> None:
@@ -129,8 +134,12 @@ class OperatorModal(ModalScreen[str | None]):
         self.dismiss(None if event.button.id == "back" else event.button.id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """There is a session to end only while a learner is at the kiosk."""
-        return not (action == "choose" and parameters == ("end",) and self.learner is None)
+        """A session to end only while a learner is at the kiosk; images to prepare only while some are missing."""
+        if action == "choose" and parameters == ("end",):
+            return self.learner is not None
+        if action == "choose" and parameters == ("prepare",):
+            return self.images_missing
+        return True
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)

@@ -255,9 +255,9 @@ class HomeScreen(Screen[None]):
                         time=duration_text(checked.estimate.seconds, lang), reach=t(said, lang)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer to prepare images only while some are missing."""
+        """Offer to prepare images only while some are missing (on a kiosk, only to the operator: Ctrl+O)."""
         if action == "prepare_images":
-            return self.images is not None and bool(self.images.missing)
+            return self.images is not None and bool(self.images.missing) and self.envlab.kiosk is None
         return True
 
     def action_prepare_images(self) -> None:
