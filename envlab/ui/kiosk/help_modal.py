@@ -16,8 +16,9 @@ KIOSK_HELP = {
           "しばらくキーを押さないとカウントダウンが始まり、キーを押さなければセッションが終わります。"
           "**F1** でこのヘルプを表示します。",
 }
-#: Lines of the course's help about what a kiosk does not offer (quitting, the command palette).
-_LOCKED = ("| q |", "Everywhere:", "どの画面でも:")
+#: Lines of the course's help about what a kiosk does not offer a learner (quitting, the command palette,
+#: preparing images: the operator's).
+_LOCKED = ("| q |", "| P |", "Everywhere:", "どの画面でも:")
 
 
 def kiosk_help_text(lang: str) -> str:
