@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("lessons_to_test", nargs="*", metavar="LESSON")
     test.add_argument("--all", action="store_true", help="prove every known lesson")
     test.add_argument("--rounds", type=int, default=2, help=argparse.SUPPRESS)
+    test.add_argument("--junit", type=Path, metavar="FILE", help="also write the proofs as JUnit XML to FILE")
     images = sub.add_parser("images", parents=[common], help="the images lessons need")
     images_sub = images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
     only = argparse.ArgumentParser(add_help=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import docker
@@ -30,8 +31,13 @@ def test_a_new_pack_is_proven_unchanged(tmp_path: Path, docker_client: docker.Do
     try:
         prepared = envlab("images", "prepare", "--lessons", folder, *only)
         assert prepared.returncode == 0, prepared.stdout + prepared.stderr
-        proven = envlab("test", *LESSONS, "--lessons", folder)
+        junit = tmp_path / "proofs.xml"
+        proven = envlab("test", *LESSONS, "--lessons", folder, "--junit", str(junit))
         assert proven.returncode == 0, proven.stdout + proven.stderr
+        suite = ET.parse(junit).getroot().find("testsuite")  # what a pack's own CI reads
+        assert suite is not None and suite.get("failures") == "0"
+        assert sorted({c.get("classname") for c in suite.findall("testcase")}) == sorted(LESSONS)
+        assert len(suite.findall("testcase")) == 2 * len(LESSONS)
         for lesson in LESSONS:
             assert f"{lesson}: 2/2 rounds proven" in proven.stdout
             assert leftovers(docker_client, lesson) == []

@@ -10,8 +10,9 @@ from rich.table import Table
 
 from envlab.cli.commands.common import catalog
 from envlab.cli.root import open_runtime
+from envlab.engine.junit import write_junit
 from envlab.engine.prove import prove
-from envlab.errors import LessonError
+from envlab.errors import EnvlabError, LessonError
 from envlab.lessons.text import detect_language
 
 
@@ -28,9 +29,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     for column in ("lesson", "round", "result", "time"):
         table.add_column(column)
     failed = 0
+    proofs = []
     for loaded in chosen:
         with console.status(f"proving {loaded.lesson.id} ({args.rounds} rounds)…"):
             proof = prove(loaded, runtime, rounds=args.rounds, lang=detect_language(args.lang))
+        proofs.append(proof)
         for rnd in proof.rounds:
             result = "[green]✓ proven[/]" if rnd.ok else "[red]✗ " + escape("\n".join(rnd.failures)) + "[/]"
             table.add_row(proof.lesson, str(rnd.number), result, f"{rnd.duration:.1f}s")
@@ -38,6 +41,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         mark = "[green]✓[/]" if proof.ok else "[red]✗[/]"
         console.print(f"{mark} {proof.lesson}: {sum(r.ok for r in proof.rounds)}/{len(proof.rounds)} rounds proven")
     console.print(table)
+    if args.junit is not None:
+        try:
+            write_junit(proofs, args.junit)
+        except OSError as exc:
+            raise EnvlabError(f"cannot write {args.junit}: {exc.strerror or exc}") from None
+        console.print(f"JUnit XML: {escape(str(args.junit))}")
     if failed:
         console.print(f"[bold red]{failed} of {len(chosen)} lesson(s) not proven[/]")
         return 1
