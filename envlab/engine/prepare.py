@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from envlab.engine.builds import CONTEXT_LABEL
-from envlab.engine.images import ImageNeed
+from envlab.engine.images import ImageKind, ImageNeed
 from envlab.errors import EnvlabError
 from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
@@ -16,7 +16,28 @@ from envlab.runtime.labels import KIND
 #: Receives (the image, a progress note, fraction done or None).
 PrepareProgress = Callable[[ImageNeed, str, float | None], None]
 
+MB = 1_000_000
 WORKERS = 4  # debootstraps and package steps wait on downloads half the time: more than the cores overlap well
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What preparing one image of a kind takes: bytes it adds to the engine, seconds of work."""
+
+    bytes: int
+    seconds: float
+
+
+#: Measured with `envlab images prepare` on a 2-core machine with a broadband link to Debian's archive:
+#: a base bootstrapped with debootstrap is about 110 MB and 60 s; a host image adds 100-150 MB of Debian
+#: packages in about 20 s; a lesson's fix or service build adds 0-60 MB in about 5 s. Midpoints below.
+#: A pulled base is usually faster; a slow mirror, much slower. `images prepare` orders its work by them too.
+KIND_COST: Mapping[ImageKind, Cost] = {
+    "base": Cost(110 * MB, 60.0),
+    "host": Cost(125 * MB, 20.0),
+    "fix": Cost(30 * MB, 5.0),
+    "service": Cost(30 * MB, 5.0),
+}
 
 
 class Cancelled(EnvlabError):
@@ -75,32 +96,39 @@ def needed_first(need: ImageNeed, tags: set[str]) -> set[str]:
     return ({*bases, *need.source.derived(bases).values()}) & tags
 
 
-#: How long preparing an image of each kind takes, relative to one another (a fix build is a few COPY steps,
-#: a service or host build installs packages, a base is a whole debootstrap).
-_WEIGHT = {"base": 4, "host": 2, "service": 2, "fix": 1}
+def built_from(needs: Iterable[ImageNeed]) -> dict[str, frozenset[str]]:
+    """For each image, the images among ``needs`` it is built from (reads the lessons' Dockerfiles)."""
+    needs = list(needs)
+    tags = {need.tag for need in needs}
+    return {need.tag: frozenset(needed_first(need, tags)) for need in needs}
 
 
-def _weight(need: ImageNeed) -> int:
-    """The kind's weight; a lesson build's grows with its RUN steps (a venv and a pip install take long)."""
+
+#: What one RUN step of a lesson's build adds to its kind's seconds when the work is ordered.
+RUN_STEP_SECONDS = 5.0
+
+
+def _weight(need: ImageNeed) -> float:
+    """The kind's seconds; a lesson build's grow with its RUN steps (a venv and a pip install take long)."""
     if need.source is None:
-        return _WEIGHT[need.kind]
+        return KIND_COST[need.kind].seconds
     try:
         steps = sum(line.lstrip().upper().startswith("RUN ") for line in need.source.dockerfile_text().splitlines())
     except EnvlabError:
         steps = 0  # its build fails on its own, with the real message
-    return _WEIGHT[need.kind] + steps
+    return KIND_COST[need.kind].seconds + RUN_STEP_SECONDS * steps
 
 
-def _heights(after: dict[str, set[str]], weights: dict[str, int]) -> dict[str, int]:
+def _heights(after: Mapping[str, Set[str]], weights: dict[str, float]) -> dict[str, float]:
     """For each image, the longest chain of images built one on another from it (itself included), each
     counted by its kind's weight: the critical path that starts there."""
     below: dict[str, set[str]] = {tag: set() for tag in after}
     for tag, parents in after.items():
         for parent in parents:
             below[parent].add(tag)
-    heights: dict[str, int] = {}
+    heights: dict[str, float] = {}
 
-    def height(tag: str, seen: frozenset[str]) -> int:
+    def height(tag: str, seen: frozenset[str]) -> float:
         if tag not in heights:
             heights[tag] = weights[tag] + max((height(t, seen | {tag}) for t in below[tag] if t not in seen),
                                                      default=0)
@@ -120,8 +148,7 @@ def prepare_all(runtime: Runtime, needs: list[ImageNeed], progress: PrepareProgr
     new starts (what runs finishes), and the images not begun come back as ``cancelled``.
     """
     stop = cancel or threading.Event()
-    tags = {n.tag for n in needs}
-    built_on = {n.tag: needed_first(n, tags) for n in needs}
+    built_on = built_from(needs)
     # Ready images start in this order: the longest chain of images still to build on them first (the
     # critical path), then what others are built from, then the longest builds.
     height = _heights(built_on, {n.tag: _weight(n) for n in needs})

@@ -17,31 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from envlab.engine.images import ImageKind, ImageNeed
-from envlab.engine.prepare import WORKERS, needed_first
-from envlab.runtime.contract import EngineInfo, Runtime
+from envlab.engine.images import ImageNeed
+from envlab.engine.prepare import KIND_COST, MB, WORKERS, Cost, built_from
+from envlab.runtime.contract import MIRROR_VARIABLE, OFFLINE_VARIABLE, EngineInfo, Runtime
 
-MB = 1_000_000
-
-
-@dataclass(frozen=True)
-class Cost:
-    """What preparing one image of a kind takes: bytes it adds to the engine, seconds of work."""
-
-    bytes: int
-    seconds: float
-
-
-#: Measured with `envlab images prepare` on a 2-core machine with a broadband link to Debian's archive:
-#: a base bootstrapped with debootstrap is about 110 MB and 60 s; a host image adds 100-150 MB of Debian
-#: packages in about 20 s; a lesson's fix or service build adds 0-60 MB in about 5 s. Midpoints below.
-#: A pulled base is usually faster; a slow mirror, much slower.
-KIND_COST: Mapping[ImageKind, Cost] = {
-    "base": Cost(110 * MB, 60.0),
-    "host": Cost(125 * MB, 20.0),
-    "fix": Cost(30 * MB, 5.0),
-    "service": Cost(30 * MB, 5.0),
-}
+__all__ = ["KIND_COST", "MB", "Cost", "Estimate", "Reach", "built_from", "debian_archive", "estimate",
+           "missing_needs", "probe_network", "registry_address"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +39,9 @@ def missing_needs(runtime: Runtime, needs: Iterable[ImageNeed]) -> list[ImageNee
     A fix or service image that is present but was built from other files is not counted: a run or a
     prepare rebuilds it from the lesson's own files, with no network.
     """
-    return [need for need in needs if not runtime.image_present(need.tag)]
-
-
-def built_from(needs: Iterable[ImageNeed]) -> dict[str, frozenset[str]]:
-    """For each image, the images among ``needs`` it is built from (reads the lessons' Dockerfiles)."""
     needs = list(needs)
-    tags = {need.tag for need in needs}
-    return {need.tag: frozenset(needed_first(need, tags)) for need in needs}
+    present = runtime.image_facts([need.tag for need in needs])
+    return [need for need in needs if need.tag not in present]
 
 
 def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[str, float] | None = None,
@@ -102,10 +78,6 @@ def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[s
 
 
 # who answers -----------------------------------------------------------------------------------
-#: Read by the Docker runtime too: ``ENVLAB_OFFLINE`` never tries a registry, ``ENVLAB_DEBIAN_MIRROR``
-#: names the archive debootstrap uses.
-OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
-MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
 PROBE_TIMEOUT = 2.0  # seconds; a network that answers at all answers a TCP connect well within this
 _DEFAULT_MIRROR = re.compile(r'^DEF_MIRROR="(?P<url>[^"]+)"', re.M)
 

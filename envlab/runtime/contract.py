@@ -22,6 +22,10 @@ LineSink = Callable[[str], None]
 Progress = Callable[[str, float | None], None]
 
 PREPARE_HINT = "run `envlab images prepare` to make every image the lessons need available"
+#: ``ENVLAB_OFFLINE`` set: never try a registry. ``ENVLAB_DEBIAN_MIRROR``: the archive debootstrap downloads
+#: from. Read by the Docker runtime (which pulls and bootstraps) and by the engine (which says what answers).
+OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
+MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
 NS = 1_000_000_000  # the engine's durations are nanoseconds
 
 

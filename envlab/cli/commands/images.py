@@ -87,14 +87,14 @@ def _list(needs: list[ImageNeed], runtime: Runtime, console: Console, *, bundle_
     if manifest is not None:
         table.add_column("bundle")
     table.add_column("lessons", overflow="fold")
-    for row in rows:
+    for need, row in zip(needs, rows, strict=True):
         state = "[green]present[/]" if row["state"] == "present" else "[red]missing[/]"
         cells = [escape(str(row["tag"])), str(row["kind"]), state]
         if manifest is not None:
             cells.append("[red]not in bundle[/]" if not row["in_bundle"] else
                          "in bundle" if row["state"] == "missing" or row["matches_bundle"] else
                          "[yellow]in bundle, differs[/]")
-        cells.append(escape(", ".join(need for need in row["lessons"])))  # type: ignore[attr-defined]
+        cells.append(escape(", ".join(need.lessons)))
         table.add_row(*cells)
     console.print(table, width=max(console.width, 160) if not console.is_terminal else None)
     console.print(f"{len(rows) - missing} of {len(rows)} present" + (

@@ -14,12 +14,10 @@ import docker
 import docker.errors
 
 from envlab.errors import EnvlabError
-from envlab.runtime.contract import Progress
+from envlab.runtime.contract import MIRROR_VARIABLE, OFFLINE_VARIABLE, Progress
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.labels import KIND
 
-MIRROR_VARIABLE = "ENVLAB_DEBIAN_MIRROR"
-OFFLINE_VARIABLE = "ENVLAB_OFFLINE"
 _DEBIAN_TAG = re.compile(r"^(?:library/)?debian:(?P<suite>[a-z]+)(?:-slim)?$")
 
 
