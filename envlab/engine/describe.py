@@ -20,6 +20,7 @@ from envlab.engine.events import (
     SetupStarted,
     StepFinished,
     StepStarted,
+    WaitingForRoom,
     step_label,
 )
 from envlab.engine.outcome import VERDICT_LABELS, as_claimed
@@ -110,6 +111,12 @@ def _describe(event: Event) -> tuple[str, Tone] | None:
             where = f"{event.setup}: " if event.setup else ""
             hint = f"\n  hint: {event.hint}" if event.hint else ""
             return f"error: {where}{event.message}{hint}", "bad"
+        case WaitingForRoom() if event.started:
+            return f"the engine has room now: starting (waited {event.waited:.0f}s)", "dim"
+        case WaitingForRoom():
+            return (f"waiting for room on the engine: {event.ahead} other run(s) first ({event.memory >> 20} of "
+                    f"{event.room_memory >> 20} MiB, at most {event.room_runs} runs at once); nothing started yet, "
+                    "it starts by itself"), "warn"
         case CleanupFinished():
             return f"cleaned up {len(event.removed)} container(s) and network(s)", "dim"
         case LessonFinished():

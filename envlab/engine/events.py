@@ -122,6 +122,20 @@ class ErrorRaised(Event):
 
 
 @dataclass(frozen=True)
+class WaitingForRoom(Event):
+    """The engine has no room for this run yet: ``ahead`` runs hold it or wait before this one; their
+    memory and this run's make ``memory`` bytes of the room's ``room_memory``, with ``room_runs`` runs at
+    once. ``started`` says the wait is over (after ``waited`` seconds)."""
+
+    ahead: int
+    memory: int
+    room_memory: int
+    room_runs: int
+    waited: float = 0.0
+    started: bool = False
+
+
+@dataclass(frozen=True)
 class CleanupFinished(Event):
     removed: list[str] = field(default_factory=list)
 

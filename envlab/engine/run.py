@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from envlab.engine.events import CleanupFinished, ErrorRaised, Event, LessonFinished, Verdict
+from envlab.engine.events import CleanupFinished, ErrorRaised, Event, LessonFinished, Verdict, WaitingForRoom
 from envlab.errors import EnvlabError, ImageMissing
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.runtime.cleanup import remove_all
 from envlab.runtime.contract import Runtime
-from envlab.runtime.labels import LESSON, SESSION, Session
+from envlab.runtime.labels import KIND, LESSON, ROOM, SESSION, Session
 
 if TYPE_CHECKING:
     from envlab.engine.drift.run import DriftRun
@@ -76,6 +76,8 @@ class RunBase(ABC):
             try:
                 self._check_images()
                 self._take_lease()
+                if not self._wait_for_room(inbox.put):
+                    return
                 outcome.append(self._run(inbox.put, solve=solve, release=not (solve or keep)))
             except EnvlabError as exc:
                 inbox.put(ErrorRaised(exc.message, exc.hint))
@@ -114,7 +116,8 @@ class RunBase(ABC):
         removed: list[str] = []
         try:
             removal = remove_all(self.runtime, self.runtime.list_resources(labels))
-            removed = [r.name for r in removal.removed]
+            # the run's claim on the room goes too (last, with the volumes), but it is no setup of the lesson
+            removed = [r.name for r in removal.removed if r.labels.get(KIND) != ROOM]
         except EnvlabError:
             pass  # the engine went away; the sweep at the next start removes the rest
         self._forget()
@@ -137,6 +140,15 @@ class RunBase(ABC):
         with self._lease_lock:
             if not self._leased:
                 self._leased = self.runtime.hold_lease(self.session)
+
+    def _wait_for_room(self, emit: Emit) -> bool:
+        """Claim this run's room on the engine and wait until it is there (other learners' runs may hold
+        it); return whether it is (``False``: cancelled while waiting). The claim goes with the teardown."""
+        from envlab.engine.room import claim, wait_for_room
+
+        mine, room = claim(self.runtime, self.loaded.lesson, self.session)
+        return wait_for_room(self.runtime, mine, room, cancelled=self.cancelled, waiting=lambda queue, waited: emit(
+            WaitingForRoom(queue.ahead, queue.memory, room.memory, room.runs, round(waited, 1), queue.fits)))
 
     def _give_lease_back(self) -> None:
         with self._lease_lock:

@@ -182,6 +182,28 @@ class EngineInfo:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """One run's claim on the engine's room: it stays until the run is torn down (a labelled, empty
+    volume on a real engine, so every envlab process sharing the engine sees it, and the sweep takes a
+    dead session's).
+
+    Attributes:
+        name: The claim's own name (unique on the engine).
+        session: The session whose run it is.
+        lesson: The lesson that run is of.
+        memory: Bytes of memory the run's containers may take in all (the sum of their limits).
+        order: Where it stands in the queue: when the engine made it, then its name (every process
+            sorts claims the same way, so all of them agree who goes first).
+    """
+
+    name: str
+    session: str
+    lesson: str
+    memory: int
+    order: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class ImageFacts:
     """What the engine says of one image."""
 
@@ -341,7 +363,18 @@ class Leases(Protocol):
         """The ids of every session that holds a lease."""
 
 
-class Runtime(Images, Containers, Services, Events, Leases, Protocol):
+class Rooms(Protocol):
+    """Claims on the engine's memory and runs, shared by every envlab process using the engine."""
+
+    def reserve_room(self, session: Session, lesson: str, memory: int) -> Reservation:
+        """Claim room for one run of ``lesson``; the claim carries the session's and the lesson's
+        labels, so the run's teardown (and the sweep, for a dead session) removes it."""
+
+    def reservations(self) -> list[Reservation]:
+        """Every claim on the engine, in queue order."""
+
+
+class Runtime(Images, Containers, Services, Events, Leases, Rooms, Protocol):
     """Everything a lesson run needs from a container runtime."""
 
     def engine_info(self) -> EngineInfo:

@@ -14,8 +14,10 @@ SETUP = "io.envlab.setup"
 PID = "io.envlab.pid"
 HOSTNAME = "io.envlab.hostname"
 STARTED = "io.envlab.started"
-KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"; on a session's lease container: "lease"
+KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"; on a lease container "lease"; on a claim "room"
 LEASE = "lease"
+ROOM = "room"  # the kind of a run's claim on the engine's room (an empty volume)
+ROOM_MEMORY = "io.envlab.room-memory"  # on a claim: the bytes it claims
 SERVICE = "io.envlab.service"  # on replicas: the service they belong to
 REPLICA = "io.envlab.replica"  # on plain replicas: the replica's host name (web-2)
 #: On the swarm's spec: envlab initialized this swarm, so it may leave it again.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: importing the engine here would slow the first paint
-    from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished
+    from envlab.engine.events import CheckFinished, ErrorRaised, InspectionFinished, WaitingForRoom
     from envlab.engine.images import ImageNeed
     from envlab.engine.outcome import RunSummary
     from envlab.engine.prepare import Prepared
@@ -71,6 +71,13 @@ class EngineErrorReported(Message):
     """The engine could not do something during a run (an image missing, a container gone)."""
 
     error: ErrorRaised
+
+
+@dataclass
+class RoomAwaited(Message):
+    """The run waits for room on the engine, or (``event.started``) has it now."""
+
+    event: WaitingForRoom
 
 
 @dataclass

@@ -147,6 +147,15 @@ STRINGS: dict[str, dict[str, str]] = {
     # lesson notifications
     "already_running": {"en": "The lesson is already running.", "ja": "レッスンはすでに実行中です。"},
     "run_finished": {"en": "Run finished", "ja": "実行が終わりました"},
+    "run_started": {"en": "Run started", "ja": "実行を始めました"},
+    "room_waiting": {
+        "en": "[b]Waiting for room on the engine[/b]: {ahead} other run(s) come first ({memory} of {room} MiB, "
+              "at most {runs} runs at once). Yours starts by itself as soon as there is room; nothing has "
+              "started yet.",
+        "ja": "[b]エンジンの空きを待っています[/b]: 先に {ahead} 件の実行があります({room} MiB 中 {memory} MiB、"
+              "同時に最大 {runs} 件)。空きができしだい自動で始まります。まだ何も起動していません。"},
+    "room_found": {"en": "The engine had room after {seconds} s of waiting.",
+                   "ja": "{seconds} 秒待って、エンジンに空きができました。"},
     "run_as_said": {"en": "Every setup behaved as the lesson says; {next}.",
                     "ja": "すべてのセットアップがレッスンの説明どおりに動きました。{next}。"},
     "next_fix": {"en": "press f to fix the broken host yourself", "ja": "f で壊れたホストを自分で直しましょう"},

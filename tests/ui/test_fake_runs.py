@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from envlab.engine.scenario.events import FaultInjected, PhaseFinished
+from envlab.runtime.labels import SESSION, Session
 from envlab.ui.messages import ChecksVerified, RunFinished
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_panes import SetupPanes
-from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle
+from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
 
 SIZE = (120, 40)
 
@@ -87,3 +89,39 @@ async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(t
         await pilot.press("escape")
         await settle(pilot)
     assert fake.list_resources() == []
+
+
+@async_test
+async def test_a_full_engine_makes_the_learner_wait_for_room_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another learner's run holds the engine's only run slot: the lesson says it waits for room and
+    starts nothing; when that run ends, the notice goes and the run goes through on its own."""
+    monkeypatch.setenv("ENVLAB_MAX_RUNS", "1")
+    monkeypatch.setattr("envlab.engine.room.POLL", 0.05)
+    curriculum = fixture_curriculum()
+    fake = fake_with_images(curriculum)
+    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
+                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    other = Session()
+    fake.hold_lease(other)
+    fake.reserve_room(other, "tiny-drift", 1 << 20)  # a run at the next kiosk
+    h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-drift")
+        await pilot.pause()
+        await pilot.press("r")
+        screen = h.app.screen
+        notice = screen.query_one("#lesson-room", Static)
+        await wait_until(pilot, lambda: notice.display)
+        assert "Waiting for room on the engine" in str(notice.render())
+        assert "1 other run(s) come first" in str(notice.render())
+        assert not [c for c in fake.containers.values() if c.spec.labels.get(SESSION) != other.id]
+        fake.release_lease(other)  # that learner's envlab ended: its claim no longer counts
+        await settle(pilot)
+        [finished] = h.posted(RunFinished)
+        assert finished.summary.verdicts == {"new": "passed", "old": "failed-as-expected", "container": "passed"}
+        assert not notice.display
+        await pilot.press("escape")
+        await settle(pilot)
+    assert [r.labels.get(SESSION) for r in fake.list_resources()] == [other.id]  # only the other's claim

@@ -9,6 +9,7 @@ from __future__ import annotations
 from envlab.runtime.docker.client import Endpoint, connect, endpoint
 from envlab.runtime.docker.containers import BuildFailed, ContainerOps
 from envlab.runtime.docker.leases import LeaseOps
+from envlab.runtime.docker.rooms import RoomOps
 from envlab.runtime.docker.services import ServiceOps
 from envlab.runtime.docker.transfer import TransferOps
 from envlab.runtime.labels import Session
@@ -16,7 +17,7 @@ from envlab.runtime.labels import Session
 __all__ = ["BuildFailed", "DockerRuntime", "Endpoint", "endpoint", "open_runtime"]
 
 
-class DockerRuntime(ContainerOps, TransferOps, ServiceOps, LeaseOps):
+class DockerRuntime(ContainerOps, TransferOps, ServiceOps, LeaseOps, RoomOps):
     """:class:`~envlab.runtime.contract.Runtime` on a real engine through the Docker SDK.
 
     Args:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envlab.runtime.contract import Reservation
 from envlab.runtime.fake.containers import ContainerOps
 from envlab.runtime.fake.services import ServiceOps
 from envlab.runtime.fake.state import (
@@ -35,7 +36,7 @@ from envlab.runtime.fake.state import (
     Subscriber,
 )
 from envlab.runtime.fake.transfer import TransferOps
-from envlab.runtime.labels import Session
+from envlab.runtime.labels import KIND, LESSON, ROOM, ROOM_MEMORY, SESSION, Session
 
 __all__ = [
     "HEALTH_DELAY",
@@ -55,8 +56,8 @@ __all__ = [
 class FakeRuntime(ContainerOps, TransferOps, ServiceOps):
     """A whole runtime in memory; commands run inside containers answer from a script.
 
-    Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``built``, ``block``,
-    ``services``, ``swarm``, ``leases``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
+    Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``volumes``, ``built``,
+    ``block``, ``services``, ``swarm``, ``leases``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
     """
 
     def hold_lease(self, session: Session) -> bool:
@@ -78,3 +79,19 @@ class FakeRuntime(ContainerOps, TransferOps, ServiceOps):
     def live_sessions(self) -> set[str]:
         with self._lock:
             return set(self.leases)
+
+    def reserve_room(self, session: Session, lesson: str, memory: int) -> Reservation:
+        """A claim is a volume in :attr:`volumes`; claims queue in the order they were made."""
+        with self._lock:
+            name = f"envlab-{session.id}-{lesson}-room-{next(self._ids)}"
+            self.volumes[name] = {**session.labels(lesson=lesson), KIND: ROOM, ROOM_MEMORY: str(memory)}
+            return self._claim(name)
+
+    def reservations(self) -> list[Reservation]:
+        with self._lock:
+            return [self._claim(name) for name, labels in self.volumes.items() if labels.get(KIND) == ROOM]
+
+    def _claim(self, name: str) -> Reservation:
+        labels = self.volumes[name]
+        order = f"{list(self.volumes).index(name):09d}"
+        return Reservation(name, labels[SESSION], labels[LESSON], int(labels[ROOM_MEMORY]), (order, name))

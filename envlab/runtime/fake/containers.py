@@ -149,17 +149,18 @@ class ContainerOps(FakeState):
             return box.ports[port].address
 
     def list_resources(self, labels: dict[str, str] | None = None) -> list[Resource]:
-        """Services, containers and networks carrying ``labels``."""
+        """Services, containers, networks and volumes carrying ``labels``."""
         wanted = labels or {}
         with self._lock:
             found = [Resource("service", s.id, s.spec.name, dict(s.spec.labels)) for s in self.services.values()]
             found += [Resource("container", cid, box.spec.name, dict(box.spec.labels))
                       for cid, box in self.containers.items()]
             found += [Resource("network", n, n, dict(lab)) for n, lab in self.networks.items()]
+            found += [Resource("volume", v, v, dict(lab)) for v, lab in self.volumes.items()]
         return [r for r in found if matches(r.labels, wanted)]
 
     def remove(self, resource: Resource) -> None:
-        """Remove a service (and its tasks), a container or a network; one already gone is fine."""
+        """Remove a service (and its tasks), a container, a network or a volume; one already gone is fine."""
         with self._lock:
             if resource.kind == "service":
                 if self.services.pop(resource.id, None) is not None:
@@ -168,6 +169,8 @@ class ContainerOps(FakeState):
             elif resource.kind == "container":
                 if resource.id in self.containers:
                     self._remove(resource.id, by_hand=True)
+            elif resource.kind == "volume":
+                self.volumes.pop(resource.id, None)
             else:
                 self.networks.pop(resource.id, None)
                 self._overlay.discard(resource.id)

@@ -97,6 +97,7 @@ class FakeState:
         commands: Every (container host name, command) executed, in order.
         containers: Every container by id, in creation order.
         networks: Every network's labels by name (which is also its id).
+        volumes: Every volume's labels by name, in creation order (runs' claims on the room are volumes).
         built: Every tag built, in order.
         builds: What each tag was last built from: ``(context files, Dockerfile text, network)``.
         block: When not ``None``, every exec waits until it is set (to test cancellation).
@@ -110,6 +111,7 @@ class FakeState:
     commands: list[tuple[str, str]] = field(default_factory=list)
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     networks: dict[str, dict[str, str]] = field(default_factory=dict)
+    volumes: dict[str, dict[str, str]] = field(default_factory=dict)
     built: list[str] = field(default_factory=list)
     builds: dict[str, tuple[list[tuple[str, bytes, int]], str, bool]] = field(default_factory=dict)
     block: threading.Event | None = None

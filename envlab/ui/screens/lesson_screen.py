@@ -26,7 +26,14 @@ from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text
-from envlab.ui.messages import ChecksVerified, DriftInspected, EngineErrorReported, RunFinished, ShellClosed
+from envlab.ui.messages import (
+    ChecksVerified,
+    DriftInspected,
+    EngineErrorReported,
+    RoomAwaited,
+    RunFinished,
+    ShellClosed,
+)
 from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.strings import t
@@ -103,6 +110,7 @@ class LessonScreen(Screen[None]):
                     yield Markdown(self._guide(), id="narrative", open_links=False)
                 yield ChecksPanel(id="checks")
             yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
+        yield Static(id="lesson-room")
         yield Static(id="lesson-error")
         yield KeyBar(show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
@@ -110,6 +118,7 @@ class LessonScreen(Screen[None]):
         self.sub_title = pick(self.lesson.title, self.envlab.lang)
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
+        self.query_one("#lesson-room").display = False
         self.envlab.store.opened(self.lesson.id)
         self.opened_at = time.monotonic()
         self.watch(self.app, "lang", self._language_changed, init=False)
@@ -204,6 +213,7 @@ class LessonScreen(Screen[None]):
         panes = self.query_one(SetupPanes)
         panes.drain()
         self.running = False
+        self.query_one("#lesson-room").display = False
         checks = list(panes.checks)
         if checks and self.drift is not None:
             self.query_one(ChecksPanel).show(checks, self.drift, self.envlab.lang,
@@ -218,6 +228,17 @@ class LessonScreen(Screen[None]):
         elif not summary.errors:
             self.notify(self.say("run_not_as_said", what=", ".join(summary.odd_setups) or self.say("a_check")),
                         title=self.say("run_finished"), severity="warning", timeout=10)
+
+    def on_room_awaited(self, message: RoomAwaited) -> None:
+        """Say plainly that the engine is full and the run starts by itself, or that it has started."""
+        event, line = message.event, self.query_one("#lesson-room", Static)
+        if event.started:
+            line.display = False
+            self.notify(self.say("room_found", seconds=f"{event.waited:.0f}"), title=self.say("run_started"))
+            return
+        line.update(self.say("room_waiting", ahead=event.ahead, memory=event.memory >> 20,
+                             room=event.room_memory >> 20, runs=event.room_runs))
+        line.display = True
 
     def on_engine_error_reported(self, message: EngineErrorReported) -> None:
         self._show_error(message.error)

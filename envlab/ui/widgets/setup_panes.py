@@ -17,10 +17,11 @@ from envlab.engine.events import (
     OutputLine,
     SetupFinished,
     SetupStarted,
+    WaitingForRoom,
 )
 from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.lessons.text import pick
-from envlab.ui.messages import EngineErrorReported
+from envlab.ui.messages import EngineErrorReported, RoomAwaited
 from envlab.ui.strings import t
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane
@@ -118,6 +119,9 @@ class SetupPanes(Vertical):
                 return  # the checks panel shows them
             case ErrorRaised():
                 self.post_message(EngineErrorReported(event))
+                return
+            case WaitingForRoom():
+                self.post_message(RoomAwaited(event))
                 return
             case LessonStarted() if self.scenario:
                 self.pane(SCENARIO).state = "running"  # a scenario has no setups: its outcome is the badge
