@@ -49,9 +49,12 @@ def remove_all(runtime: Runtime, resources: list[Resource]) -> Removal:
 def sweep_dead_sessions(runtime: Runtime, me: Session) -> Removal:
     """Remove what sessions without a lease left (crashed, killed or powered-off runs), wherever
     they ran; a live session's resources are never touched."""
+    # What exists first, then who is alive: a session takes its lease before it creates anything, so
+    # whatever was listed belongs to a session that the later look at the leases sees alive, unless it
+    # has truly ended. (The other order would take a run that started in between for a dead one.)
+    found = runtime.list_resources()
     live = runtime.live_sessions() | {me.id}
-    dead = [r for r in runtime.list_resources() if r.labels.get(SESSION) not in live]
-    return remove_all(runtime, dead)
+    return remove_all(runtime, [r for r in found if r.labels.get(SESSION) not in live])
 
 
 @dataclass
@@ -82,9 +85,10 @@ class SessionResources:
 
 def by_session(runtime: Runtime) -> list[SessionResources]:
     """Every session with resources on the engine, live ones first, each with what it has."""
-    live = runtime.live_sessions()
+    resources = runtime.list_resources()
+    live = runtime.live_sessions()  # after the listing, as in :func:`sweep_dead_sessions`
     found: dict[str, SessionResources] = {}
-    for resource in runtime.list_resources():
+    for resource in resources:
         session = resource.labels.get(SESSION, "")
         found.setdefault(session, SessionResources(session, session in live)).resources.append(resource)
     return sorted(found.values(), key=lambda s: (not s.live, s.session))

@@ -25,6 +25,37 @@ def test_the_sweep_spares_live_sessions_whatever_their_pid_or_clock_says() -> No
     assert kept in fake.containers and gone not in fake.containers
 
 
+class StartsARunMidSweep(FakeRuntime):
+    """A fake on which another learner's run starts (lease, then a container) right after the sweep
+    has asked who is alive: the moment between the sweep's two questions."""
+
+    newcomer: Session | None = None
+
+    def live_sessions(self) -> set[str]:
+        live = super().live_sessions()
+        if self.newcomer is None:
+            self.newcomer = Session()
+            self.hold_lease(self.newcomer)
+            started(self, self.newcomer, "c")
+        return live
+
+
+def test_a_run_that_starts_while_a_sweep_looks_is_not_taken_for_a_dead_one() -> None:
+    fake = StartsARunMidSweep(images={"base"})
+    ended = Session()
+    gone = started(fake, ended, "b")
+    sweep_dead_sessions(fake, Session())
+    assert fake.newcomer is not None
+    assert [c.spec.labels["io.envlab.session"] for c in fake.containers.values()] == [fake.newcomer.id]
+    assert gone not in fake.containers
+
+
+def test_a_clean_lists_no_run_that_starts_while_it_looks_as_dead() -> None:
+    fake = StartsARunMidSweep(images={"base"})
+    listed = by_session(fake)
+    assert fake.newcomer is not None and not [s for s in listed if not s.live]
+
+
 def test_sessions_are_listed_live_first_with_whose_they_are() -> None:
     fake = FakeRuntime(images={"base"})
     alive, ended = Session(hostname="kiosk-1", pid=42), Session(hostname="kiosk-2", pid=7)

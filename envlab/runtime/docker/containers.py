@@ -14,7 +14,16 @@ import docker.errors
 
 from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.bounds import DiskBoundExceeded, DiskBreach
-from envlab.runtime.contract import PREPARE_HINT, ContainerSpec, EngineInfo, ExecResult, LineSink, Progress, Resource
+from envlab.runtime.contract import (
+    PREPARE_HINT,
+    ContainerSpec,
+    EngineInfo,
+    ExecResult,
+    LineSink,
+    Progress,
+    Resource,
+    wait_for,
+)
 from envlab.runtime.docker import archive, builds
 from envlab.runtime.docker.bases import bootstrap, try_pull
 from envlab.runtime.docker.builds import BuildFailed as BuildFailed
@@ -242,7 +251,7 @@ class ContainerOps:
         with translating(f"removing {resource.kind} {resource.name}"):
             try:
                 if resource.kind == "container":
-                    self.api.remove_container(resource.id, force=True, v=True)
+                    self._remove_container(resource.id)
                 elif resource.kind == "service":
                     self._remove_service(resource.id)
                 elif resource.kind == "network":
@@ -251,6 +260,20 @@ class ContainerOps:
                     self.api.remove_volume(resource.id, force=True)
             except docker.errors.NotFound:
                 pass
+
+    def _remove_container(self, cid: str) -> None:
+        """Remove a container; when another process is removing it already, wait until it is gone."""
+        try:
+            self.api.remove_container(cid, force=True, v=True)
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409 or "already in progress" not in str(exc.explanation or ""):
+                raise
+
+            def gone() -> bool:
+                return not self.api.containers(all=True, filters={"id": cid})
+
+            if not wait_for(gone, timeout=30, every=0.2):
+                raise
 
     def _services(self, wanted: list[str]) -> list[Resource]:
         """Swarm services with the labels; none when this node is no swarm manager."""

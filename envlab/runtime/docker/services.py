@@ -59,7 +59,14 @@ class ServiceOps:
             # leaving restores the engine as it was.
             bridge_new = not self.api.networks(names=[GWBRIDGE])
             labels = {SWARM_CREATED: "true", MANAGED: "true", GWBRIDGE_CREATED: str(bridge_new).lower()}
-            self.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377", labels=labels)
+            try:
+                self.client.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377", labels=labels)
+            except docker.errors.APIError:
+                # Another envlab process on this engine made it a moment ago: use that one (it carries
+                # the same labels, so whichever session ends last leaves it).
+                if self.swarm_state() != "active":
+                    raise
+                return False
         return True
 
     def leave_swarm_if_ours(self) -> bool:
