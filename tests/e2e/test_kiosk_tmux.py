@@ -16,6 +16,7 @@ import pytest
 from envlab.engine.progress import ProgressStore
 from envlab.kiosk.pin import hash_pin
 from tests.e2e.test_tui_tmux import PATIENCE, Terminal, _running, ours, require_tmux
+from tests.helpers import envlab
 
 pytestmark = pytest.mark.engine
 
@@ -163,3 +164,32 @@ def test_after_a_crash_the_next_start_sweeps_what_was_left_and_shows_the_start_s
         assert _running(again.pid) and "Welcome to envlab" in again.screen()
     finally:
         again.close()
+
+
+def test_the_days_report_over_two_kiosks_lists_both_learners(tmp_path: Path,
+                                                             docker_client: docker.DockerClient) -> None:
+    """Two kiosks on one engine, a learner at each; the operator exports every profile of each kiosk
+    and one report over both exports has both learners, with the lesson each of them ran."""
+    kiosks = []
+    try:
+        for seat, name in (("kiosk-1", "Ada"), ("kiosk-2", "Grace")):
+            (tmp_path / seat).mkdir()
+            kiosks.append(start_kiosk(tmp_path / seat))
+            run_first_lesson(kiosks[-1], name)
+    finally:
+        for kiosk in kiosks:
+            kiosk.close()
+    assert [ours(docker_client, kiosk.pid) for kiosk in kiosks] == [[], []]
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for seat in ("kiosk-1", "kiosk-2"):
+        data = {"ENVLAB_DATA_DIR": str(tmp_path / seat / "data")}
+        done = envlab("progress", "export", "--all", str(exports), env=data)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert len(list(exports.iterdir())) == 2, "one file per kiosk"
+    report = envlab("progress", "report", str(exports), "--csv", str(tmp_path / "day.csv"))
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "Ada" in report.stdout and "Grace" in report.stdout, report.stdout
+    rows = (tmp_path / "day.csv").read_text(encoding="utf-8").splitlines()
+    learners = {row.split(",")[0] for row in rows[1:] if ",os-skew," in row}
+    assert {"Ada", "Grace"} <= learners, rows

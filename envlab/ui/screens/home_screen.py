@@ -40,6 +40,7 @@ class HomeScreen(Screen[None]):
         Binding("c", "resume", "Continue"),
         Binding("l", "app.switch_language", "Language"),
         Binding("x", "forget", "Reset progress"),
+        Binding("u", "profiles", "Learner"),
         Binding("e", "app.connect", "Reconnect Docker", show=False),
         Binding("P", "prepare_images", "Prepare images"),
         Binding("q", "app.quit", "Quit"),
@@ -258,7 +259,32 @@ class HomeScreen(Screen[None]):
         """Offer to prepare images only while some are missing (on a kiosk, only to the operator: Ctrl+O)."""
         if action == "prepare_images":
             return self.images is not None and bool(self.images.missing) and self.envlab.kiosk is None
+        if action == "profiles":
+            return self.envlab.kiosk is None  # on a kiosk each learner starts their own from the start screen
         return True
+
+    def action_profiles(self) -> None:
+        """Switch to another learner profile, or make a new one and switch to it."""
+        from envlab.engine.progress_file import ProgressError
+        from envlab.ui.screens.profile_modal import ProfileModal
+
+        store, lang = self.envlab.store, self.envlab.lang
+
+        def make(name: str) -> str | None:
+            try:
+                store.create_profile(name)
+            except ProgressError as exc:
+                return exc.message
+            return None
+
+        def chosen(name: str | None) -> None:
+            if name is None or name == store.profile:
+                return
+            store.switch_profile(name)
+            self._refresh()
+            self.notify(t("profiles_switched", lang, name=escape(name)))
+
+        self.app.push_screen(ProfileModal(store.profiles(), store.profile, lang, make), chosen)
 
     def action_prepare_images(self) -> None:
         """Prepare what is missing, with a row per image (opening it again goes on from what is done)."""
