@@ -53,16 +53,17 @@ def one_round(lesson: str, learners: int, client: docker.DockerClient | None) ->
         sampler.start()
     started = time.perf_counter()
     runs = [subprocess.Popen([sys.executable, "-m", "envlab", "run", lesson, "--json"], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(learners)]
-    outputs = [run.communicate()[0] for run in runs]
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(learners)]
+    outputs = [run.communicate() for run in runs]
     wall = time.perf_counter() - started
     stop.set()
     if sampler is not None:
         sampler.join()
-    for run, out in zip(runs, outputs, strict=True):
-        last = json.loads(out.strip().splitlines()[-1])
+    for run, (out, err) in zip(runs, outputs, strict=True):
+        lines = out.strip().splitlines()
+        last = json.loads(lines[-1]) if lines else {}
         if run.returncode != 0 or not last.get("ok"):
-            raise SystemExit(f"a run of {lesson} did not come out as claimed: {last}")
+            raise SystemExit(f"a run of {lesson} did not come out as claimed: {last or err[-2000:]}")
     return wall, peak[0]
 
 
