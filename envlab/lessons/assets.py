@@ -37,6 +37,7 @@ MAX_DEPTH = 32
 MAX_TEXT_FILE = 1024 * 1024
 
 PACK_FILE = "pack.yaml"
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a FIFO swapped in after the look must not block the open; O_NOCTTY: never a terminal.
@@ -130,6 +131,15 @@ def _size(count: int) -> str:
 
 
 # the pack and its assets folder -----------------------------------------------------------------
+def builtin_root() -> Path:
+    """The folder holding the built-in ``pack.yaml``, ``lessons/``, ``assets/`` and ``schema/``.
+
+    In a source checkout that is the repository; in an installed wheel, ``envlab/_builtin``.
+    """
+    installed = _PACKAGE / "_builtin"
+    return installed if (installed / "lessons").is_dir() else _PACKAGE.parent
+
+
 def pack_root(lesson_file: Path) -> tuple[Path, bool]:
     """The pack root of ``lesson_file`` (symlinks resolved), and whether it was guessed from a ``lessons`` folder."""
     folder = Path(os.path.realpath(lesson_file.parent))
