@@ -39,22 +39,22 @@ def _quoted(value: object) -> object:
     return value
 
 
-def _version(value: str) -> str:
-    try:
-        Version(value)
-    except InvalidVersion:
-        raise ValueError(f"{value!r} is not a version: write it as numbers with dots, e.g. \"1.0\" or \"2.3.1\" "
-                         "(PEP 440)") from None
-    return value
+def _parses(parse: Callable[[str], object], error: type[ValueError], said: str) -> Callable[[str], str]:
+    """A validator that keeps a string ``parse`` reads, and refuses one it raises ``error`` for, saying ``said``."""
+
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except error:
+            raise ValueError(f"{value!r} is not {said}") from None
+        return value
+
+    return check
 
 
-def _specifier(value: str) -> str:
-    try:
-        SpecifierSet(value)
-    except InvalidSpecifier:
-        raise ValueError(f"{value!r} is not a version requirement: write e.g. \">=0.1\" or \">=0.1,<0.2\" "
-                         "(PEP 440 specifiers, comma-separated)") from None
-    return value
+_version = _parses(Version, InvalidVersion, 'a version: write it as numbers with dots, e.g. "1.0" or "2.3.1" (PEP 440)')
+_specifier = _parses(SpecifierSet, InvalidSpecifier, 'a version requirement: write e.g. ">=0.1" or ">=0.1,<0.2" '
+                     "(PEP 440 specifiers, comma-separated)")
 
 
 PackVersion = Annotated[str, BeforeValidator(_quoted), Field(min_length=1, max_length=64), AfterValidator(_version),
