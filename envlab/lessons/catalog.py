@@ -164,9 +164,24 @@ def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson
     pack = pack_of(path, show=display_path, cache=cache)
     loaded = load_lesson(path, display=name, cache=cache)
     problems = reference_problems(loaded, name) + asset_problems(loaded, name) + semantic_problems(loaded, name)
+    problems += _untitled_chapter(loaded, pack, name)
     if any(problem.severity == "error" for problem in problems):
         raise LessonFileError(problems)
     return dataclasses.replace(loaded, warnings=tuple(sorted(problems)), pack=pack)
+
+
+def _untitled_chapter(loaded: LoadedLesson, pack: LoadedPack | None, name: str) -> list[Problem]:
+    """A warning when the lesson's pack has a ``pack.yaml`` that gives the lesson's chapter no title (and the
+    built-in course does not title it either)."""
+    chapter = loaded.lesson.chapter
+    if pack is None or pack.chapter(chapter) is not None:
+        return []
+    builtin = pack_of(builtin_root() / "lessons" / "any.yaml", show=display_path)  # a built-in chapter has one
+    if builtin is not None and builtin.chapter(chapter) is not None:
+        return []
+    line, col = loaded.where(("chapter",))
+    return [Problem(name, line, col, f"chapter: {display_path(pack.path)} gives chapter {chapter} no title, so the "
+                                     f"course calls it only 'Chapter {chapter}'; add it under chapters", "warning")]
 
 
 def load_one(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson | list[Problem]:

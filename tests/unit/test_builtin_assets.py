@@ -23,7 +23,7 @@ NAMES = ", ".join(builtin_assets())
 def lesson_with(tmp_path: Path, assets_line: str, *, more: str = "") -> Path:
     """The example pack's shop lesson in a pack of its own, with its ``assets`` line replaced."""
     text = SCENARIO.read_text(encoding="utf-8").replace("assets: builtin:shop", assets_line, 1) + more
-    (tmp_path / "pack.yaml").write_text('id: p\ntitle: P\nversion: "1"\n', encoding="utf-8")
+    (tmp_path / "pack.yaml").write_text('id: p\ntitle: P\nversion: "1"\nchapters: {11: Shop}\n', encoding="utf-8")
     path = tmp_path / "shop.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -187,3 +187,13 @@ def test_a_new_pack_writes_a_manifest_that_validates_and_points_at_its_schema(tm
     assert any(JAPANESE.search(line) for line in comments)
     loaded = load_checked(written.lessons["fresh-drift"])
     assert loaded.pack is not None and loaded.pack.manifest.id == "fresh"
+
+
+def test_a_lesson_in_a_chapter_its_pack_does_not_title_is_warned_about(tmp_path: Path) -> None:
+    folder = write_pack(tmp_path / "pack", GOOD.replace("  10:", "  11:"))
+    loaded = load_checked(folder / "demo-0.yaml")
+    assert [str(w) for w in loaded.warnings] == [
+        f"{folder / 'demo-0.yaml'}:2:10: warning: chapter: {folder / 'pack.yaml'} gives chapter 10 no title, so the "
+        "course calls it only 'Chapter 10'; add it under chapters"]
+    (folder / "demo-0.yaml").write_text(LESSON.format(index=0).replace("chapter: 10", "chapter: 3"), encoding="utf-8")
+    assert load_checked(folder / "demo-0.yaml").warnings == ()  # the built-in course titles chapter 3
