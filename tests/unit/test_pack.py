@@ -14,7 +14,7 @@ from envlab.lessons.catalog import catalog_of, load_catalog, load_checked, scan
 from envlab.lessons.loader import LessonFileError
 from envlab.lessons.pack import PackFileError, load_pack, version_problem
 from envlab.lessons.scaffold import scaffold
-from envlab.lessons.schema import pack_schema_json
+from envlab.lessons.schema import pack_schema_json, schema_json
 from tests.helpers import REPO, envlab
 
 EXAMPLE = REPO / "examples" / "pack-example"
@@ -165,6 +165,7 @@ def test_the_committed_pack_schema_is_the_generated_one_and_envlab_schema_prints
     assert committed == pack_schema_json(), "run `envlab schema --pack > schema/pack.schema.json`"
     assert envlab("schema", "--pack").stdout == committed
     assert (EXAMPLE / "schema" / "pack.schema.json").read_text(encoding="utf-8") == committed
+    assert (EXAMPLE / "schema" / "lesson.schema.json").read_text(encoding="utf-8") == schema_json()
     assert set(json.loads(committed)["required"]) == {"id", "title", "version"}
 
 
