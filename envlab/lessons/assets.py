@@ -7,6 +7,9 @@ A lesson is data from a stranger, and the files it names are read on the learner
 - the lesson's **assets folder** resolves inside the pack root (without a ``pack.yaml``, a ``lessons``
   folder's lessons may use only the ``assets`` folder beside it or their own folder: the parent was
   guessed, and may be a folder the pack's author does not own, such as a home folder);
+- the one way out of a pack is ``assets: builtin:<name>``, which names a folder of the built-in course's
+  ``assets/`` (the shop of the scenario lessons) by a bare name: no path of the lesson's own reaches it,
+  and everything below it is read by the same walker;
 - every path a lesson names is relative, stays inside the assets folder, and is read by :func:`read_tree`,
   which opens each component relative to an open folder with ``O_NOFOLLOW``. A symlink anywhere below
   the assets folder, or anything that is neither a regular file nor a folder, is refused by name, and
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,10 @@ MAX_DEPTH = 32
 MAX_TEXT_FILE = 1024 * 1024
 
 PACK_FILE = "pack.yaml"
+#: How a lesson's ``assets`` field names a folder of the built-in course's ``assets/`` instead of its own.
+BUILTIN_PREFIX = "builtin:"
+_BUILTIN_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a FIFO swapped in after the look must not block the open; O_NOCTTY: never a terminal.
@@ -130,6 +138,40 @@ def _size(count: int) -> str:
 
 
 # the pack and its assets folder -----------------------------------------------------------------
+def builtin_root() -> Path:
+    """The folder holding the built-in ``pack.yaml``, ``lessons/``, ``assets/`` and ``schema/``.
+
+    In a source checkout that is the repository; in an installed wheel, ``envlab/_builtin``.
+    """
+    installed = _PACKAGE / "_builtin"
+    return installed if (installed / "lessons").is_dir() else _PACKAGE.parent
+
+
+def builtin_assets() -> list[str]:
+    """The folders of the built-in ``assets/`` a lesson may name as ``builtin:<name>``, sorted."""
+    try:
+        found = [p.name for p in (builtin_root() / "assets").iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return []
+    return sorted(name for name in found if _BUILTIN_NAME.fullmatch(name))
+
+
+def _builtin_folder(assets: str) -> AssetsFolder:
+    """The built-in assets folder ``builtin:<name>`` names; refuses anything but a bare name it has.
+
+    Raises:
+        AssetError: The name is a path (``builtin:../x``, ``builtin:shop/web``), empty, or not a folder
+            of the built-in course.
+    """
+    name = assets.removeprefix(BUILTIN_PREFIX)
+    known = builtin_assets()
+    if not _BUILTIN_NAME.fullmatch(name) or name not in known:
+        said = "names no folder" if _BUILTIN_NAME.fullmatch(name) else "is not a bare folder name"
+        raise AssetError(f"{assets!r}: {name!r} {said} of the built-in course's assets; write {BUILTIN_PREFIX}<name> "
+                         f"with one of: {', '.join(known) or 'none'} (the lesson's own files are named relative to it)")
+    return AssetsFolder(Path(os.path.realpath(builtin_root())), ("assets", name))
+
+
 def pack_root(lesson_file: Path) -> tuple[Path, bool]:
     """The pack root of ``lesson_file`` (symlinks resolved), and whether it was guessed from a ``lessons`` folder."""
     folder = Path(os.path.realpath(lesson_file.parent))
@@ -161,11 +203,14 @@ def locate_assets(lesson_file: Path, assets: str | None, lesson_id: str) -> Asse
     """The assets folder of a lesson: its ``assets`` field (relative to the file) or the default.
 
     The default is ``assets/<id>`` beside the file, else ``../assets/<id>``, whichever exists inside the
-    pack (the first when neither does).
+    pack (the first when neither does). ``builtin:<name>`` is the built-in course's ``assets/<name>``.
 
     Raises:
-        AssetError: The folder leaves the pack root, or reaches outside it through a symlink.
+        AssetError: The folder leaves the pack root, or reaches outside it through a symlink, or a
+            ``builtin:`` reference names no built-in folder.
     """
+    if assets is not None and assets.startswith(BUILTIN_PREFIX):
+        return _builtin_folder(assets)
     pack, guessed = pack_root(lesson_file)
     here = Path(os.path.relpath(os.path.realpath(lesson_file.parent), pack)).as_posix()
     if assets is not None:

@@ -11,22 +11,13 @@ from pathlib import Path
 
 from envlab.errors import LessonError
 from envlab.lessons.assets import PACK_FILE
+from envlab.lessons.assets import builtin_root as builtin_root  # where it always was for its importers
 from envlab.lessons.base import NAME_PATTERN
 from envlab.lessons.limits import MAX_FILE_BYTES, MAX_LESSON_FILES
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson, read_yaml
+from envlab.lessons.pack import LoadedPack, pack_of
 from envlab.lessons.parse_cache import ParseCache
 from envlab.lessons.validate import asset_problems, reference_problems, semantic_problems
-
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def builtin_root() -> Path:
-    """The folder holding the built-in ``lessons/``, ``assets/`` and ``schema/``.
-
-    In a source checkout that is the repository; in an installed wheel, ``envlab/_builtin``.
-    """
-    installed = _PACKAGE / "_builtin"
-    return installed if (installed / "lessons").is_dir() else _PACKAGE.parent
 
 
 def lesson_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
@@ -59,6 +50,24 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     duplicates: dict[str, list[Path]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def packs(self) -> list[LoadedPack]:
+        """The packs (with a ``pack.yaml``) the lessons come from: the built-in one first, each once."""
+        found = {loaded.pack.path: loaded.pack for loaded in self.lessons if loaded.pack is not None}
+        return sorted(found.values(), key=lambda pack: not pack.builtin)
+
+    def chapter_title(self, chapter: int) -> str | dict[str, str] | None:
+        """The title of chapter ``chapter``: from the pack of its first lesson that names it, the built-in
+        pack's first; ``None`` when no pack names it."""
+        lessons = sorted((ll for ll in self.lessons if ll.lesson.chapter == chapter and ll.pack is not None),
+                         key=lambda ll: not (ll.pack is not None and ll.pack.builtin))
+        for loaded in lessons:
+            assert loaded.pack is not None
+            title = loaded.pack.chapter(chapter)
+            if title is not None:
+                return title
+        return None
 
     def get(self, ref: str) -> LoadedLesson:
         """Return the lesson with id ``ref``, or load ``ref`` as a path to a lesson file.
@@ -138,24 +147,41 @@ def _duplicate_error(lesson_id: str, paths: list[Path]) -> LessonError:
 
 
 def load_checked(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson:
-    """Load a lesson file and check its references, assets and fields against each other.
+    """Load a lesson file and check its pack, its references, assets and fields against each other.
 
     Args:
         path: The lesson file.
         cache: Parsed files seen before (see :mod:`envlab.lessons.parse_cache`).
 
     Returns:
-        The lesson, with the warnings validation found in it.
+        The lesson, with its pack and the warnings validation found in it.
 
     Raises:
-        LessonFileError: The file or its assets have problems (its warnings are listed with them).
+        LessonFileError: The file or its assets have problems (its warnings are listed with them), or its
+            pack's ``pack.yaml`` is refused (its problems are the lesson's).
     """
     name = display_path(path)
+    pack = pack_of(path, show=display_path, cache=cache)
     loaded = load_lesson(path, display=name, cache=cache)
     problems = reference_problems(loaded, name) + asset_problems(loaded, name) + semantic_problems(loaded, name)
+    problems += _untitled_chapter(loaded, pack, name)
     if any(problem.severity == "error" for problem in problems):
         raise LessonFileError(problems)
-    return dataclasses.replace(loaded, warnings=tuple(sorted(problems)))
+    return dataclasses.replace(loaded, warnings=tuple(sorted(problems)), pack=pack)
+
+
+def _untitled_chapter(loaded: LoadedLesson, pack: LoadedPack | None, name: str) -> list[Problem]:
+    """A warning when the lesson's pack has a ``pack.yaml`` that gives the lesson's chapter no title (and the
+    built-in course does not title it either)."""
+    chapter = loaded.lesson.chapter
+    if pack is None or pack.chapter(chapter) is not None:
+        return []
+    builtin = pack_of(builtin_root() / "lessons" / "any.yaml", show=display_path)  # a built-in chapter has one
+    if builtin is not None and builtin.chapter(chapter) is not None:
+        return []
+    line, col = loaded.where(("chapter",))
+    return [Problem(name, line, col, f"chapter: {display_path(pack.path)} gives chapter {chapter} no title, so the "
+                                     f"course calls it only 'Chapter {chapter}'; add it under chapters", "warning")]
 
 
 def load_one(path: Path, *, cache: ParseCache | None = None) -> LoadedLesson | list[Problem]:
@@ -231,8 +257,8 @@ def catalog_of(files: Iterable[Path], *, cache: ParseCache | None = None) -> Cat
     claims: dict[str, list[LoadedLesson]] = {}
     for path in files:
         result = load_one(path, cache=cache)
-        if isinstance(result, list):
-            catalog.problems += result
+        if isinstance(result, list):  # a refused pack.yaml is every one of its lessons' problem: say it once
+            catalog.problems += [problem for problem in result if problem not in catalog.problems]
         else:
             claims.setdefault(result.lesson.id, []).append(result)
     for lesson_id, claimed in claims.items():

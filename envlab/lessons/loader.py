@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -15,6 +15,9 @@ from envlab.lessons.parse_cache import Loc, ParseCache
 from envlab.lessons.problems import LessonFileError, Problem, dotted
 from envlab.lessons.problems import nearest as _nearest
 from envlab.lessons.yaml_reader import parse_yaml, read_yaml
+
+if TYPE_CHECKING:
+    from envlab.lessons.pack import LoadedPack
 
 # Importers of this module's names from before the YAML reader had its own module keep working.
 __all__ = ["LessonFileError", "LoadedLesson", "Problem", "dotted", "load_lesson", "parse_yaml", "read_yaml"]
@@ -27,12 +30,14 @@ class LoadedLesson:
     Attributes:
         warnings: What validation found that does not stop the lesson from running (see
             :class:`~envlab.lessons.problems.Problem`).
+        pack: The pack the lesson belongs to, when its pack has a ``pack.yaml``.
     """
 
     lesson: DriftLesson | ScenarioLesson
     path: Path
     positions: dict[Loc, tuple[int, int]]
     warnings: tuple[Problem, ...] = ()
+    pack: LoadedPack | None = None
 
     @property
     def assets_dir(self) -> Path:
@@ -63,6 +68,8 @@ def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
     kept: list[str | int] = []
     node = data
     for part in loc:
+        if part == "[key]":
+            continue  # pydantic's mark of an error in a mapping's key: the key is the part before it
         if isinstance(node, dict) and isinstance(part, str):
             if part in node:
                 node = node[part]
@@ -78,15 +85,20 @@ def _data_loc(data: Any, loc: Iterable[str | int]) -> Loc:
     return tuple(kept)
 
 
-def _problems(exc: ValidationError, data: Any, positions: dict[Loc, tuple[int, int]], name: str) -> list[Problem]:
+def validation_problems(exc: ValidationError, data: Any, positions: dict[Loc, tuple[int, int]],
+                        name: str) -> list[Problem]:
+    """Each error pydantic found in ``data`` (a lesson's or a pack's), at the line and column of its field."""
     problems = []
     for error in exc.errors():
         loc = _data_loc(data, error["loc"])
         kind = error["type"]
         message = error["msg"]
-        if kind == "extra_forbidden":
+        if kind == "extra_forbidden" or "[key]" in error["loc"]:  # a wrong key: point at the key itself
             where = positions.get((*loc[:-1], f"\0key:{loc[-1]}")) or _nearest(positions, loc)
-            message = "unknown field (check its spelling against `envlab schema`)"
+            if kind == "extra_forbidden":
+                message = "unknown field (check its spelling against `envlab schema`)"
+            else:
+                message = message[0].lower() + message[1:] if message else message
         elif kind == "missing":
             where = _nearest(positions, loc[:-1])
             message = "field required"
@@ -119,7 +131,7 @@ def load_lesson(path: Path, *, display: str | None = None, cache: ParseCache | N
     try:
         lesson = LESSON_ADAPTER.validate_python(data)
     except ValidationError as exc:
-        raise LessonFileError(_problems(exc, data, positions, name)) from None
+        raise LessonFileError(validation_problems(exc, data, positions, name)) from None
     return LoadedLesson(lesson=lesson, path=path, positions=positions)
 
 

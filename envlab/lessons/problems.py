@@ -7,9 +7,11 @@ Both halves of loading speak this vocabulary: :mod:`envlab.lessons.yaml_reader` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Literal
 
 from envlab.errors import LessonError
+from envlab.lessons.assets import PACK_FILE
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.text import visible
 
@@ -38,13 +40,16 @@ class Problem:
 
 
 class LessonFileError(LessonError):
-    """A lesson file has one or more problems."""
+    """A lesson file (or the ``pack.yaml`` of its pack) has one or more problems."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
+        manifest = bool(problems) and all(PurePath(p.file).name == PACK_FILE for p in problems)
         super().__init__(
             "\n".join(str(p) for p in self.problems),
-            hint="fix the lines above; `envlab schema` prints every field the format allows",
+            hint=(f"fix the pack's {PACK_FILE} as the lines above say (`envlab schema --pack` prints every field it "
+                  "allows); its lessons load once it is valid") if manifest
+            else "fix the lines above; `envlab schema` prints every field the format allows",
         )
 
 

@@ -1,8 +1,9 @@
 """`envlab new`: a lesson of either kind, or a pack of both, that validates and proves as written out.
 
 The templates are package data (``envlab/lessons/templates``): a lesson file with every field commented in
-English and Japanese, and its assets. Writing one replaces two tokens, ``{{id}}`` and ``{{schema}}`` (the
-path of the pack's JSON Schema from the lesson file, for the editor's modeline), and drops a ``.tmpl``
+English and Japanese, and its assets, and a pack's ``pack.yaml``. Writing one replaces the tokens ``{{id}}``,
+``{{schema}}`` (the path of the pack's JSON Schema from the file, for the editor's modeline) and
+``{{envlab}}`` (the envlab versions a new pack needs: this one's minor release), and drops a ``.tmpl``
 suffix, which keeps template sources from being read as a lesson or a module of envlab. Nothing is ever
 overwritten: every target is checked before the first file is written, and each is created exclusively.
 """
@@ -14,16 +15,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from envlab import __version__
 from envlab.errors import EnvlabError
 from envlab.lessons.assets import PACK_FILE, pack_root
 from envlab.lessons.base import NAME_PATTERN
-from envlab.lessons.schema import schema_json
+from envlab.lessons.schema import pack_schema_json, schema_json
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KINDS = ("drift", "scenario", "pack")
 #: The id each kind gets when none is given.
 DEFAULT_IDS = {"drift": "my-drift", "scenario": "my-scenario", "pack": "my-pack"}
 SCHEMA = Path("schema") / "lesson.schema.json"
+PACK_SCHEMA = Path("schema") / "pack.schema.json"
 
 
 class ScaffoldRefused(EnvlabError):
@@ -52,7 +55,8 @@ def scaffold(kind: str, dest: Path, *, lesson_id: str | None = None) -> Written:
 
     A lesson goes to ``dest/<id>.yaml`` with its assets in ``assets/<id>/`` of its pack (beside the
     file, or beside ``dest`` when ``dest`` is a pack's ``lessons/`` folder). A pack is ``pack.yaml``,
-    ``schema/lesson.schema.json`` and one lesson of each kind, ``<id>-drift`` and ``<id>-scenario``.
+    ``schema/lesson.schema.json``, ``schema/pack.schema.json`` and one lesson of each kind, ``<id>-drift`` and
+    ``<id>-scenario``.
 
     Raises:
         ScaffoldRefused: A file to write exists already, or the id is not a valid name.
@@ -65,7 +69,7 @@ def scaffold(kind: str, dest: Path, *, lesson_id: str | None = None) -> Written:
                               f"starting with a letter or digit, at most {room}")
     plan: dict[Path, str] = {}
     if kind == "pack":
-        plan[dest / PACK_FILE] = _render(TEMPLATES / "pack" / f"{PACK_FILE}.tmpl", chosen, "")
+        plan[dest / PACK_FILE] = _render(TEMPLATES / "pack" / f"{PACK_FILE}.tmpl", chosen, PACK_SCHEMA.as_posix())
         ids = {f"{chosen}-{lesson_kind}": lesson_kind for lesson_kind in ("drift", "scenario")}
         root = dest
     else:
@@ -77,10 +81,14 @@ def scaffold(kind: str, dest: Path, *, lesson_id: str | None = None) -> Written:
     if existing:
         raise ScaffoldRefused(f"refusing to overwrite {', '.join(existing)}",
                               hint="choose another folder, or another id with --id")
-    schema = schemas[0]
-    kept = [schema] if os.path.lexists(schema) else []
-    if not kept:
-        plan[schema] = schema_json()
+    kept = []
+    for schema, text in ((schemas[0], schema_json()), (root / PACK_SCHEMA, pack_schema_json())):
+        if kind != "pack" and schema.name == PACK_SCHEMA.name:
+            continue  # a lesson alone needs only the lesson schema
+        if os.path.lexists(schema):
+            kept.append(schema)
+        else:
+            plan[schema] = text
     for path, text in plan.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,5 +124,12 @@ def _plan_lesson(plan: dict[Path, str], kind: str, dest: Path, lesson_id: str, *
     return top / SCHEMA
 
 
+def new_pack_requirement() -> str:
+    """The envlab versions a new pack needs: this envlab's minor release and later ones of it."""
+    major, minor = __version__.split(".")[:2]
+    return f">={major}.{minor},<{major}.{int(minor) + 1}"
+
+
 def _render(template: Path, lesson_id: str, schema: str) -> str:
-    return template.read_text(encoding="utf-8").replace("{{id}}", lesson_id).replace("{{schema}}", schema)
+    text = template.read_text(encoding="utf-8").replace("{{id}}", lesson_id).replace("{{schema}}", schema)
+    return text.replace("{{envlab}}", new_pack_requirement())

@@ -1,4 +1,4 @@
-"""The published JSON Schema of the lesson format, generated from the models."""
+"""The published JSON Schemas of the lesson format and of a pack's ``pack.yaml``, generated from the models."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from envlab.lessons.model import LESSON_ADAPTER
+from envlab.lessons.pack import pack_schema
 
 
 def lesson_schema() -> dict[str, Any]:
@@ -17,3 +18,8 @@ def lesson_schema() -> dict[str, Any]:
 def schema_json() -> str:
     """The schema as published by ``envlab schema`` and committed as ``schema/lesson.schema.json``."""
     return json.dumps(lesson_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def pack_schema_json() -> str:
+    """``pack.yaml``'s schema as published by ``envlab schema --pack`` and committed as ``schema/pack.schema.json``."""
+    return json.dumps(pack_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -8,6 +8,8 @@ STRINGS: dict[str, dict[str, str]] = {
     # home
     "curriculum": {"en": "Curriculum", "ja": "カリキュラム"},
     "chapter": {"en": "Chapter {n}", "ja": "第{n}章"},
+    "chapter_titled": {"en": "Chapter {n}: {title}", "ja": "第{n}章 {title}"},
+    "from_pack": {"en": "From the pack {title} ({id} {version})", "ja": "パック {title}({id} {version})より"},
     "steps_count": {"en": "{done}/{total} steps", "ja": "{done}/{total} ステップ"},
     "loading_lessons": {"en": "Loading the lessons…", "ja": "レッスンを読み込んでいます…"},
     "choose_lesson": {"en": "Choose a lesson and press [b]Enter[/b]. [b]c[/b] continues where you left off.",

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from envlab.lessons.catalog import catalog_of, lesson_dirs, load_catalog, scan
-from envlab.lessons.loader import Problem
+from envlab.lessons.assets import PACK_FILE
+from envlab.lessons.catalog import catalog_of, display_path, lesson_dirs, load_catalog, scan
+from envlab.lessons.loader import LessonFileError, Problem
+from envlab.lessons.pack import load_pack
 
 #: The layouts a course folder may have, as the message for a folder without lessons says them.
 LAYOUTS = ("a course keeps its lesson files at its top, with assets/<id>/ beside them, or in a lessons/ folder "
@@ -86,14 +88,27 @@ def _check_paths(paths: list[str]) -> tuple[list[Problem], list[Problem], int]:
         path = Path(raw)
         if path.is_dir():
             found, listing = lesson_folder(path)
-            problems += listing
+            problems += listing + _manifest_problems(path / PACK_FILE)
             if not found and not listing:
                 problems.append(_nothing_in(raw, path))
             files += found
+        elif path.is_file() and path.name == PACK_FILE:  # a pack's manifest, named on its own
+            problems += _manifest_problems(path)
         elif path.is_file():
             files.append(path)
         else:
             problems.append(Problem(raw, 1, 1, "no such file or folder"))
     # One catalog of everything named, so two files with one id are refused as `envlab list` would.
     checked = catalog_of(files)
-    return problems + checked.problems, checked.warnings, len(checked.lessons)
+    return problems + [p for p in checked.problems if p not in problems], checked.warnings, len(checked.lessons)
+
+
+def _manifest_problems(path: Path) -> list[Problem]:
+    """What is wrong with the ``pack.yaml`` at ``path`` (nothing when there is none)."""
+    if not path.is_file():
+        return []
+    try:
+        load_pack(path, display=display_path(path))
+    except LessonFileError as exc:
+        return exc.problems
+    return []

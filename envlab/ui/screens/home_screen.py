@@ -143,14 +143,25 @@ class HomeScreen(Screen[None]):
             total += len(steps)
             done += len(set(steps) & set(record.steps_done)) if record else 0
             if lesson.chapter not in chapters:
-                chapters[lesson.chapter] = tree.root.add(t("chapter", app.lang, n=lesson.chapter), expand=True)
+                chapters[lesson.chapter] = tree.root.add(self._chapter_label(lesson.chapter), expand=True)
             title = escape(pick(lesson.title, app.lang))
-            node = chapters[lesson.chapter].add_leaf(f"{STATE_MARK[state]} {title}", data=lesson.id)
+            label = f"{STATE_MARK[state]} {title}"
+            if loaded.pack is not None and not loaded.pack.builtin:  # a stranger's lesson says whose it is
+                label += f" [dim]· {escape(loaded.pack.manifest.id)}[/]"
+            node = chapters[lesson.chapter].add_leaf(label, data=lesson.id)
             if lesson.id == cursor:
                 self.call_after_refresh(tree.move_cursor, node)
         self.query_one("#overall-bar", ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#overall-label", Label).update(t("steps_count", app.lang, done=done, total=total))
         self._describe(self._highlighted())
+
+    def _chapter_label(self, chapter: int) -> str:
+        """``Chapter N: its title`` when a pack titles it, else ``Chapter N``."""
+        catalog, lang = self.envlab.catalog, self.envlab.lang
+        title = catalog.chapter_title(chapter) if catalog is not None else None
+        if title is None:
+            return t("chapter", lang, n=chapter)
+        return t("chapter_titled", lang, n=chapter, title=escape(pick(title, lang)))
 
     def _highlighted(self) -> LoadedLesson | None:
         if not self.query("#curriculum"):
@@ -176,6 +187,11 @@ class HomeScreen(Screen[None]):
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
         lines = [f"[b $primary]{escape(pick(lesson.title, lang))}[/]", "", escape(pick(lesson.summary, lang)), ""]
+        pack = loaded.pack
+        if pack is not None and not pack.builtin:
+            source = t("from_pack", lang, title=escape(pick(pack.manifest.title, lang)), id=escape(pack.manifest.id),
+                       version=escape(pack.manifest.version))
+            lines[1:1] = [f"[i]{source}[/i]"]
         if lesson.goals:
             lines += [f"[b]{t('goals', lang)}[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
         done = ", ".join(record.steps_done) or t("nothing_yet", lang)
