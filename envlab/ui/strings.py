@@ -125,6 +125,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "press_run": {"en": "Press r to run this setup.", "ja": "r を押すと実行します。"},
     "checks_before": {"en": "Checks before your fix", "ja": "修正前のチェック"},
     "fix_works": {"en": "Your fix works", "ja": "修正できました"},
+    "holds_both": {"en": "must hold before and after the fix", "ja": "修正の前後とも成り立つこと"},
     "fix_not_yet": {"en": "Your fix: not yet", "ja": "修正: まだです"},
     "why": {"en": "why:", "ja": "理由:"},
     # the live panel of scenario lessons
