@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envlab.lessons.assets import MAX_DEPTH, MAX_ENTRIES, AssetError, locate_assets, pack_root
+from envlab.lessons.assets import MAX_DEPTH, MAX_ENTRIES, PACK_FILE, AssetError, locate_assets, pack_root
 
 if TYPE_CHECKING:
     from watchfiles import Change
@@ -48,21 +48,29 @@ class Watched:
     folders: tuple[Path, ...]
     assets: Path | None
     truncated: bool = False
+    lesson: Path | None = None
+    pack: Path | None = None
+
+    def concerns(self, path: Path) -> bool:
+        """Whether a change of ``path`` may change the lesson: its file, its pack's file, or an asset."""
+        if path == self.lesson or (self.pack is not None and path == self.pack / PACK_FILE):
+            return True
+        return self.assets is not None and path.is_relative_to(self.assets)
 
 
 def watched_folders(lesson_file: Path, assets: str | None, lesson_id: str) -> Watched:
     """The folders to watch for ``lesson_file`` (see the module's docstring)."""
     folder = Path(os.path.realpath(lesson_file.parent))
-    pack, _guessed = pack_root(lesson_file)
+    lesson, (pack, _guessed) = folder / lesson_file.name, pack_root(lesson_file)
     found = [folder, *([pack] if pack != folder else [])]
     try:
         located = locate_assets(lesson_file, assets, lesson_id).path
     except AssetError:
-        return Watched(tuple(found), None)
+        return Watched(tuple(found), None, lesson=lesson, pack=pack)
     if not located.is_dir() or located.is_symlink():
-        return Watched(tuple(found), None)
+        return Watched(tuple(found), None, lesson=lesson, pack=pack)
     below, truncated = _folders_below(located)
-    return Watched(tuple(dict.fromkeys([*found, located, *below])), located, truncated)
+    return Watched(tuple(dict.fromkeys([*found, located, *below])), located, truncated, lesson=lesson, pack=pack)
 
 
 def _folders_below(root: Path) -> tuple[list[Path], bool]:
@@ -92,7 +100,8 @@ def _folders_below(root: Path) -> tuple[list[Path], bool]:
 
 def watch_lesson(lesson_file: Path, assets: str | None, lesson_id: str, *, stop: threading.Event,
                  ready: threading.Event | None = None) -> Iterator[set[Path]]:
-    """Yield each batch of changed paths under the lesson's folders until ``stop`` is set.
+    """Yield each batch of changed paths that concern the lesson (:meth:`Watched.concerns`) until ``stop``
+    is set; the other files of the lesson's folder (other lessons, an editor's backups) are left out.
 
     ``ready`` is set once the folders are watched (a change made before that is not seen). A batch that
     creates or removes a folder below the assets folder makes the folders be found again.
@@ -107,9 +116,10 @@ def watch_lesson(lesson_file: Path, assets: str | None, lesson_id: str, *, stop:
                            raise_interrupt=False):
             if ready is not None:
                 ready.set()
-            if not batch:
-                continue  # a timeout: the stop event is looked at again
-            yield {Path(path) for _change, path in batch}
+            changed = {Path(path) for _change, path in batch if watched.concerns(Path(path))}
+            if not changed:
+                continue  # a timeout (the stop event is looked at again), or other files of the folder
+            yield changed
             if any(_moves_folders(change, Path(path), watched) for change, path in batch):
                 rewalk = True
                 break

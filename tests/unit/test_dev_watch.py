@@ -80,8 +80,10 @@ def test_a_save_is_seen_a_new_folder_is_watched_and_the_stop_ends_it(tmp_path: P
     thread = threading.Thread(target=watching, daemon=True)
     thread.start()
     assert ready.wait(10)
+    (tmp_path / "notes.txt").write_text("not the lesson", encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert wait_for(path.resolve()), batches
+    assert not any(tmp_path.resolve() / "notes.txt" in b for b in batches), "another file of the folder"
     folder = tmp_path.resolve() / "assets" / "tiny-drift" / "more"
     folder.mkdir()
     assert wait_for(folder), batches
