@@ -265,6 +265,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "back": {"ja": "戻る"},
     "cancel": {"ja": "中止"},
     "recheck": {"ja": "チェック"},
+    "leave": {"ja": "終了"},
     # modals
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},

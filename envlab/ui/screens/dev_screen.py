@@ -53,7 +53,10 @@ class DevLessonScreen(LessonScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "recheck", "Checks"),
-        Binding("escape", "back", "Quit"),
+        Binding("escape", "leave", "Quit"),
+        # As a watching server does, Ctrl+C ends author mode (elsewhere Textual only says how to quit):
+        # through the app's quit, which removes the containers first, mid-run or not.
+        Binding("ctrl+c", "leave", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, loaded: LoadedLesson) -> None:
@@ -238,6 +241,9 @@ class DevLessonScreen(LessonScreen):
 
     # leaving -----------------------------------------------------------------------------------
     def action_back(self) -> None:
+        self.action_leave()
+
+    def action_leave(self) -> None:
         """There is no home screen in author mode: leaving the lesson quits (its containers go first)."""
         self._stop.set()
         self.run_worker(self.envlab.action_quit(), group="dev-quit")
