@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from envlab.engine.drift.run import DriftRun
@@ -55,6 +56,14 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+async def watching(pilot: Pilot[int], h: Harness) -> DevLessonScreen:
+    """The author-mode screen, once the lesson's folders are watched and the engine is there."""
+    screen = h.app.screen
+    assert isinstance(screen, DevLessonScreen)
+    await wait_until(pilot, lambda: screen.watching.is_set() and h.app.runtime is not None)
+    return screen
+
+
 def problems_text(screen: DevLessonScreen) -> str:
     panel = screen.query_one("#dev-problems", Static)
     return str(panel.render()) if panel.display else ""
@@ -65,9 +74,7 @@ async def test_a_save_updates_the_guide_and_reruns_the_checks_against_the_runnin
     lesson = pack(tmp_path)
     h = dev_app(tmp_path, lesson)
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
-        screen = h.app.screen
-        assert isinstance(screen, DevLessonScreen)
-        await wait_until(pilot, lambda: screen.watching.is_set() and h.app.runtime is not None)
+        screen = await watching(pilot, h)
         await pilot.press("r")
         await wait_until(pilot, lambda: len(h.posted(RunFinished)) == 1)
         run = screen.run
@@ -127,9 +134,7 @@ async def test_a_save_before_any_run_only_redraws(tmp_path: Path) -> None:
     lesson = pack(tmp_path)
     h = dev_app(tmp_path, lesson)
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
-        screen = h.app.screen
-        assert isinstance(screen, DevLessonScreen)
-        await wait_until(pilot, lambda: screen.watching.is_set())
+        screen = await watching(pilot, h)
         edit(lesson, "- name: old\n", "- name: older\n")
         edit(lesson, "target: old\n", "target: older\n")
         edit(lesson, "  target: old\n", "  target: older\n")
