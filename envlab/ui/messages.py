@@ -63,12 +63,14 @@ class ChecksVerified(Message, bubble=False):
 class LessonSaved(Message, bubble=False):
     """The author saved the lesson (or its assets) under `envlab dev`; it was validated again at once.
 
-    Either ``loaded`` is the new version (with ``digest``, the digest of what its setups are made of) or
-    ``problems`` say, at file:line:col, why it was refused.
+    Either ``loaded`` is the new version (with ``digest``, the digest of what its setups are made of, and
+    whether that changed since the last good version) or ``problems`` say, at file:line:col, why it was
+    refused.
     """
 
     loaded: LoadedLesson | None
     digest: str = ""
+    setups_changed: bool = False
     problems: list[Problem] = field(default_factory=list)
     saved_at: float = 0.0
 

@@ -44,7 +44,8 @@ class DevLessonScreen(LessonScreen):
     """A lesson under edit: watched, validated on each save, its checks re-run against what is running.
 
     Attributes:
-        digest: What the current version's setups are made of.
+        digest: What the current version's setups are made of (known after the first save; the watcher
+            works it out for the version it starts with, off the UI thread: it reads the assets).
         revision: How many saved versions have been taken (0: the one the screen opened with).
         shown_at: ``time.monotonic()`` when the last saved version was on the screen.
         watching: Set once the lesson's folders are watched.
@@ -61,7 +62,7 @@ class DevLessonScreen(LessonScreen):
 
     def __init__(self, loaded: LoadedLesson) -> None:
         super().__init__(loaded)
-        self.digest = setup_digest(loaded)
+        self.digest = ""
         self.revision = 0
         self.shown_at = 0.0
         self.watching = threading.Event()
@@ -90,9 +91,11 @@ class DevLessonScreen(LessonScreen):
 
     # watching ----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="dev-watch")
-    def watch_files(self, stop: threading.Event) -> None:
-        """Validate the lesson again on each change of its folders; post what came of it."""
+    def watch_files(self, stop: threading.Event, digest: str = "") -> None:
+        """Validate the lesson again on each change of its folders; post what came of it, and whether its
+        setups changed since the last good version (``digest``: that version's, worked out here if not given)."""
         loaded = self.loaded
+        digest = digest or setup_digest(loaded)
         try:
             for _changed in watch_lesson(loaded.path, loaded.lesson.assets, loaded.lesson.id, stop=stop,
                                          ready=self.watching):
@@ -100,8 +103,10 @@ class DevLessonScreen(LessonScreen):
                 result = load_one(loaded.path)
                 if isinstance(result, list):
                     self.post_message(LessonSaved(None, problems=result, saved_at=saved))
-                else:
-                    self.post_message(LessonSaved(result, setup_digest(result), saved_at=saved))
+                    continue
+                new = setup_digest(result)
+                self.post_message(LessonSaved(result, new, setups_changed=new != digest, saved_at=saved))
+                digest = new
         finally:
             if stop is self._stop:  # the last watch, not one replaced by _watch_again
                 self.unwatched.set()
@@ -111,14 +116,14 @@ class DevLessonScreen(LessonScreen):
         self._stop.set()
         self._stop = threading.Event()
         self.watching.clear()
-        self.watch_files(self._stop)
+        self.watch_files(self._stop, self.digest)
 
     async def on_lesson_saved(self, message: LessonSaved) -> None:
         if message.loaded is None:
             self._show_problems(message.problems)
             return
         moved = (message.loaded.lesson.id, message.loaded.lesson.assets) != (self.lesson.id, self.lesson.assets)
-        changed = message.digest != self.digest
+        changed = message.setups_changed
         self.step = self._edited_step(message.loaded)
         self.loaded, self.lesson, self.digest = message.loaded, message.loaded.lesson, message.digest
         self.revision += 1
