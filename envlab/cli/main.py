@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from envlab import __version__, heap
-from envlab.cli.commands import kiosk, progress
+from envlab.cli.commands import dev, kiosk, progress
 from envlab.errors import EnvlabError, Interrupted
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE
@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--id", help="the lesson's id (for a pack: the pack's, and its lessons' prefix)")
     progress.add_arguments(sub, common)
     kiosk.add_arguments(sub, common)
+    dev.add_arguments(sub, common)
     return parser
 
 

@@ -103,7 +103,7 @@ def _describe(event: Event) -> tuple[str, Tone] | None:
             tone: Tone = "good" if as_claimed(event.verdict) else "bad"
             return f"■ {VERDICT_LABELS[event.verdict]}: {event.reason}", tone
         case CheckFinished():
-            state = "passes" if event.passed else "fails"
+            state = ("passes" if event.passed else "fails") + (" after the fix" if event.after_fix else "")
             if event.passed == event.expected:
                 return f"✓ {event.check} on {event.target} {state}", "good" if event.passed else "warn"
             return f"✗ {event.check} on {event.target} {state}, should {'pass' if event.expected else 'fail'}", "bad"

@@ -103,13 +103,15 @@ class SetupFinished(Event):
 @dataclass(frozen=True)
 class CheckFinished(Event):
     """A typed check ran. ``expected`` is what the lesson claims at this point (a challenge check
-    fails until the learner fixes the host)."""
+    fails until the learner fixes the host); ``after_fix`` says whether it ran after the fix (the
+    learner's or the reference solution) or before it."""
 
     check: str
     target: str
     passed: bool
     expected: bool
     detail: str
+    after_fix: bool = False
 
 
 @dataclass(frozen=True)

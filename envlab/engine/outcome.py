@@ -98,7 +98,8 @@ class RunSummary:
                 self.checks.append(event)
                 if event.passed != event.expected:
                     claim = "pass" if event.expected else "fail"
-                    self._failures.append(f"check {event.check} should {claim}: {event.detail}")
+                    when = " after the fix" if event.after_fix else ""
+                    self._failures.append(f"check {event.check} should {claim}{when}: {event.detail}")
             case MeasurementChecked():
                 self.measurements.append(event)
                 if not event.ok:

@@ -105,6 +105,13 @@ class RunBase(ABC):
         ok = bool(outcome and outcome[0])
         yield LessonFinished(self.lesson_id, ok, round(time.monotonic() - started, 2), dict(self.verdicts))
 
+    def revise(self, loaded: LoadedLesson) -> None:
+        """Go on with a new version of the lesson whose setups are unchanged (``envlab dev``, after a save):
+        its checks, challenge and texts apply from the next call on, to what is running now."""
+        if loaded.lesson.id != self.lesson_id or type(loaded.lesson) is not type(self.loaded.lesson):
+            raise ValueError("a revision keeps the lesson's id and kind; a new setup needs a new run")
+        self.loaded = loaded
+
     @abstractmethod
     def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
         """Do the lesson, emitting events; return whether it came out as the lesson claims."""

@@ -5,6 +5,7 @@ Re-exported by :mod:`envlab.lessons.model`, the lesson format as a whole.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -13,6 +14,8 @@ from envlab.lessons import limits
 from envlab.lessons.base import Command, EnvName, EnvValue, Model, Name, PathText, Pattern, Text
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+#: When a check must pass: before the challenge's fix, after it, or both (see :func:`expected_pass`).
+Holds = Literal["before", "after", "both"]
 
 
 def _absolute(value: str) -> str:
@@ -33,6 +36,12 @@ class CheckBase(Model):
     target: Name = Field(description="The host or fix the check looks at.")
     title: Text | None = None
     explain: Text | None = Field(default=None, description="Shown when the check fails.")
+    holds: Holds | None = Field(
+        default=None,
+        description="When the check must pass: before the fix, after it, or both (a setting that must "
+        "stay as it is through the fix). Default: after for a check the challenge names (it fails "
+        "before: the host is broken), before for any other.",
+    )
 
 
 class CommandCheck(CheckBase):
@@ -79,3 +88,25 @@ class HttpCheck(CheckBase):
 
 
 Check = Annotated[CommandCheck | FileCheck | EnvCheck | HttpCheck, Field(discriminator="type")]
+
+
+def check_holds(check: CheckBase, challenge_checks: Collection[str]) -> Holds:
+    """When ``check`` must pass: as declared, else after the fix for a challenge's check, before it otherwise."""
+    if check.holds is not None:
+        return check.holds
+    return "after" if check.name in challenge_checks else "before"
+
+
+def expected_pass(check: CheckBase, challenge_checks: Collection[str], *, fixed: bool) -> bool | None:
+    """What the lesson claims of ``check`` before the fix (``fixed=False``) or after it; ``None``: not run then.
+
+    Before the fix, a check that holds then must pass, and a challenge's check must fail (that is how the
+    lesson shows the host is broken); a check that holds only after the fix and is not the challenge's is
+    not run. After the fix, every check that holds then must pass, and the others are not run again.
+    """
+    holds = check_holds(check, challenge_checks)
+    if fixed:
+        return True if holds in ("after", "both") else None
+    if holds in ("before", "both"):
+        return True
+    return False if check.name in challenge_checks else None

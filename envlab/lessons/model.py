@@ -35,8 +35,9 @@ from envlab.lessons.checks import Check as Check
 from envlab.lessons.checks import CommandCheck as CommandCheck
 from envlab.lessons.checks import EnvCheck as EnvCheck
 from envlab.lessons.checks import FileCheck as FileCheck
+from envlab.lessons.checks import Holds as Holds
 from envlab.lessons.checks import HttpCheck as HttpCheck
-from envlab.lessons.checks import Port
+from envlab.lessons.checks import Port, check_holds, expected_pass
 from envlab.lessons.scenario import Kubernetes, Phase, Topology
 
 
@@ -267,6 +268,19 @@ class DriftLesson(LessonBase):
             if setup.name == name:
                 return setup
         raise KeyError(name)
+
+    @property
+    def challenge_checks(self) -> frozenset[str]:
+        """The names of the checks the challenge's fix must make pass (none without a challenge)."""
+        return frozenset(self.challenge.checks) if self.challenge else frozenset()
+
+    def holds(self, check: Check) -> Holds:
+        """When ``check`` must pass: as it declares, else as its place in the challenge says."""
+        return check_holds(check, self.challenge_checks)
+
+    def expected(self, check: Check, *, fixed: bool) -> bool | None:
+        """Whether ``check`` must pass before the fix or after it; ``None`` when it is not run then."""
+        return expected_pass(check, self.challenge_checks, fixed=fixed)
 
 
 class ScenarioLesson(LessonBase):

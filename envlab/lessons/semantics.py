@@ -62,6 +62,7 @@ def drift_findings(lesson: DriftLesson) -> list[Finding]:
             found.append(Finding((*loc, "target"), f"{check.target} does not run its image's command (no "
                                  "'serve: true'), so nothing may listen on the port; give the fix 'serve: true'",
                                  "warning"))
+    found += _holds_findings(lesson)
     challenge = lesson.challenge
     if challenge is not None:
         targets = {check.name: check.target for check in lesson.checks}
@@ -72,6 +73,34 @@ def drift_findings(lesson: DriftLesson) -> list[Finding]:
                                      f"{name!r} looks at {target}, but the solution runs in {challenge.target}: "
                                      f"it cannot make this check pass; name checks of {challenge.target}",
                                      "warning"))
+    return found
+
+
+_WHEN = {"before": "before it", "both": "before and after it"}
+
+
+def _holds_findings(lesson: DriftLesson) -> list[Finding]:
+    """A check's ``holds`` against the challenge: a time that never comes, or a claim that contradicts it."""
+    found: list[Finding] = []
+    challenge = lesson.challenge
+    for index, check in enumerate(lesson.checks):
+        loc: Loc = ("checks", index, "holds")
+        if check.holds is None:
+            continue
+        if challenge is None:
+            if check.holds == "after":
+                found.append(Finding(loc, "this lesson has no challenge, so there is no fix to run the check after "
+                                          "and it would never run: drop 'holds', or give the lesson a challenge"))
+            elif check.holds == "both":
+                found.append(Finding(loc, "this lesson has no challenge, so 'both' is the same as 'before': drop "
+                                          "'holds'", "warning"))
+        elif check.name in challenge.checks and check.holds != "after":
+            found.append(Finding(loc, f"the challenge names {check.name!r}, so it must fail before the fix (that "
+                                      f"shows {challenge.target} is broken) and cannot hold {_WHEN[check.holds]}: drop "
+                                      "'holds', or take the check out of challenge.checks"))
+        elif check.holds == "after" and check.target != challenge.target:
+            found.append(Finding(loc, f"the solution runs in {challenge.target}, so it cannot change what this check "
+                                      f"sees on {check.target}: make it 'both' (or drop 'holds')", "warning"))
     return found
 
 

@@ -83,10 +83,12 @@ class EnvlabApp(App[int]):
     def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
                  store: ProgressStore | None = None, lessons: Sequence[str | Path] = (),
                  shell: Shell = docker_shell, network_probe: NetworkProbe | None = None,
-                 kiosk: KioskConfig | None = None) -> None:
+                 kiosk: KioskConfig | None = None, dev: LoadedLesson | None = None) -> None:
         super().__init__()
         #: What the kiosk offers, in kiosk mode (:class:`envlab.ui.kiosk.app.KioskApp`); ``None`` otherwise.
         self.kiosk = kiosk
+        #: The lesson under edit, in author mode (``envlab dev``); ``None`` otherwise.
+        self.dev = dev
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
@@ -109,7 +111,11 @@ class EnvlabApp(App[int]):
         self.push_screen(self.first_screen())
 
     def first_screen(self) -> Screen[None]:
-        """The screen the app opens on: home (kiosk mode opens on its start screen)."""
+        """The screen the app opens on: home (kiosk mode opens on its start screen, author mode on its lesson)."""
+        if self.dev is not None:
+            from envlab.ui.screens.dev_screen import DevLessonScreen  # the watcher loads only in author mode
+
+            return DevLessonScreen(self.dev)
         from envlab.ui.screens.home_screen import HomeScreen  # it reads the app's type: import it here
 
         return HomeScreen()
@@ -338,7 +344,7 @@ class EnvlabApp(App[int]):
 def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
              catalog: Catalog | None = None, store: ProgressStore | None = None,
              shell: Shell | None = None, network: NetworkProbe | None = None,
-             kiosk: KioskConfig | None = None) -> EnvlabApp:
+             kiosk: KioskConfig | None = None, dev: LoadedLesson | None = None) -> EnvlabApp:
     """Build the app: the one factory the CLI and the tests share.
 
     Args:
@@ -354,8 +360,14 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         network: Says whether a registry and Debian's archive answer, when images are missing (default:
             :func:`envlab.engine.readiness.probe_network`, a TCP connection to each with a short timeout).
         kiosk: Run in kiosk mode, as this configuration says (``envlab kiosk CONFIG``).
+        dev: Run in author mode on this lesson (``envlab dev LESSON``): the app opens on it, watches its
+            folders and takes every save at once; the catalog is this lesson alone.
     """
     factory = _factory(runtime)
+    if dev is not None and catalog is None:
+        from envlab.lessons.catalog import Catalog
+
+        catalog = Catalog(lessons=[dev])
     app_class = EnvlabApp
     if kiosk is not None:
         from envlab.ui.kiosk.app import KioskApp  # the kiosk's screens load only in kiosk mode
@@ -370,6 +382,7 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         shell=shell or docker_shell,
         network_probe=network,
         kiosk=kiosk,
+        dev=dev,
     )
 
 
@@ -382,10 +395,10 @@ def _factory(runtime: Runtime | RuntimeFactory) -> RuntimeFactory:
 
 
 def run_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path] = (), lang: str | None = None,
-            kiosk: KioskConfig | None = None) -> int:
-    """Start the TUI (in kiosk mode with ``kiosk``); when it ends, however it ends, remove what it started.
-    Return its exit code."""
-    app = make_app(runtime=runtime, lessons=lessons, lang=lang, kiosk=kiosk)
+            kiosk: KioskConfig | None = None, dev: LoadedLesson | None = None) -> int:
+    """Start the TUI (in kiosk mode with ``kiosk``, in author mode with ``dev``); when it ends, however it
+    ends, remove what it started. Return its exit code."""
+    app = make_app(runtime=runtime, lessons=lessons, lang=lang, kiosk=kiosk, dev=dev)
     try:
         code = app.run()
     finally:

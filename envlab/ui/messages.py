@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # annotations only: importing the engine here would slow the 
     from envlab.engine.prepare import Prepared
     from envlab.engine.readiness import Estimate, Reach
     from envlab.lessons.catalog import Catalog
+    from envlab.lessons.loader import LoadedLesson
+    from envlab.lessons.problems import Problem
     from envlab.runtime.contract import Runtime
 
 
@@ -53,6 +55,31 @@ class ChecksVerified(Message, bubble=False):
 
     lesson: str
     ok: bool
+    results: list[CheckFinished] = field(default_factory=list)
+    error: ErrorRaised | None = None
+
+
+@dataclass
+class LessonSaved(Message, bubble=False):
+    """The author saved the lesson (or its assets) under `envlab dev`; it was validated again at once.
+
+    Either ``loaded`` is the new version (with ``digest``, the digest of what its setups are made of, and
+    whether that changed since the last good version) or ``problems`` say, at file:line:col, why it was
+    refused.
+    """
+
+    loaded: LoadedLesson | None
+    digest: str = ""
+    setups_changed: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    saved_at: float = 0.0
+
+
+@dataclass
+class ChecksRechecked(Message, bubble=False):
+    """The checks of a new version of the lesson ran against the setups already running."""
+
+    lesson: str
     results: list[CheckFinished] = field(default_factory=list)
     error: ErrorRaised | None = None
 

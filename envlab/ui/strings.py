@@ -127,6 +127,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "press_run": {"en": "Press r to run this setup.", "ja": "r を押すと実行します。"},
     "checks_before": {"en": "Checks before your fix", "ja": "修正前のチェック"},
     "fix_works": {"en": "Your fix works", "ja": "修正できました"},
+    # author mode (envlab dev)
+    "dev_watching": {"en": "Author mode: saving {file} updates this screen; r re-runs the whole lesson.",
+                     "ja": "作成モード: {file} を保存するとこの画面が更新されます。r でレッスン全体を再実行。"},
+    "dev_refused": {"en": "✗ {count} problem(s) in the saved file: the last good version stays in use",
+                    "ja": "✗ 保存したファイルに {count} 件の問題: 最後に正しかった版を使い続けます"},
+    "dev_what_to_do": {"en": "What to do: fix the lines above and save again; `envlab schema` lists every field.",
+                       "ja": "対処: 上の行を直して保存し直してください。"
+                             "`envlab schema` で全フィールドを確認できます。"},
+    "dev_warnings": {"en": "⚠ {count} warning(s): the lesson runs, but likely not as meant",
+                     "ja": "⚠ {count} 件の警告: 動きますが、意図どおりではない可能性があります"},
+    "dev_restarting": {"en": "The setups changed: restarting them.",
+                       "ja": "セットアップが変わりました: 再起動します。"},
+    "dev_rechecked": {"en": "Checks of version {n}, against the running setups",
+                      "ja": "第 {n} 版のチェック(動作中のセットアップに対して)"},
+    "holds_both": {"en": "must hold before and after the fix", "ja": "修正の前後とも成り立つこと"},
     "fix_not_yet": {"en": "Your fix: not yet", "ja": "修正: まだです"},
     "why": {"en": "why:", "ja": "理由:"},
     # the live panel of scenario lessons
@@ -265,6 +280,8 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "reset": {"ja": "初期化"},
     "back": {"ja": "戻る"},
     "cancel": {"ja": "中止"},
+    "recheck": {"ja": "チェック"},
+    "leave": {"ja": "終了"},
     # modals
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},

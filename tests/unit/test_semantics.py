@@ -213,6 +213,48 @@ def test_a_challenge_check_on_another_setup_is_a_warning(tmp_path: Path) -> None
         "cannot make this check pass; name checks of old"]
 
 
+CHALLENGE = "challenge:\n  target: old\n  task: t\n  checks: [{name}]\n  solution: [{{say: s, run: \"true\"}}]"
+
+
+def test_a_challenge_check_that_holds_before_the_fix(tmp_path: Path) -> None:
+    checks = ("  - {name: fixed, target: old, type: env, var: A, holds: both}\n"
+              + CHALLENGE.format(name="fixed"))
+    assert refused(_write(tmp_path, DRIFT.format(checks=checks))) == [
+        "17:58: checks[0].holds: the challenge names 'fixed', so it must fail before the fix (that shows old is "
+        "broken) and cannot hold before and after it: drop 'holds', or take the check out of challenge.checks"]
+
+
+def test_a_check_held_after_a_fix_that_never_comes(tmp_path: Path) -> None:
+    checks = "  - {name: later, target: old, type: env, var: A, holds: after}"
+    assert refused(_write(tmp_path, DRIFT.format(checks=checks))) == [
+        "17:58: checks[0].holds: this lesson has no challenge, so there is no fix to run the check after and it "
+        "would never run: drop 'holds', or give the lesson a challenge"]
+
+
+def test_holds_both_without_a_challenge_is_a_warning(tmp_path: Path) -> None:
+    checks = "  - {name: always, target: old, type: env, var: A, holds: both}"
+    assert warned(_write(tmp_path, DRIFT.format(checks=checks))) == [
+        "17:59: warning: checks[0].holds: this lesson has no challenge, so 'both' is the same as 'before': drop "
+        "'holds'"]
+
+
+def test_holds_after_on_a_setup_the_solution_never_touches_is_a_warning(tmp_path: Path) -> None:
+    checks = ("  - {name: fixed, target: old, type: env, var: A}\n"
+              "  - {name: image-env, target: container, type: env, var: A, holds: after}\n"
+              + CHALLENGE.format(name="fixed"))
+    assert warned(_write(tmp_path, DRIFT.format(checks=checks))) == [
+        "18:68: warning: checks[1].holds: the solution runs in old, so it cannot change what this check sees on "
+        "container: make it 'both' (or drop 'holds')"]
+
+
+def test_holds_both_on_a_check_the_challenge_does_not_name_loads_cleanly(tmp_path: Path) -> None:
+    checks = ("  - {name: fixed, target: old, type: env, var: A}\n"
+              "  - {name: legacy-off, target: old, type: env, var: LEGACY, equals: \"0\", holds: both}\n"
+              + CHALLENGE.format(name="fixed"))
+    loaded = load_checked(_write(tmp_path, DRIFT.format(checks=checks)))
+    assert loaded.warnings == ()
+
+
 def test_validate_prints_warnings_and_exits_0(tmp_path: Path) -> None:
     path = scenario(tmp_path, "    changes:\n      - {service: web}")
     result = envlab("validate", str(path))

@@ -18,6 +18,7 @@ MODULES = {
     "list": "list_lessons", "run": "run", "inspect": "inspect_drift", "validate": "validate",
     "test": "prove", "images": "images", "doctor": "doctor", "clean": "clean", "schema": "schema",
     "progress": "progress", "new": "new", "kiosk": "kiosk",
+    "dev": "dev",
 }
 
 

@@ -98,11 +98,10 @@ class DriftRun(RunBase):
                 self._release(setup.name)
 
         self.run_setups(emit, after=after)
-        challenge = set(lesson.challenge.checks) if lesson.challenge else set()
         ok = all(checks_ok) and all(v in OK_VERDICTS for v in self.verdicts.values())
         if solve and lesson.challenge:
             ok = self.apply_solution(emit) and ok
-            ok = self.run_checks(emit, names=challenge, expect_fixed=True) and ok
+            ok = self.run_checks(emit, expect_fixed=True) and ok  # the challenge's, and those that hold both
         return ok
 
     # setups ------------------------------------------------------------------------------------
@@ -253,21 +252,25 @@ class DriftRun(RunBase):
                    expect_fixed: bool = False) -> bool:
         """Run checks from outside; return whether each came out as the lesson claims.
 
-        Before the fix, a challenge check must fail (the host is really broken) and any other check
-        must pass; with ``expect_fixed`` every check named must pass.
+        Each check runs at the time(s) its ``holds`` declares (:meth:`DriftLesson.expected`): before the
+        fix, a check that holds then must pass and a challenge check must fail (the host is really
+        broken); with ``expect_fixed``, every check that holds after the fix (``after`` or ``both``) must
+        pass. ``names`` and ``targets`` narrow the checks further; a check not due at this time is not run.
         """
         lesson = self.lesson
-        challenge = set(lesson.challenge.checks) if lesson.challenge else set()
-        chosen = [c for c in lesson.checks
-                  if (names is None or c.name in names) and (targets is None or c.target in targets)]
+        chosen = [(c, expected) for c in lesson.checks
+                  if (names is None or c.name in names) and (targets is None or c.target in targets)
+                  and (expected := lesson.expected(c, fixed=expect_fixed)) is not None]
 
-        def one(check: Check) -> CheckFinished:
+        def one(item: tuple[Check, bool]) -> CheckFinished:
+            check, expected = item
             container = self.containers.get(check.target)
-            expected = expect_fixed or check.name not in challenge
             if container is None:
-                return CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running")
+                return CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running",
+                                     after_fix=expect_fixed)
             result = run_check(check, self.runtime, container)
-            return CheckFinished(check.name, check.target, result.passed, expected, result.detail)
+            return CheckFinished(check.name, check.target, result.passed, expected, result.detail,
+                                 after_fix=expect_fixed)
 
         # Checks are independent reads from outside: run them together, report them in lesson order.
         with ThreadPoolExecutor(max_workers=max(1, min(8, len(chosen))), thread_name_prefix="envlab-check") as pool:

@@ -307,15 +307,15 @@ class LessonScreen(Screen[None]):
         run = self._live_run()
         if run is not None:
             self.notify(self.say("running_checks"))
-            self.verify(run, set(challenge.checks))
+            self.verify(run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-verify")
-    def verify(self, run: DriftRun, names: set[str]) -> None:
-        """Run the challenge checks from outside; the host must now be fixed."""
+    def verify(self, run: DriftRun) -> None:
+        """Run from outside the checks that hold after the fix (the challenge's, and those that hold both)."""
         results: list[CheckFinished] = []
         try:
             ok = run.run_checks(lambda e: results.append(e) if isinstance(e, CheckFinished) else None,
-                                names=names, expect_fixed=True)
+                                expect_fixed=True)
         except EnvlabError as exc:
             self.post_message(ChecksVerified(self.lesson.id, False, results, ErrorRaised(exc.message, exc.hint)))
             return

@@ -24,10 +24,12 @@ class ChecksPanel(Static):
         for result in sorted(results, key=lambda r: order.get(r.check, len(order))):
             check = checks.get(result.check)
             title = pick(check.title, lang) if check and check.title else result.check
+            # A check that must hold through the fix says so: the learner must not break it on the way.
+            both = f" [dim]· {escape(t('holds_both', lang))}[/dim]" if check and lesson.holds(check) == "both" else ""
             if result.passed:
-                lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]")
+                lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]{both}")
                 continue
-            lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]")
+            lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]{both}")
             lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(result.detail))}")
             if check and check.explain:
                 lines.append(f"    [i]{escape(pick(check.explain, lang))}[/i]")
