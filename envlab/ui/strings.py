@@ -165,8 +165,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "already_running": {"en": "The lesson is already running.", "ja": "レッスンはすでに実行中です。"},
     "run_finished": {"en": "Run finished", "ja": "実行が終わりました"},
     "profiles_title": {"en": "[b]Whose progress?[/b] In use: {current}. Enter switches; or type a new name.",
-                       "ja": "[b]誰の進捗にしますか?[/b] 使用中: {current}。Enter で切り替え、または新しい名前を入力。"},
-    "profiles_new": {"en": "a new learner's name or seat, then Enter", "ja": "新しい受講者の名前か席番号を入力して Enter"},
+                       "ja": "[b]誰の進捗にしますか?[/b] 使用中: {current}。"
+                             "Enter で切り替え、または新しい名前を入力。"},
+    "profiles_new": {"en": "a new learner's name or seat, then Enter",
+                     "ja": "新しい受講者の名前か席番号を入力して Enter"},
     "profiles_done": {"en": "{done} done, {touched} started", "ja": "完了 {done}、着手 {touched}"},
     "profiles_switched": {"en": "Now showing the progress of {name}.", "ja": "{name} の進捗を表示しています。"},
     "run_started": {"en": "Run started", "ja": "実行を始めました"},
