@@ -47,7 +47,6 @@ class DevLessonScreen(LessonScreen):
         digest: What the current version's setups are made of (known after the first save; the watcher
             works it out for the version it starts with, off the UI thread: it reads the assets).
         revision: How many saved versions have been taken (0: the one the screen opened with).
-        shown_at: ``time.monotonic()`` when the last saved version was on the screen.
         watching: Set once the lesson's folders are watched.
         unwatched: Set once the watcher has stopped (after the screen is left, or the app quits).
     """
@@ -64,7 +63,6 @@ class DevLessonScreen(LessonScreen):
         super().__init__(loaded)
         self.digest = ""
         self.revision = 0
-        self.shown_at = 0.0
         self.watching = threading.Event()
         self.unwatched = threading.Event()
         self._stop = threading.Event()
@@ -137,7 +135,6 @@ class DevLessonScreen(LessonScreen):
         self._show_warnings(self.loaded)
         if moved:
             self._watch_again()
-        self.shown_at = time.monotonic()
 
     def _edited_step(self, new: LoadedLesson) -> int:
         """The guide step to show after a save: this one, unless only another step's text changed."""
@@ -163,7 +160,6 @@ class DevLessonScreen(LessonScreen):
         panel.update("\n".join(lines))
         panel.set_class(True, "-refused")
         panel.display = True
-        self.shown_at = time.monotonic()
 
     def _show_warnings(self, loaded: LoadedLesson) -> None:
         panel = self.query_one("#dev-problems", Static)
@@ -224,7 +220,6 @@ class DevLessonScreen(LessonScreen):
         elif self.drift is not None:
             self.query_one(ChecksPanel).show(message.results, self.drift, self.envlab.lang,
                                              heading=self.say("dev_rechecked", n=self.revision))
-        self.shown_at = time.monotonic()
 
     def on_run_finished(self, message: RunFinished) -> None:
         self.call_next(self._after_run)  # once the lesson screen has taken the run's end
