@@ -268,6 +268,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "resume": {"ja": "続きから"},
     "switch_language": {"ja": "言語"},
     "forget": {"ja": "進捗をリセット"},
+    "profiles": {"ja": "受講者"},
     "connect": {"ja": "Docker に再接続"},
     "prepare_images": {"ja": "イメージを準備"},
     # lesson

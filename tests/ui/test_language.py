@@ -16,9 +16,9 @@ from envlab.ui.widgets.key_bar import KeyBar
 from tests.ui.support import Harness, async_test, build, settle
 
 SIZE = (100, 30)
-HOME_EN = {"resume": "Continue", "app.switch_language": "Language", "forget": "Reset progress",
+HOME_EN = {"resume": "Continue", "app.switch_language": "Language", "forget": "Reset progress", "profiles": "Learner",
            "app.quit": "Quit", "help": "Help", "command_palette": "palette"}
-HOME_JA = {"resume": "続きから", "app.switch_language": "言語", "forget": "進捗をリセット",
+HOME_JA = {"resume": "続きから", "app.switch_language": "言語", "forget": "進捗をリセット", "profiles": "受講者",
            "app.quit": "終了", "help": "ヘルプ", "command_palette": "コマンド"}
 LESSON_JA = {"run": "実行", "next_step": "次へ", "hint": "ヒント", "inspect": "調査", "fix_it": "直す",
              "verify": "確認", "quiz": "クイズ", "reset": "初期化", "back": "戻る", "help": "ヘルプ"}

@@ -30,7 +30,7 @@ class ProfileModal(ModalScreen[str | None]):
         make: Makes a new profile (see :data:`MakeProfile`).
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(self, profiles: list[ProfileSummary], current: str, lang: str, make: MakeProfile) -> None:
         super().__init__()
@@ -54,6 +54,9 @@ class ProfileModal(ModalScreen[str | None]):
         if self.current in names:
             listing.highlighted = names.index(self.current)
         listing.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
