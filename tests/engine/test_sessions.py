@@ -53,6 +53,23 @@ def test_a_live_session_is_spared_and_an_ended_one_is_swept(runtime: DockerRunti
                 runtime.remove(resource)
 
 
+def test_a_lease_being_started_is_not_swept(runtime: DockerRuntime, docker_client: docker.DockerClient) -> None:
+    """Between a lease's creation and its start another process's sweep may list it: it must see a
+    session being born, not a dead one (else that session's first containers die as it starts them)."""
+    starting = Session()
+    created = docker_client.api.create_container(
+        "debian:bookworm-slim", command=["true"], name=f"envlab-{starting.id}-lease",
+        labels={**starting.labels(), KIND: LEASE},
+        host_config=docker_client.api.create_host_config(network_mode="none"))
+    try:
+        assert starting.id in runtime.live_sessions()
+        removal = sweep_dead_sessions(runtime, Session())
+        assert created["Id"] not in {r.id for r in removal.removed}
+        assert docker_client.api.inspect_container(created["Id"])["State"]["Status"] == "created"
+    finally:
+        docker_client.api.remove_container(created["Id"], force=True)
+
+
 def test_a_killed_process_loses_its_lease_at_once(docker_client: docker.DockerClient) -> None:
     code = ("import sys, time\n"
             "from envlab.runtime.docker import open_runtime\n"

@@ -82,10 +82,11 @@ class LeaseOps:
             self.api.remove_container(cid, force=True)
 
     def live_sessions(self) -> set[str]:
-        """The sessions whose lease runs."""
+        """The sessions whose lease runs, or is being started: between its creation and its start a lease
+        is already listed with the session's resources, and a sweep must not take it for a dead one's."""
         with translating("asking which envlab sessions are alive"):
-            found = self.api.containers(filters={"label": [f"{MANAGED}=true", f"{KIND}={LEASE}"],
-                                                 "status": "running"})
+            found = self.api.containers(all=True, filters={"label": [f"{MANAGED}=true", f"{KIND}={LEASE}"],
+                                                           "status": ["created", "running"]})
         return {str((c.get("Labels") or {}).get(SESSION, "")) for c in found} - {""}
 
     def _lease_image(self) -> str | None:
