@@ -18,12 +18,14 @@ import docker.errors
 
 from envlab.errors import EnvlabError
 from envlab.runtime.bounds import DISK_BYTES, DISK_LABEL
-from envlab.runtime.contract import NS, ContainerSpec, Health, Replica, ServiceSpec, Update, replica_label
+from envlab.runtime.contract import NS, ContainerSpec, Health, Replica, ServiceSpec, Update, replica_label, wait_for
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.hardening import disk_ulimits
 from envlab.runtime.labels import GWBRIDGE_CREATED, MANAGED, SERVICE, SWARM_CREATED
 
 GWBRIDGE = "docker_gwbridge"
+#: Seconds a swarm being initialized (by another process) may take to become active.
+SWARM_SETTLE = 30.0
 
 
 class ServiceOps:
@@ -49,7 +51,7 @@ class ServiceOps:
 
         A swarm the user already has is used as it is and never changed.
         """
-        state = self.swarm_state()
+        state = self._settled_swarm_state()
         if state == "active":
             return False
         if state != "inactive":
@@ -64,10 +66,23 @@ class ServiceOps:
             except docker.errors.APIError:
                 # Another envlab process on this engine made it a moment ago: use that one (it carries
                 # the same labels, so whichever session ends last leaves it).
-                if self.swarm_state() != "active":
+                if self._settled_swarm_state() != "active":
                     raise
                 return False
         return True
+
+    def _settled_swarm_state(self) -> str:
+        """The swarm's state once it is not ``pending`` (another envlab process initializing it, which
+        takes a second or two), waiting for that at most :data:`SWARM_SETTLE` seconds."""
+        state = [self.swarm_state()]
+
+        def settled() -> bool:
+            state[0] = self.swarm_state()
+            return state[0] != "pending"
+
+        if state[0] == "pending":
+            wait_for(settled, timeout=SWARM_SETTLE, every=0.2)
+        return state[0]
 
     def leave_swarm_if_ours(self) -> bool:
         """Leave the swarm when envlab initialized it and none of its services remain."""
