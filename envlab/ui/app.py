@@ -23,6 +23,7 @@ from envlab import heap
 from envlab.errors import EnvlabError
 from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
+from envlab.ui.inline import inline_plain
 from envlab.ui.key_labels import localize_bindings
 from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
 from envlab.ui.runs import RunRegistry
@@ -259,8 +260,8 @@ class EnvlabApp(App[int]):
         yield SystemCommand(t("cmd_reconnect", lang), t("cmd_reconnect_about", lang), self.action_connect)
         for loaded in self.lessons:
             lesson = loaded.lesson
-            yield SystemCommand(t("cmd_open_lesson", lang, title=pick(lesson.title, lang)),
-                                pick(lesson.summary, lang),
+            yield SystemCommand(t("cmd_open_lesson", lang, title=inline_plain(pick(lesson.title, lang))),
+                                inline_plain(pick(lesson.summary, lang)),
                                 lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
 
     # the learner's shell -----------------------------------------------------------------------

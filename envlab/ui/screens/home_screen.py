@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from envlab.errors import EnvlabError
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
+from envlab.ui.inline import inline_markup
 from envlab.ui.messages import ImagesChecked, NetworkProbed
 from envlab.ui.strings import duration_text, size_text, t
 from envlab.ui.widgets.key_bar import KeyBar
@@ -144,7 +145,7 @@ class HomeScreen(Screen[None]):
             done += len(set(steps) & set(record.steps_done)) if record else 0
             if lesson.chapter not in chapters:
                 chapters[lesson.chapter] = tree.root.add(self._chapter_label(lesson.chapter), expand=True)
-            title = escape(pick(lesson.title, app.lang))
+            title = inline_markup(pick(lesson.title, app.lang))
             label = f"{STATE_MARK[state]} {title}"
             if loaded.pack is not None and not loaded.pack.builtin:  # a stranger's lesson says whose it is
                 label += f" [dim]· {escape(loaded.pack.manifest.id)}[/]"
@@ -161,7 +162,7 @@ class HomeScreen(Screen[None]):
         title = catalog.chapter_title(chapter) if catalog is not None else None
         if title is None:
             return t("chapter", lang, n=chapter)
-        return t("chapter_titled", lang, n=chapter, title=escape(pick(title, lang)))
+        return t("chapter_titled", lang, n=chapter, title=inline_markup(pick(title, lang)))
 
     def _highlighted(self) -> LoadedLesson | None:
         if not self.query("#curriculum"):
@@ -186,14 +187,16 @@ class HomeScreen(Screen[None]):
         lesson, lang = loaded.lesson, self.envlab.lang
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
-        lines = [f"[b $primary]{escape(pick(lesson.title, lang))}[/]", "", escape(pick(lesson.summary, lang)), ""]
+        lines = [f"[b $primary]{inline_markup(pick(lesson.title, lang))}[/]", "",
+                 inline_markup(pick(lesson.summary, lang)), ""]
         pack = loaded.pack
         if pack is not None and not pack.builtin:
-            source = t("from_pack", lang, title=escape(pick(pack.manifest.title, lang)), id=escape(pack.manifest.id),
-                       version=escape(pack.manifest.version))
+            source = t("from_pack", lang, title=inline_markup(pick(pack.manifest.title, lang)),
+                       id=escape(pack.manifest.id), version=escape(pack.manifest.version))
             lines[1:1] = [f"[i]{source}[/i]"]
         if lesson.goals:
-            lines += [f"[b]{t('goals', lang)}[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
+            goals = (f" • {inline_markup(pick(goal, lang))}" for goal in lesson.goals)
+            lines += [f"[b]{t('goals', lang)}[/b]", *goals, ""]
         done = ", ".join(record.steps_done) or t("nothing_yet", lang)
         status = f"[i]{t('state_' + state, lang)}[/i] · {escape(t('steps_done', lang, steps=done))}"
         if record.quiz_score is not None:
@@ -331,7 +334,7 @@ class HomeScreen(Screen[None]):
         if loaded is None:
             return
         lesson_id = loaded.lesson.id
-        title = escape(pick(loaded.lesson.title, self.envlab.lang))
+        title = inline_markup(pick(loaded.lesson.title, self.envlab.lang))
 
         from envlab.ui.screens.confirm_modal import ConfirmModal
 
