@@ -160,6 +160,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "live_replicas": {"en": "replicas", "ja": "レプリカ"},
     "live_replicas_of": {"en": "{up} of {desired}", "ja": "{up}/{desired}"},
     "live_lost": {"en": "logged out", "ja": "ログアウト"},
+    "measurement": {"en": "{mark} {label}: {value} (expected {bounds})",
+                    "ja": "{mark} {label}: {value}(期待値 {bounds})"},
     "live_lost_count": {"en": "{lost} requests lost the session", "ja": "{lost} 件のリクエストでセッションが消えた"},
     # lesson notifications
     "already_running": {"en": "The lesson is already running.", "ja": "レッスンはすでに実行中です。"},

@@ -26,6 +26,7 @@ from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text
+from envlab.ui.inline import inline_plain
 from envlab.ui.messages import (
     ChecksVerified,
     DriftInspected,
@@ -115,7 +116,7 @@ class LessonScreen(Screen[None]):
         yield KeyBar(show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
     def on_mount(self) -> None:
-        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
         self.query_one("#lesson-room").display = False
@@ -129,8 +130,9 @@ class LessonScreen(Screen[None]):
         self.envlab.store.time_spent(self.lesson.id, time.monotonic() - self.opened_at)
 
     def _language_changed(self) -> None:
-        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.show_step(self.step)
+        self.query_one(SetupPanes).lang = self.envlab.lang  # lines from now on (measurements) in the new language
         for panel in self.query(LivePanel):
             panel.lang = self.envlab.lang
 
