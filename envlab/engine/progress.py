@@ -213,6 +213,21 @@ class ProgressStore:
                                      (self.profile,)).fetchone()
         return row[0] if row else None
 
+    def language(self) -> str | None:
+        """The language this profile last chose for the interface (``None``: it never chose one)."""
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT value FROM setting WHERE key = ?",
+                                         (_language_key(self.profile),)).fetchone()
+            except sqlite3.OperationalError:  # a database too old to have settings, read only
+                return None
+        return row[0] if row else None
+
+    def set_language(self, lang: str) -> None:
+        """Remember ``lang`` as this profile's language (the TUI opens in it next time)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (_language_key(self.profile), lang))
+
     # profiles ----------------------------------------------------------------------------------
     def current_profile(self) -> str:
         """The profile in use on this machine (``default`` until another is switched to)."""
@@ -356,6 +371,11 @@ class ProgressStore:
                 db.execute("INSERT INTO profile (name, last_lesson, updated_at) VALUES (?, ?, ?) "
                            "ON CONFLICT(name) DO UPDATE SET last_lesson = COALESCE(last_lesson, excluded.last_lesson)",
                            (profile, last_lesson, now))
+
+
+def _language_key(profile: str) -> str:
+    """The setting that holds ``profile``'s language (settings are per machine; this one names its profile)."""
+    return f"language:{profile}"
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:

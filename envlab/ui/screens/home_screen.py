@@ -300,6 +300,7 @@ class HomeScreen(Screen[None]):
             if name is None or name == store.profile:
                 return
             store.switch_profile(name)
+            self.envlab.use_profile_language()  # each learner's own language, if they chose one
             self._refresh()
             self.notify(t("profiles_switched", lang, name=escape(name)))
 
