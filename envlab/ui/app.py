@@ -225,13 +225,13 @@ class EnvlabApp(App[int]):
         """The loaded lesson with ``lesson_id``, if the catalog has it."""
         return next((ll for ll in self.lessons if ll.lesson.id == lesson_id), None)
 
-    def open_lesson(self, lesson_id: str) -> None:
-        """Show a lesson (from any screen)."""
+    def open_lesson(self, lesson_id: str, *, resume: bool = False) -> None:
+        """Show a lesson (from any screen); with ``resume``, a lesson under way opens at its first step not done."""
         from envlab.ui.screens.lesson_screen import LessonScreen  # brings in the runner
 
         loaded = self.lesson(lesson_id)
         if loaded is not None:
-            self.push_screen(LessonScreen(loaded))
+            self.push_screen(LessonScreen(loaded, resume=resume))
 
     def action_switch_language(self) -> None:
         """Cycle through the languages lessons are written in; the profile remembers the choice."""
