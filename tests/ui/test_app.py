@@ -28,6 +28,7 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.screens.next_modal import NextLessonModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane
@@ -178,6 +179,11 @@ async def test_the_quiz_asks_one_question_at_a_time_and_saves_the_score(h: Harne
             explanation = quiz.query_one("#quiz-explanation", Static)
             assert explanation.display and "Right" in text_of(explanation)
             await pilot.press("n")
+        await pilot.pause()
+        offer = h.app.screen
+        assert isinstance(offer, NextLessonModal), "then what comes next"
+        assert offer.offer.lesson is None and not offer.offer.current_done, "the only lesson, its fix still to do"
+        await pilot.press("escape")
         await pilot.pause()
         assert isinstance(h.app.screen, LessonScreen)
         progress = h.store.get("os-skew")

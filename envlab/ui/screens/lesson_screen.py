@@ -392,6 +392,8 @@ class LessonScreen(Screen[None]):
         from envlab.ui.screens.next_modal import NextLessonModal, what_next
 
         app = self.envlab
+        if app.dev is not None:
+            return  # author mode has one lesson and no course to go on with
         offer = what_next([loaded.lesson for loaded in app.lessons], app.store.all(), self.lesson)
 
         def chosen(lesson_id: str | None) -> None:
