@@ -40,8 +40,11 @@ def finish(store: ProgressStore, lesson: Lesson, *, but: str | None = None) -> N
         store.quiz_taken(lesson, 3, 3)
 
 
-def course_app(tmp_path: Path, catalog: Catalog) -> Harness:
-    return build(tmp_path, catalog=catalog)
+def all_done_but_the_last_quiz(store: ProgressStore, lessons: list[Lesson]) -> Lesson:
+    """Record ``lessons`` done but the quiz of the last one; return that one."""
+    for lesson in lessons:
+        finish(store, lesson, but="quiz" if lesson == lessons[-1] else None)
+    return lessons[-1]
 
 
 async def open_lesson(pilot: Pilot[int], h: Harness, lesson_id: str) -> LessonScreen:
@@ -52,8 +55,11 @@ async def open_lesson(pilot: Pilot[int], h: Harness, lesson_id: str) -> LessonSc
     return screen
 
 
-async def take_quiz(pilot: Pilot[int], h: Harness) -> NextLessonModal:
-    """Answer every question (the first choice each time) and wait for what comes next."""
+async def take_quiz(pilot: Pilot[int], h: Harness, lesson: Lesson) -> NextLessonModal:
+    """Open ``lesson``, answer every question of its quiz (the first choice each time) and wait for what
+    comes next."""
+    await settle(pilot)
+    await open_lesson(pilot, h, lesson.id)
     await pilot.press("t")
     await wait_until(pilot, lambda: isinstance(h.app.screen, QuizModal))
     while isinstance(h.app.screen, QuizModal):
@@ -87,13 +93,11 @@ def test_the_first_unfinished_lesson_comes_after_the_current_one_else_from_the_s
 @async_test
 async def test_after_the_quiz_enter_opens_the_next_lesson_in_place_of_this_one(tmp_path: Path,
                                                                              course: Catalog) -> None:
-    h = course_app(tmp_path, course)
+    h = build(tmp_path, catalog=course)
     first, second = lessons_of(course)[:2]
     finish(h.store, first, but="quiz")
     async with h.app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lesson(pilot, h, first.id)
-        modal = await take_quiz(pilot, h)
+        modal = await take_quiz(pilot, h, first)
         assert modal.offer.lesson == second and modal.offer.finished_chapter is None
         assert "Up next:" in said(modal) and second.title["en"] in said(modal)  # type: ignore[index]
         await pilot.press("enter")
@@ -104,33 +108,25 @@ async def test_after_the_quiz_enter_opens_the_next_lesson_in_place_of_this_one(t
 
 @async_test
 async def test_at_a_chapters_end_the_next_chapter_is_offered(tmp_path: Path, course: Catalog) -> None:
-    h = course_app(tmp_path, course)
-    chapter_one = [lesson for lesson in lessons_of(course) if lesson.chapter == 1]
-    for lesson in chapter_one:
-        finish(h.store, lesson, but="quiz" if lesson == chapter_one[-1] else None)
+    h = build(tmp_path, catalog=course)
+    last = all_done_but_the_last_quiz(h.store, [lesson for lesson in lessons_of(course) if lesson.chapter == 1])
     async with h.app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lesson(pilot, h, chapter_one[-1].id)
-        modal = await take_quiz(pilot, h)
+        modal = await take_quiz(pilot, h, last)
         assert modal.offer.finished_chapter == 1 and modal.offer.lesson is not None
         assert modal.offer.lesson.id == "image-vs-container"
         assert "You have finished Chapter 1: Release hell before Docker." in said(modal)
         assert "Next, Chapter 2: Images, their distribution and the shared kernel:" in said(modal)
         await pilot.press("escape")  # stay: the lesson is still there
         await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
-        assert h.app.screen.lesson == chapter_one[-1]
+        assert h.app.screen.lesson == last
 
 
 @async_test
 async def test_at_the_courses_end_it_says_so_and_offers_nothing_to_open(tmp_path: Path, course: Catalog) -> None:
     h = build(tmp_path, catalog=course, lang="ja")
-    lessons = lessons_of(course)
-    for lesson in lessons:
-        finish(h.store, lesson, but="quiz" if lesson == lessons[-1] else None)
+    last = all_done_but_the_last_quiz(h.store, lessons_of(course))
     async with h.app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_lesson(pilot, h, lessons[-1].id)
-        modal = await take_quiz(pilot, h)
+        modal = await take_quiz(pilot, h, last)
         assert modal.offer.lesson is None and modal.offer.finished_chapter == 5
         assert "すべてのレッスンを修了しました" in said(modal)
         await pilot.press("enter")
@@ -144,7 +140,7 @@ async def test_at_the_courses_end_it_says_so_and_offers_nothing_to_open(tmp_path
 @async_test
 async def test_c_goes_on_at_the_first_unfinished_lesson_at_its_first_step_not_done(tmp_path: Path,
                                                                                  course: Catalog) -> None:
-    h = course_app(tmp_path, course)
+    h = build(tmp_path, catalog=course)
     first, second = lessons_of(course)[:2]
     finish(h.store, first)
     h.store.step_done(second, "run")
@@ -164,7 +160,7 @@ async def test_c_goes_on_at_the_first_unfinished_lesson_at_its_first_step_not_do
 
 @async_test
 async def test_c_says_so_when_every_lesson_is_done(tmp_path: Path, course: Catalog) -> None:
-    h = course_app(tmp_path, course)
+    h = build(tmp_path, catalog=course)
     for lesson in lessons_of(course):
         finish(h.store, lesson)
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
@@ -177,7 +173,7 @@ async def test_c_says_so_when_every_lesson_is_done(tmp_path: Path, course: Catal
 
 @async_test
 async def test_enter_on_a_chapter_header_opens_it_and_only_space_folds_it(tmp_path: Path, course: Catalog) -> None:
-    h = course_app(tmp_path, course)
+    h = build(tmp_path, catalog=course)
     first, second = lessons_of(course)[:2]
     finish(h.store, first)
     async with h.app.run_test(size=SIZE) as pilot:
