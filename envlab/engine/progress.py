@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # only a type here: the TUI paints before the lesson models l
     from envlab.lessons.model import Lesson
 
 __all__ = ["DEFAULT_PROFILE", "MIGRATIONS", "SCHEMA_VERSION", "LessonProgress", "ProfileSummary", "ProgressError",
-           "ProgressStore", "data_dir", "lesson_steps", "migrate"]
+           "ProgressStore", "data_dir", "first_unfinished", "lesson_steps", "migrate", "next_step"]
 
 State = Literal["new", "in-progress", "done"]
 DEFAULT_PROFILE = "default"
@@ -46,6 +46,30 @@ def lesson_steps(lesson: Lesson) -> list[str]:
     """The steps a learner completes in ``lesson``: watch the run, fix the host, take the quiz."""
     challenge = lesson.kind == "drift" and lesson.challenge is not None  # only drift lessons have one, so far
     return ["run", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
+
+
+def first_unfinished(lessons: Sequence[Lesson], records: Mapping[str, LessonProgress], *,
+                     after: str | None = None) -> Lesson | None:
+    """The first lesson of ``lessons`` (in curriculum order) not done in ``records``, or ``None``.
+
+    Args:
+        after: Look past this lesson first, then from the start (never at ``after`` itself): the
+            lesson that comes next, and else one left open earlier.
+    """
+    ids = [lesson.id for lesson in lessons]
+    start = ids.index(after) + 1 if after in ids else 0
+    for lesson in [*lessons[start:], *lessons[:start]]:
+        if lesson.id == after:
+            continue
+        record = records.get(lesson.id)
+        if record is None or record.state(lesson) != "done":
+            return lesson
+    return None
+
+
+def next_step(lesson: Lesson, record: LessonProgress) -> str | None:
+    """The first of :func:`lesson_steps` not done in ``record`` (``None``: every step is)."""
+    return next((step for step in lesson_steps(lesson) if step not in record.steps_done), None)
 
 
 @dataclass(frozen=True)
@@ -213,6 +237,21 @@ class ProgressStore:
                                      (self.profile,)).fetchone()
         return row[0] if row else None
 
+    def language(self) -> str | None:
+        """The language this profile last chose for the interface (``None``: it never chose one)."""
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT value FROM setting WHERE key = ?",
+                                         (_language_key(self.profile),)).fetchone()
+            except sqlite3.OperationalError:  # a database too old to have settings, read only
+                return None
+        return row[0] if row else None
+
+    def set_language(self, lang: str) -> None:
+        """Remember ``lang`` as this profile's language (the TUI opens in it next time)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (_language_key(self.profile), lang))
+
     # profiles ----------------------------------------------------------------------------------
     def current_profile(self) -> str:
         """The profile in use on this machine (``default`` until another is switched to)."""
@@ -356,6 +395,11 @@ class ProgressStore:
                 db.execute("INSERT INTO profile (name, last_lesson, updated_at) VALUES (?, ?, ?) "
                            "ON CONFLICT(name) DO UPDATE SET last_lesson = COALESCE(last_lesson, excluded.last_lesson)",
                            (profile, last_lesson, now))
+
+
+def _language_key(profile: str) -> str:
+    """The setting that holds ``profile``'s language (settings are per machine; this one names its profile)."""
+    return f"language:{profile}"
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:

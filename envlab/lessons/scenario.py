@@ -177,6 +177,69 @@ METRIC_HELP: dict[str, str] = {
     "versions_seen": "how many different versions answered",
 }
 
+#: How a learner reads each metric, in every language lessons are written in: its name, and the unit
+#: its values are in (``share``: a fraction shown as a percentage; ``state``: :data:`UPDATE_STATE_TEXT`).
+MetricUnit = Literal["count", "share", "seconds", "state"]
+METRIC_TEXT: dict[str, tuple[dict[str, str], MetricUnit]] = {
+    "error_rate": ({"en": "error rate", "ja": "エラー率"}, "share"),
+    "failed_requests": ({"en": "failed requests", "ja": "失敗したリクエスト"}, "count"),
+    "lost_session_share": ({"en": "requests that found the user logged out",
+                            "ja": "ログアウト状態になったリクエスト"}, "share"),
+    "requests": ({"en": "requests made", "ja": "リクエスト数"}, "count"),
+    "replica_share": ({"en": "smallest share of requests a replica answered",
+                       "ja": "レプリカが応答したリクエストの割合(最小)"}, "share"),
+    "replicas_seen": ({"en": "replicas that answered", "ja": "応答したレプリカ"}, "count"),
+    "min_running": ({"en": "fewest replicas running", "ja": "稼働レプリカの最小数"}, "count"),
+    "max_running": ({"en": "most replicas running", "ja": "稼働レプリカの最大数"}, "count"),
+    "final_running": ({"en": "replicas running at the end", "ja": "最後に稼働していたレプリカ"}, "count"),
+    "recovery_time": ({"en": "recovery time", "ja": "復旧時間"}, "seconds"),
+    "detection_time": ({"en": "detection time", "ja": "検知時間"}, "seconds"),
+    "update_state": ({"en": "the change", "ja": "変更"}, "state"),
+    "versions_seen": ({"en": "versions that answered", "ja": "応答したバージョン"}, "count"),
+}
+#: A value in each unit, in each language (``{n}`` is the number as :func:`metric_value` rounds it).
+UNIT_TEXT: dict[MetricUnit, dict[str, str]] = {
+    "count": {"en": "{n}", "ja": "{n}"},
+    "share": {"en": "{n} %", "ja": "{n} %"},
+    "seconds": {"en": "{n} s", "ja": "{n} 秒"},
+    "state": {"en": "{n}", "ja": "{n}"},
+}
+#: The values of ``update_state``, and a moment that never came.
+UPDATE_STATE_TEXT: dict[int, dict[str, str]] = {
+    0: {"en": "not completed", "ja": "完了せず"},
+    1: {"en": "completed", "ja": "完了"},
+    2: {"en": "rolled back", "ja": "ロールバック"},
+}
+NEVER_TEXT = {"en": "never", "ja": "起きず"}
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """The name of ``metric`` in ``lang`` (else English; an unknown metric keeps its id)."""
+    texts = METRIC_TEXT.get(metric)
+    return (texts[0].get(lang) or texts[0]["en"]) if texts else metric
+
+
+def metric_value(metric: str, value: float | None, lang: str) -> str:
+    """A value of ``metric`` in its unit: ``3``, ``9.1 s``, ``0.4 %``, ``completed``; ``never`` for ``None``."""
+    if value is None:
+        return NEVER_TEXT.get(lang) or NEVER_TEXT["en"]
+    unit = METRIC_TEXT[metric][1] if metric in METRIC_TEXT else "count"
+    if unit == "state" and round(value) in UPDATE_STATE_TEXT:
+        texts = UPDATE_STATE_TEXT[round(value)]
+        return texts.get(lang) or texts["en"]
+    number = {"share": f"{value * 100:.3g}", "seconds": f"{round(value, 1):g}"}.get(unit, f"{value:g}")
+    return (UNIT_TEXT[unit].get(lang) or UNIT_TEXT[unit]["en"]).format(n=number)
+
+
+def metric_bounds(metric: str, low: float | None, high: float | None, lang: str) -> str:
+    """The bound of an expectation in its metric's unit: ``≤ 1 %``, ``= 3``, ``5.0 s … 12.0 s``."""
+    def shown(value: float) -> str:
+        return metric_value(metric, value, lang)
+
+    if low is not None and high is not None:
+        return f"{shown(low)} … {shown(high)}" if low != high else f"= {shown(low)}"
+    return f"≥ {shown(low)}" if low is not None else f"≤ {shown(high)}" if high is not None else ""
+
 
 class Expectation(Model):
     """A measured outcome of a phase with its bounds; `envlab test` proves it."""

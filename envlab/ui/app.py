@@ -23,6 +23,7 @@ from envlab import heap
 from envlab.errors import EnvlabError
 from envlab.lessons.text import SUPPORTED_LANGUAGES, detect_language, pick
 from envlab.runtime.labels import Session
+from envlab.ui.inline import inline_plain
 from envlab.ui.key_labels import localize_bindings
 from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
 from envlab.ui.runs import RunRegistry
@@ -83,7 +84,8 @@ class EnvlabApp(App[int]):
     def __init__(self, catalog: Catalog | None, *, lang: str, runtime_factory: RuntimeFactory,
                  store: ProgressStore | None = None, lessons: Sequence[str | Path] = (),
                  shell: Shell = docker_shell, network_probe: NetworkProbe | None = None,
-                 kiosk: KioskConfig | None = None, dev: LoadedLesson | None = None) -> None:
+                 kiosk: KioskConfig | None = None, dev: LoadedLesson | None = None,
+                 lang_given: bool = False) -> None:
         super().__init__()
         #: What the kiosk offers, in kiosk mode (:class:`envlab.ui.kiosk.app.KioskApp`); ``None`` otherwise.
         self.kiosk = kiosk
@@ -92,6 +94,8 @@ class EnvlabApp(App[int]):
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
+        #: Whether ``--lang`` or ``ENVLAB_LANG`` chose the language: then no profile's own choice overrides it.
+        self.lang_given = lang_given
         self.runtime_factory = runtime_factory
         self._store = store
         self.shell = shell
@@ -148,6 +152,7 @@ class EnvlabApp(App[int]):
             hint = f"\n  hint: {exc.hint}" if exc.hint else ""
             self.exit(return_code=exc.exit_code, message=f"error: {exc.message}{hint}")
             return
+        self.use_profile_language()
         if store.kept_aside is not None:
             self.notify(t("progress_kept_aside", self.lang, path=str(store.kept_aside)),
                         title=t("progress_damaged", self.lang), severity="warning", timeout=20)
@@ -220,19 +225,30 @@ class EnvlabApp(App[int]):
         """The loaded lesson with ``lesson_id``, if the catalog has it."""
         return next((ll for ll in self.lessons if ll.lesson.id == lesson_id), None)
 
-    def open_lesson(self, lesson_id: str) -> None:
-        """Show a lesson (from any screen)."""
+    def open_lesson(self, lesson_id: str, *, resume: bool = False) -> None:
+        """Show a lesson (from any screen); with ``resume``, a lesson under way opens at its first step not done."""
         from envlab.ui.screens.lesson_screen import LessonScreen  # brings in the runner
 
         loaded = self.lesson(lesson_id)
         if loaded is not None:
-            self.push_screen(LessonScreen(loaded))
+            self.push_screen(LessonScreen(loaded, resume=resume))
 
     def action_switch_language(self) -> None:
-        """Cycle through the languages lessons are written in."""
+        """Cycle through the languages lessons are written in; the profile remembers the choice."""
         index = SUPPORTED_LANGUAGES.index(self.lang) if self.lang in SUPPORTED_LANGUAGES else -1
         self.lang = SUPPORTED_LANGUAGES[(index + 1) % len(SUPPORTED_LANGUAGES)]
+        self.remember_language()
         self.notify(t("language_now", self.lang))
+
+    def remember_language(self) -> None:
+        """Keep the language in use as the profile's own, to open in it next time."""
+        self.store.set_language(self.lang)
+
+    def use_profile_language(self) -> None:
+        """Switch to the language the profile in use chose last, unless ``--lang`` or ``ENVLAB_LANG`` gave one."""
+        chosen = self.store.language()
+        if not self.lang_given and chosen in SUPPORTED_LANGUAGES:
+            self.lang = chosen
 
     def watch_lang(self, lang: str) -> None:
         """The key labels follow the language on the app and every open screen, footers included."""
@@ -259,8 +275,8 @@ class EnvlabApp(App[int]):
         yield SystemCommand(t("cmd_reconnect", lang), t("cmd_reconnect_about", lang), self.action_connect)
         for loaded in self.lessons:
             lesson = loaded.lesson
-            yield SystemCommand(t("cmd_open_lesson", lang, title=pick(lesson.title, lang)),
-                                pick(lesson.summary, lang),
+            yield SystemCommand(t("cmd_open_lesson", lang, title=inline_plain(pick(lesson.title, lang))),
+                                inline_plain(pick(lesson.summary, lang)),
                                 lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
 
     # the learner's shell -----------------------------------------------------------------------
@@ -352,7 +368,8 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
             (the CLI's composition root passes Docker's; it is called in a thread worker, never on
             the UI thread, so the first frame does not wait for the engine).
         lessons: Extra lesson folders (``--lessons``).
-        lang: ``--lang``; otherwise ``ENVLAB_LANG`` or the locale decides.
+        lang: ``--lang``; otherwise ``ENVLAB_LANG``, then the language the profile in use chose last (once
+            the store opens, after the first paint), then the locale decides.
         catalog: The lessons to offer (default: the built-in curriculum plus ``lessons``, loaded
             in a thread worker once the home screen is up).
         store: Where progress is kept (default: the user data folder, or ``ENVLAB_DATA_DIR``).
@@ -364,6 +381,7 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
             folders and takes every save at once; the catalog is this lesson alone.
     """
     factory = _factory(runtime)
+    lang_given = bool(lang or os.environ.get("ENVLAB_LANG"))
     if dev is not None and catalog is None:
         from envlab.lessons.catalog import Catalog
 
@@ -383,6 +401,7 @@ def make_app(*, runtime: Runtime | RuntimeFactory, lessons: Sequence[str | Path]
         network_probe=network,
         kiosk=kiosk,
         dev=dev,
+        lang_given=lang_given,
     )
 
 

@@ -12,8 +12,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "from_pack": {"en": "From the pack {title} ({id} {version})", "ja": "パック {title}({id} {version})より"},
     "steps_count": {"en": "{done}/{total} steps", "ja": "{done}/{total} ステップ"},
     "loading_lessons": {"en": "Loading the lessons…", "ja": "レッスンを読み込んでいます…"},
-    "choose_lesson": {"en": "Choose a lesson and press [b]Enter[/b]. [b]c[/b] continues where you left off.",
-                      "ja": "レッスンを選んで [b]Enter[/b]。[b]c[/b] で前回の続きから。"},
+    "choose_lesson": {"en": "Choose a lesson and press [b]Enter[/b]. [b]c[/b] goes on at your first unfinished "
+                            "lesson.",
+                      "ja": "レッスンを選んで [b]Enter[/b]。[b]c[/b] でまだ終えていない最初のレッスンから続けます。"},
+    "chapter_done": {"en": "{done} of {total} lessons done.", "ja": "{total} レッスン中 {done} レッスン完了。"},
+    "chapter_opens": {"en": "[b]Enter[/b] opens its first unfinished lesson, {title}. [b]Space[/b] folds or unfolds "
+                            "the chapter.",
+                      "ja": "[b]Enter[/b] でまだ終えていない最初のレッスン「{title}」を開きます。[b]Space[/b] で"
+                            "章を折りたたみ/展開します。"},
+    "chapter_finished": {"en": "Every lesson of this chapter is done. [b]Enter[/b] opens its first, {title}, "
+                               "again. [b]Space[/b] folds or unfolds the chapter.",
+                         "ja": "この章のレッスンはすべて完了しました。[b]Enter[/b] で最初のレッスン「{title}」を"
+                               "もう一度開きます。[b]Space[/b] で章を折りたたみ/展開します。"},
+    "course_done_title": {"en": "Course finished", "ja": "コース修了"},
+    "course_finished": {"en": "Every lesson of the course is done. Choose any lesson to go over it again.",
+                        "ja": "コースのレッスンはすべて完了しました。好きなレッスンを選んで復習できます。"},
     "goals": {"en": "Goals", "ja": "学習目標"},
     "state_new": {"en": "new", "ja": "未着手"},
     "state_in-progress": {"en": "in progress", "ja": "学習中"},
@@ -160,6 +173,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "live_replicas": {"en": "replicas", "ja": "レプリカ"},
     "live_replicas_of": {"en": "{up} of {desired}", "ja": "{up}/{desired}"},
     "live_lost": {"en": "logged out", "ja": "ログアウト"},
+    "measurement": {"en": "{mark} {label}: {value} (expected {bounds})",
+                    "ja": "{mark} {label}: {value}(期待値 {bounds})"},
     "live_lost_count": {"en": "{lost} requests lost the session", "ja": "{lost} 件のリクエストでセッションが消えた"},
     # lesson notifications
     "already_running": {"en": "The lesson is already running.", "ja": "レッスンはすでに実行中です。"},
@@ -204,6 +219,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "quiz_saved": {"en": "Quiz saved", "ja": "クイズを保存しました"},
     "quiz_result": {"en": "Quiz: {score} of {total} right.", "ja": "クイズ: {total} 問中 {score} 問正解。"},
     "choose_answer": {"en": "Choose an answer first.", "ja": "先に答えを選んでください。"},
+    # after the quiz: what comes next
+    "next_title": {"en": "What next", "ja": "次は"},
+    "next_up": {"en": "Up next:", "ja": "次のレッスン:"},
+    "next_in_chapter": {"en": "Next, {chapter}:", "ja": "次は {chapter}:"},
+    "next_earlier": {"en": "Still open from earlier:", "ja": "まだ終えていない前のレッスン:"},
+    "next_chapter_done": {"en": "[b $success]✓[/] You have finished {chapter}.",
+                          "ja": "[b $success]✓[/] {chapter} を修了しました。"},
+    "next_course_done": {"en": "[b $success]✓[/] That was the course's last lesson: every lesson is done. Well done!",
+                         "ja": "[b $success]✓[/] コースの最後のレッスンでした。すべてのレッスンを修了しました。"
+                               "おつかれさまでした!"},
+    "next_only_this": {"en": "Every other lesson of the course is done; this one still has steps to do.",
+                       "ja": "コースのほかのレッスンはすべて完了しています。"
+                             "このレッスンにはまだ残りのステップがあります。"},
+    "next_keys": {"en": "Enter: open it · Esc: stay in this lesson", "ja": "Enter: 開く · Esc: このレッスンに残る"},
+    "next_keys_end": {"en": "Esc: close", "ja": "Esc: 閉じる"},
     # quiz
     "question_of": {"en": "Question {n} of {total}", "ja": "問題 {n}/{total}"},
     "right": {"en": "✓ Right.", "ja": "✓ 正解。"},
@@ -289,6 +319,8 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},
     "dismiss_quiz": {"ja": "閉じる"},
+    "follow": {"ja": "開く"},
+    "stay": {"ja": "ここに残る"},
     "answer(True)": {"ja": "はい"},
     "answer(False)": {"ja": "いいえ"},
     # kiosk mode

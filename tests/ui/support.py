@@ -98,7 +98,7 @@ class PreparingFake(FakeRuntime):
 
 
 def build(tmp_path: Path, *, fake: FakeRuntime | None = None, fix_in_shell: bool = True,
-          lesson: str = "os-skew", lang: str = "en", catalog: Catalog | None = None,
+          lesson: str = "os-skew", lang: str | None = "en", catalog: Catalog | None = None,
           reach: Reach = OFFLINE, kiosk: KioskConfig | None = None) -> Harness:
     """The app as the CLI builds it, with a fake runtime and a shell that (optionally) fixes the host.
 

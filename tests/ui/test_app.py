@@ -28,6 +28,7 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.screens.next_modal import NextLessonModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.checks_panel import ChecksPanel
 from envlab.ui.widgets.setup_pane import MAX_LINES, SetupPane
@@ -178,6 +179,11 @@ async def test_the_quiz_asks_one_question_at_a_time_and_saves_the_score(h: Harne
             explanation = quiz.query_one("#quiz-explanation", Static)
             assert explanation.display and "Right" in text_of(explanation)
             await pilot.press("n")
+        await pilot.pause()
+        offer = h.app.screen
+        assert isinstance(offer, NextLessonModal), "then what comes next"
+        assert offer.offer.lesson is None and not offer.offer.current_done, "the only lesson, its fix still to do"
+        await pilot.press("escape")
         await pilot.pause()
         assert isinstance(h.app.screen, LessonScreen)
         progress = h.store.get("os-skew")
@@ -375,7 +381,7 @@ async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_pa
         for event in (LessonStarted("scale-out-sessions", "s", []),
                       PhaseStarted("memory", 0, "Sessions in memory"),
                       TrafficSummary("memory", 300, 8.0, 37.5, 0, 120, 280),
-                      MeasurementChecked("memory", "lost_sessions", 0.43, 0.2, None, True, "users are logged out"),
+                      MeasurementChecked("memory", "lost_session_share", 0.43, 0.2, None, True, "users are logged out"),
                       LessonFinished("scale-out-sessions", True, 42.0)):
             screen.inbox.put(event)
         panes = screen.query_one(SetupPanes)
@@ -384,7 +390,8 @@ async def test_a_scenario_lesson_streams_phases_and_traffic_into_one_pane(tmp_pa
         assert pane.state == "passed" and pane.duration == 42.0
         assert pane.lines[-3:] == ["▶ phase 1: Sessions in memory",
                                    "■ 300 requests at 38/s: 0 errors, 120 lost sessions",
-                                   "✓ lost_sessions = 0.43 (expected ≥ 0.2) — users are logged out"]
+                                   "✓ requests that found the user logged out: 43 % (expected ≥ 20 %) "
+                                   "— users are logged out"]
         assert "The **live** panel on the right shows" in guide_text(screen.lesson, "en", step=1)
 
 
@@ -477,3 +484,32 @@ async def test_a_damaged_progress_database_is_kept_aside_and_the_course_starts(t
         assert isinstance(app.screen, HomeScreen), "the course starts"
         assert any("Progress file damaged" in n and "progress.sqlite3.damaged-" in n for n in h.notices())
     assert [p.name.split(".damaged-")[0] for p in data.glob("*.damaged-*")] == ["progress.sqlite3"]
+
+
+@async_test
+async def test_a_scenario_pane_names_measurements_in_the_learners_language(tmp_path: Path) -> None:
+    from envlab.engine.scenario.events import MeasurementChecked, PhaseStarted
+    from envlab.ui.widgets.setup_panes import SetupPanes
+
+    h = build(tmp_path, lesson="scale-out-sessions", lang="ja")
+    async with h.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        for event in (PhaseStarted("crash", 1, "Two replicas **crash** at once"),
+                      MeasurementChecked("crash", "recovery_time", 9.12, None, 15.0, True),
+                      MeasurementChecked("crash", "final_running", 3.0, 3.0, 3.0, True),
+                      MeasurementChecked("crash", "error_rate", 0.004, None, 0.001, False)):
+            screen.inbox.put(event)
+        panes = screen.query_one(SetupPanes)
+        panes.drain()
+        assert panes.pane("scenario").lines[-4:] == ["▶ phase 2: Two replicas crash at once",
+                                                     "✓ 復旧時間: 9.1 秒(期待値 ≤ 15 秒)",
+                                                     "✓ 最後に稼働していたレプリカ: 3(期待値 = 3)",
+                                                     "✗ エラー率: 0.4 %(期待値 ≤ 0.1 %)"]
+        await pilot.press("l")  # the lines from now on follow the switch
+        await settle(pilot)
+        screen.inbox.put(MeasurementChecked("crash", "recovery_time", 9.12, None, 15.0, True))
+        panes.drain()
+        assert panes.pane("scenario").lines[-1] == "✓ recovery time: 9.1 s (expected ≤ 15 s)"

@@ -21,6 +21,7 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.help_modal import HelpModal
 from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.screens.next_modal import NextLessonModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.key_bar import KeyBar
 from tests.ui.support import Harness, async_test, build, settle
@@ -85,13 +86,22 @@ def text_of(widget: Static) -> str:
 
 
 @async_test
-async def test_a_click_on_a_chapter_folds_it_and_a_click_on_a_lesson_opens_it(h: Harness) -> None:
+async def test_the_arrow_folds_a_chapter_its_title_opens_it_and_a_click_on_a_lesson_opens_it(h: Harness) -> None:
     async with h.app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        tree: Tree[str] = h.app.screen.query_one(Tree)
+        home = h.app.screen
+        tree: Tree[str] = home.query_one(Tree)
         chapter = tree.root.children[0]
         await pilot.click(tree, offset=spot(pilot, tree, node=chapter.id, toggle=None))
-        assert not chapter.is_expanded and isinstance(h.app.screen, HomeScreen)
+        await pilot.pause()
+        assert isinstance(h.app.screen, LessonScreen), "the chapter's title opens its first unfinished lesson"
+        assert chapter.is_expanded, "and does not fold it"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert h.app.screen is home
+        chapter = tree.root.children[0]
+        await pilot.click(tree, offset=spot(pilot, tree, node=chapter.id, toggle=True))
+        assert not chapter.is_expanded and h.app.screen is home
         await pilot.click(tree, offset=spot(pilot, tree, node=chapter.id, toggle=True))
         assert chapter.is_expanded
         screen = await click_lesson(pilot)
@@ -152,6 +162,8 @@ async def test_the_quiz_is_answered_by_clicking_choices_and_the_score_is_saved(h
         assert quiz.index == 2
         await pilot.click(choices, offset=spot(pilot, choices, option=quiz.question.answer))
         await click_key(pilot, "next")
+        assert isinstance(h.app.screen, NextLessonModal), "then what comes next"
+        await click_key(pilot, "stay")
         assert isinstance(h.app.screen, LessonScreen)
         progress = h.store.get("os-skew")
         assert (progress.quiz_score, progress.quiz_total) == (2, 3)

@@ -79,3 +79,34 @@ def test_preparing_images_with_one_base_refused(snap_compare, tmp_path: Path,  #
 
     fake = PreparingFake(refuse={"debian:bullseye-slim"})
     assert snap_compare(build(tmp_path, fake=fake).app, terminal_size=(80, 24), run_before=prepare)
+
+
+def test_what_next_at_a_chapters_end(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """You should see, over the lesson, "What next", "✓ You have finished Chapter 1: Release hell before
+    Docker.", then "Next, Chapter 2: Images, their distribution and the shared kernel:" with the title
+    "One image, many containers: where a hand fix goes" in bold and its summary; under it
+    "Enter: open it · Esc: stay in this lesson", and the footer's "enter Open it" and "esc Stay here"."""
+    from envlab.lessons.catalog import load_catalog
+    from envlab.ui.screens.quiz_modal import QuizModal
+
+    catalog = load_catalog()
+    h = build(tmp_path, catalog=catalog)
+    chapter_one = [loaded.lesson for loaded in catalog.lessons if loaded.lesson.chapter == 1]
+    for lesson in chapter_one:
+        h.store.step_done(lesson, "run")
+        h.store.step_done(lesson, "fix")
+        if lesson != chapter_one[-1]:
+            h.store.quiz_taken(lesson, 3, 3)
+
+    async def finish_the_chapter(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        pilot.app.open_lesson(chapter_one[-1].id)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        while isinstance(pilot.app.screen, QuizModal):
+            await pilot.press("enter", "enter")
+            await settle(pilot)
+        await _quiet(pilot)
+
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=finish_the_chapter)

@@ -93,6 +93,17 @@ def test_profiles_are_kept_apart(tmp_path: Path, lesson: Lesson) -> None:
     assert ProgressStore(tmp_path / "p.db", profile="bob").all() == {}
 
 
+def test_each_profile_keeps_its_own_language(tmp_path: Path) -> None:
+    alice, bob = ProgressStore(tmp_path / "p.db", profile="alice"), ProgressStore(tmp_path / "p.db", profile="bob")
+    assert alice.language() is None
+    alice.set_language("ja")
+    bob.set_language("en")
+    alice.set_language("ja")  # again: still one row
+    assert (ProgressStore(tmp_path / "p.db", profile="alice").language(), bob.language()) == ("ja", "en")
+    alice.reset()  # forgetting the progress is not forgetting the learner's language
+    assert alice.language() == "ja"
+
+
 def test_export_then_import_round_trips_and_merges(tmp_path: Path, lesson: Lesson) -> None:
     laptop = ProgressStore(tmp_path / "laptop.db")
     laptop.step_done(lesson, "run")

@@ -142,11 +142,26 @@ class KioskApp(EnvlabApp):
         return [ll for ll in super().lessons if not chapters or ll.lesson.chapter in chapters]
 
     def action_switch_language(self) -> None:
-        """Cycle through the languages the kiosk offers."""
+        """Cycle through the languages the kiosk offers; a learner's profile remembers the choice."""
         offered = self.config.languages
         index = offered.index(self.lang) if self.lang in offered else -1
         self.lang = offered[(index + 1) % len(offered)]
+        self.remember_language()
         self.notify(t("language_now", self.lang))
+
+    def remember_language(self) -> None:
+        """Only a learner's choice is kept: on the start screen nobody's profile is in use."""
+        if self.learner is not None:
+            super().remember_language()
+
+    def use_profile_language(self) -> None:
+        """A learner's own language, if the kiosk offers it; the start screen keeps the operator's.
+
+        ``--lang`` and ``ENVLAB_LANG`` choose the start screen's language here, not each learner's.
+        """
+        chosen = self.store.language()
+        if self.learner is not None and chosen in self.config.languages:
+            self.lang = chosen
 
     def action_help(self) -> None:
         """The help less the keys the kiosk has locked."""
@@ -176,7 +191,10 @@ class KioskApp(EnvlabApp):
 
         self.store.switch_profile(profile)
         self.learner = profile
-        self.lang = self.start_lang
+        if self.lang != self.start_lang:  # chosen on the start screen just now: it is this learner's choice
+            self.remember_language()
+        else:
+            self.use_profile_language()
         self.touched()
         self.post_message(LearnerStarted(profile))
         self.push_screen(HomeScreen())

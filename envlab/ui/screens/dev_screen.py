@@ -32,6 +32,7 @@ from envlab.lessons.revision import setup_digest
 from envlab.lessons.text import pick
 from envlab.lessons.watch import watch_lesson
 from envlab.ui.guide import guide_steps, guide_text
+from envlab.ui.inline import inline_plain
 from envlab.ui.messages import ChecksRechecked, ChecksVerified, LessonSaved, RunFinished
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.widgets.checks_panel import ChecksPanel
@@ -125,7 +126,7 @@ class DevLessonScreen(LessonScreen):
         self.step = self._edited_step(message.loaded)
         self.loaded, self.lesson, self.digest = message.loaded, message.loaded.lesson, message.digest
         self.revision += 1
-        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.refresh_bindings()  # a lesson may gain or lose its quiz, hints or challenge
         if changed:
             await self._setups_changed()

@@ -23,8 +23,9 @@ Learn why *it works on my machine* happens: each lesson runs the same app on han
 ## Home
 | Key | |
 |---|---|
-| Enter | open the lesson under the cursor |
-| c | continue where you left off |
+| Enter | open the lesson under the cursor (on a chapter: its first unfinished lesson) |
+| Space | fold or unfold the chapter under the cursor |
+| c | go on at your first unfinished lesson |
 | l | switch language (English / 日本語) |
 | x | reset the progress of the lesson under the cursor |
 | P | prepare the images that are missing (offered while some are) |
@@ -66,8 +67,9 @@ HELP_JA = """\
 ## ホーム
 | キー | |
 |---|---|
-| Enter | カーソル位置のレッスンを開く |
-| c | 前回の続きから再開する |
+| Enter | カーソル位置のレッスンを開く(章の見出しでは、まだ終えていない最初のレッスン) |
+| Space | カーソル位置の章を折りたたむ/展開する |
+| c | まだ終えていない最初のレッスンから続ける |
 | l | 言語を切り替える(English / 日本語) |
 | x | カーソル位置のレッスンの進捗をリセットする |
 | P | 足りないイメージを準備する(足りないときだけ表示されます) |

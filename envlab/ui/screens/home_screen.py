@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from envlab.errors import EnvlabError
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
+from envlab.ui.inline import inline_markup
 from envlab.ui.messages import ImagesChecked, NetworkProbed
 from envlab.ui.strings import duration_text, size_text, t
 from envlab.ui.widgets.key_bar import KeyBar
@@ -25,11 +26,21 @@ if TYPE_CHECKING:
     from textual.widgets.tree import TreeNode
 
     from envlab.engine.readiness import Reach
+    from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
+    from envlab.lessons.model import Lesson
     from envlab.ui.app import EnvlabApp
 
 #: How each lesson state reads in the curriculum tree.
 STATE_MARK = {"new": "○", "in-progress": "◐", "done": "✓"}
+
+
+def chapter_label(catalog: Catalog | None, chapter: int, lang: str) -> str:
+    """``Chapter N: its title`` (as markup) when a pack titles it, else ``Chapter N``."""
+    title = catalog.chapter_title(chapter) if catalog is not None else None
+    if title is None:
+        return t("chapter", lang, n=chapter)
+    return t("chapter_titled", lang, n=chapter, title=inline_markup(pick(title, lang)))
 
 
 class HomeScreen(Screen[None]):
@@ -50,6 +61,10 @@ class HomeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        #: The chapter each chapter header of the tree stands for, by the header's node id.
+        self.chapter_nodes: dict[int, int] = {}
+        #: Chapters the learner folded (kept when the tree is drawn again: a language switch, a return).
+        self.folded: set[int] = set()
         #: The last look at the engine's images (``None`` until the engine and the lessons are both ready).
         self.images: ImagesChecked | None = None
         #: Whether a registry or Debian's archive answers (asked once, when images are first found missing).
@@ -84,6 +99,8 @@ class HomeScreen(Screen[None]):
 
         tree: Tree[str] = Tree("Curriculum", id="curriculum")
         tree.show_root = False
+        # Enter (or a click) on a chapter header opens the chapter; only Space or the arrow folds it.
+        tree.auto_expand = False
         overall = Horizontal(Label("Progress", id="overall-label"), ProgressBar(id="overall-bar", show_eta=False),
                              id="overall")
         await self.query_one("#home-left").mount_all([tree, overall])
@@ -98,12 +115,14 @@ class HomeScreen(Screen[None]):
         self._refresh()
         self._check_images()
         tree = self.curriculum
-        last = self.envlab.store.last_lesson()
+        # The cursor starts where c would go on: the first unfinished lesson (else the last one opened).
+        target = self._first_unfinished()
+        wanted = target.id if target is not None else self.envlab.store.last_lesson()
         nodes = self._lesson_nodes()
-        resume = next((n for n in nodes if n.data == last), nodes[0] if nodes else None)
+        resume = next((n for n in nodes if n.data == wanted), nodes[0] if nodes else None)
         if resume is not None:
             # Lines exist only after the tree is laid out.
-            self.call_after_refresh(tree.move_cursor, resume)  # resume where the learner left off
+            self.call_after_refresh(tree.move_cursor, resume)
 
     def _language_changed(self) -> None:
         self._show_engine(self.envlab.engine_state)
@@ -135,6 +154,7 @@ class HomeScreen(Screen[None]):
         progress = app.store.all()
         done = total = 0
         chapters: dict[int, TreeNode[str]] = {}
+        self.chapter_nodes.clear()
         for loaded in app.lessons:
             lesson = loaded.lesson
             record = progress.get(lesson.id)
@@ -143,8 +163,10 @@ class HomeScreen(Screen[None]):
             total += len(steps)
             done += len(set(steps) & set(record.steps_done)) if record else 0
             if lesson.chapter not in chapters:
-                chapters[lesson.chapter] = tree.root.add(self._chapter_label(lesson.chapter), expand=True)
-            title = escape(pick(lesson.title, app.lang))
+                header = tree.root.add(self._chapter_label(lesson.chapter), expand=lesson.chapter not in self.folded)
+                chapters[lesson.chapter] = header
+                self.chapter_nodes[header.id] = lesson.chapter
+            title = inline_markup(pick(lesson.title, app.lang))
             label = f"{STATE_MARK[state]} {title}"
             if loaded.pack is not None and not loaded.pack.builtin:  # a stranger's lesson says whose it is
                 label += f" [dim]· {escape(loaded.pack.manifest.id)}[/]"
@@ -153,15 +175,10 @@ class HomeScreen(Screen[None]):
                 self.call_after_refresh(tree.move_cursor, node)
         self.query_one("#overall-bar", ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#overall-label", Label).update(t("steps_count", app.lang, done=done, total=total))
-        self._describe(self._highlighted())
+        self._show_highlighted()
 
     def _chapter_label(self, chapter: int) -> str:
-        """``Chapter N: its title`` when a pack titles it, else ``Chapter N``."""
-        catalog, lang = self.envlab.catalog, self.envlab.lang
-        title = catalog.chapter_title(chapter) if catalog is not None else None
-        if title is None:
-            return t("chapter", lang, n=chapter)
-        return t("chapter_titled", lang, n=chapter, title=escape(pick(title, lang)))
+        return chapter_label(self.envlab.catalog, chapter, self.envlab.lang)
 
     def _highlighted(self) -> LoadedLesson | None:
         if not self.query("#curriculum"):
@@ -171,12 +188,62 @@ class HomeScreen(Screen[None]):
             return None
         return self.envlab.lesson(node.data)
 
+    def _show_highlighted(self) -> None:
+        node = self.curriculum.cursor_node if self.query("#curriculum") else None
+        chapter = self.chapter_nodes.get(node.id) if node is not None else None
+        if chapter is not None:
+            self._describe_chapter(chapter)
+        else:
+            self._describe(self._highlighted())
+
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
-        self._describe(self.envlab.lesson(event.node.data) if event.node.data else None)
+        self._show_highlighted()
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
-        if event.node.data:
-            self.envlab.open_lesson(event.node.data)
+        self._open_node(event.node)
+
+    def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[str]) -> None:
+        if event.node.id in self.chapter_nodes:
+            self.folded.add(self.chapter_nodes[event.node.id])
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
+        if event.node.id in self.chapter_nodes:
+            self.folded.discard(self.chapter_nodes[event.node.id])
+
+    def _open_node(self, node: TreeNode[str]) -> None:
+        """Open a lesson; a chapter header opens the chapter's first unfinished lesson (else its first)."""
+        if node.data:
+            self.envlab.open_lesson(node.data, resume=True)
+            return
+        chapter = self.chapter_nodes.get(node.id)
+        lessons = self._chapter_lessons(chapter) if chapter is not None else []
+        target = self._first_unfinished(lessons) or (lessons[0] if lessons else None)
+        if target is not None:
+            self.envlab.open_lesson(target.id, resume=True)
+
+    def _chapter_lessons(self, chapter: int) -> list[Lesson]:
+        return [loaded.lesson for loaded in self.envlab.lessons if loaded.lesson.chapter == chapter]
+
+    def _first_unfinished(self, lessons: list[Lesson] | None = None) -> Lesson | None:
+        """The first lesson not done yet, in curriculum order, of ``lessons`` (default: the whole course)."""
+        from envlab.engine.progress import first_unfinished
+
+        course = lessons if lessons is not None else [loaded.lesson for loaded in self.envlab.lessons]
+        return first_unfinished(course, self.envlab.store.all())
+
+    def _describe_chapter(self, chapter: int) -> None:
+        """A chapter header: how much of it is done, and what Enter opens."""
+        lang, lessons = self.envlab.lang, self._chapter_lessons(chapter)
+        target = self._first_unfinished(lessons)
+        records = self.envlab.store.all()
+        done = sum(1 for lesson in lessons if lesson.id in records and records[lesson.id].state(lesson) == "done")
+        lines = [f"[b $primary]{self._chapter_label(chapter)}[/]", "",
+                 t("chapter_done", lang, done=done, total=len(lessons)), ""]
+        if target is None and lessons:
+            lines.append(t("chapter_finished", lang, title=inline_markup(pick(lessons[0].title, lang))))
+        elif target is not None:
+            lines.append(t("chapter_opens", lang, title=inline_markup(pick(target.title, lang))))
+        self.query_one("#lesson-detail", Static).update("\n".join(lines))
 
     def _describe(self, loaded: LoadedLesson | None) -> None:
         detail = self.query_one("#lesson-detail", Static)
@@ -186,14 +253,16 @@ class HomeScreen(Screen[None]):
         lesson, lang = loaded.lesson, self.envlab.lang
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
-        lines = [f"[b $primary]{escape(pick(lesson.title, lang))}[/]", "", escape(pick(lesson.summary, lang)), ""]
+        lines = [f"[b $primary]{inline_markup(pick(lesson.title, lang))}[/]", "",
+                 inline_markup(pick(lesson.summary, lang)), ""]
         pack = loaded.pack
         if pack is not None and not pack.builtin:
-            source = t("from_pack", lang, title=escape(pick(pack.manifest.title, lang)), id=escape(pack.manifest.id),
-                       version=escape(pack.manifest.version))
+            source = t("from_pack", lang, title=inline_markup(pick(pack.manifest.title, lang)),
+                       id=escape(pack.manifest.id), version=escape(pack.manifest.version))
             lines[1:1] = [f"[i]{source}[/i]"]
         if lesson.goals:
-            lines += [f"[b]{t('goals', lang)}[/b]", *(f" • {escape(pick(goal, lang))}" for goal in lesson.goals), ""]
+            goals = (f" • {inline_markup(pick(goal, lang))}" for goal in lesson.goals)
+            lines += [f"[b]{t('goals', lang)}[/b]", *goals, ""]
         done = ", ".join(record.steps_done) or t("nothing_yet", lang)
         status = f"[i]{t('state_' + state, lang)}[/i] · {escape(t('steps_done', lang, steps=done))}"
         if record.quiz_score is not None:
@@ -297,6 +366,7 @@ class HomeScreen(Screen[None]):
             if name is None or name == store.profile:
                 return
             store.switch_profile(name)
+            self.envlab.use_profile_language()  # each learner's own language, if they chose one
             self._refresh()
             self.notify(t("profiles_switched", lang, name=escape(name)))
 
@@ -313,17 +383,18 @@ class HomeScreen(Screen[None]):
         if not self.query("#curriculum"):
             return  # the lessons are still loading
         node = self.curriculum.cursor_node
-        if node is not None and node.data:
-            self.envlab.open_lesson(node.data)
-        elif node is not None:
-            node.toggle()
+        if node is not None:
+            self._open_node(node)
 
     def action_resume(self) -> None:
-        last = self.envlab.store.last_lesson()
-        if last and self.envlab.lesson(last):
-            self.envlab.open_lesson(last)
-        elif self.envlab.lessons:
-            self.envlab.open_lesson(self.envlab.lessons[0].lesson.id)
+        """Go on at the first lesson not done yet, in curriculum order, at its first step not done."""
+        if not self.envlab.lessons_ready:
+            return
+        target = self._first_unfinished()
+        if target is None:
+            self.notify(t("course_finished", self.envlab.lang), title=t("course_done_title", self.envlab.lang))
+        else:
+            self.envlab.open_lesson(target.id, resume=True)
 
     def action_forget(self) -> None:
         """Ask, then forget the learner's progress in the highlighted lesson."""
@@ -331,7 +402,7 @@ class HomeScreen(Screen[None]):
         if loaded is None:
             return
         lesson_id = loaded.lesson.id
-        title = escape(pick(loaded.lesson.title, self.envlab.lang))
+        title = inline_markup(pick(loaded.lesson.title, self.envlab.lang))
 
         from envlab.ui.screens.confirm_modal import ConfirmModal
 

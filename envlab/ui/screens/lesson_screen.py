@@ -20,12 +20,14 @@ from envlab.engine.describe import visible
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
 from envlab.engine.outcome import RunSummary
+from envlab.engine.progress import next_step
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text
+from envlab.ui.inline import inline_plain
 from envlab.ui.messages import (
     ChecksVerified,
     DriftInspected,
@@ -45,6 +47,9 @@ from envlab.ui.widgets.setup_panes import SetupPanes
 
 if TYPE_CHECKING:
     from envlab.ui.runs import Run
+
+#: The guide's step for each step a learner completes (:func:`envlab.engine.progress.lesson_steps`).
+GUIDE_STEP = {"run": "watch", "fix": "fix", "quiz": "quiz"}
 
 
 class LessonScreen(Screen[None]):
@@ -68,8 +73,10 @@ class LessonScreen(Screen[None]):
         Binding("l", "app.switch_language", "Language", show=False),
     ]
 
-    def __init__(self, loaded: LoadedLesson) -> None:
+    def __init__(self, loaded: LoadedLesson, *, resume: bool = False) -> None:
         super().__init__()
+        #: Open at the first step not done yet, when the lesson is under way (going on with the course).
+        self.resume = resume
         self.loaded = loaded
         self.lesson = loaded.lesson
         self.run: Run | None = None
@@ -115,22 +122,27 @@ class LessonScreen(Screen[None]):
         yield KeyBar(show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
     def on_mount(self) -> None:
-        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.query_one(ChecksPanel).display = False
         self.query_one("#lesson-error").display = False
         self.query_one("#lesson-room").display = False
         self.envlab.store.opened(self.lesson.id)
         self.opened_at = time.monotonic()
         self.watch(self.app, "lang", self._language_changed, init=False)
-        self.hints_shown = self.envlab.store.get(self.lesson.id).hints_used
+        record = self.envlab.store.get(self.lesson.id)
+        self.hints_shown = record.hints_used
+        step = next_step(self.lesson, record) if self.resume and record.state(self.lesson) == "in-progress" else None
+        if step is not None:
+            self._go_to(GUIDE_STEP[step])
 
     def on_unmount(self) -> None:
         """The lesson is left (or the app ends): add the time it was open to the learner's record."""
         self.envlab.store.time_spent(self.lesson.id, time.monotonic() - self.opened_at)
 
     def _language_changed(self) -> None:
-        self.sub_title = pick(self.lesson.title, self.envlab.lang)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.show_step(self.step)
+        self.query_one(SetupPanes).lang = self.envlab.lang  # lines from now on (measurements) in the new language
         for panel in self.query(LivePanel):
             panel.lang = self.envlab.lang
 
@@ -373,6 +385,27 @@ class LessonScreen(Screen[None]):
             score, total = result
             self.envlab.store.quiz_taken(self.lesson, score, total)
             self.notify(self.say("quiz_result", score=score, total=total), title=self.say("quiz_saved"))
+            self._offer_next()
+
+    def _offer_next(self) -> None:
+        """Offer what comes next in the course: Enter opens it in place of this lesson."""
+        from envlab.ui.screens.next_modal import NextLessonModal, what_next
+
+        app = self.envlab
+        if app.dev is not None:
+            return  # author mode has one lesson and no course to go on with
+        offer = what_next([loaded.lesson for loaded in app.lessons], app.store.all(), self.lesson)
+
+        def chosen(lesson_id: str | None) -> None:
+            if lesson_id is not None:
+                self.app.call_later(self._go_on, lesson_id)  # once the modal is gone
+
+        self.app.push_screen(NextLessonModal(offer, app.catalog, app.lang), chosen)
+
+    def _go_on(self, lesson_id: str) -> None:
+        """Leave this lesson for ``lesson_id``: Esc there goes back home, not here."""
+        self.action_back()
+        self.envlab.open_lesson(lesson_id, resume=True)
 
     # leaving -----------------------------------------------------------------------------------
     def action_reset(self) -> None:

@@ -7,12 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 
 from envlab.lessons.model import QuizQuestion
 from envlab.lessons.text import pick
+from envlab.ui.inline import inline_markup
 from envlab.ui.strings import t
 from envlab.ui.widgets.key_bar import KeyBar
 
@@ -56,10 +56,10 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
         self.answered = None
         self.query_one("#quiz-progress", Label).update(t("question_of", self.lang, n=self.index + 1,
                                                           total=len(self.questions)))
-        self.query_one("#quiz-question", Static).update(escape(pick(self.question.question, self.lang)))
+        self.query_one("#quiz-question", Static).update(inline_markup(pick(self.question.question, self.lang)))
         choices = self.query_one(OptionList)
         choices.clear_options()
-        choices.add_options([pick(c, self.lang) for c in self.question.choices])
+        choices.add_options([inline_markup(pick(c, self.lang)) for c in self.question.choices])
         choices.highlighted = 0
         choices.focus()
         explanation = self.query_one("#quiz-explanation", Static)
@@ -77,11 +77,11 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
         self.answered = choice
         right = choice == self.question.answer
         self.score += right
-        answer = escape(pick(self.question.choices[self.question.answer], self.lang))
+        answer = inline_markup(pick(self.question.choices[self.question.answer], self.lang))
         verdict = (f"[$success]{t('right', self.lang)}[/]" if right
                    else f"[$error]{t('not_quite', self.lang, answer=answer)}[/]")
         explanation = self.query_one("#quiz-explanation", Static)
-        explanation.update(f"{verdict}\n\n{escape(pick(self.question.explanation, self.lang))}")
+        explanation.update(f"{verdict}\n\n{inline_markup(pick(self.question.explanation, self.lang))}")
         explanation.display = True
 
     def action_next(self) -> None:

@@ -9,6 +9,7 @@ from envlab.engine.describe import visible
 from envlab.engine.events import CheckFinished
 from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
+from envlab.ui.inline import inline_markup
 from envlab.ui.strings import t
 
 
@@ -23,15 +24,15 @@ class ChecksPanel(Static):
         # In the lesson's order: setups finish (and their checks run) in whatever order they like.
         for result in sorted(results, key=lambda r: order.get(r.check, len(order))):
             check = checks.get(result.check)
-            title = pick(check.title, lang) if check and check.title else result.check
+            title = inline_markup(pick(check.title, lang)) if check and check.title else escape(result.check)
             # A check that must hold through the fix says so: the learner must not break it on the way.
             both = f" [dim]· {escape(t('holds_both', lang))}[/dim]" if check and lesson.holds(check) == "both" else ""
             if result.passed:
-                lines.append(f"[$success]✓[/] {escape(title)} [dim]({result.target})[/dim]{both}")
+                lines.append(f"[$success]✓[/] {title} [dim]({result.target})[/dim]{both}")
                 continue
-            lines.append(f"[$error]✗[/] {escape(title)} [dim]({result.target})[/dim]{both}")
+            lines.append(f"[$error]✗[/] {title} [dim]({result.target})[/dim]{both}")
             lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(result.detail))}")
             if check and check.explain:
-                lines.append(f"    [i]{escape(pick(check.explain, lang))}[/i]")
+                lines.append(f"    [i]{inline_markup(pick(check.explain, lang))}[/i]")
         self.update("\n".join(lines))
         self.display = True

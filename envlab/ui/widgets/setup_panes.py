@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -17,10 +18,14 @@ from envlab.engine.events import (
     OutputLine,
     SetupFinished,
     SetupStarted,
+    StepStarted,
     WaitingForRoom,
 )
+from envlab.engine.scenario.events import MeasurementChecked, PhaseStarted
 from envlab.lessons.model import DriftLesson, ScenarioLesson
+from envlab.lessons.scenario import metric_bounds, metric_label, metric_value
 from envlab.lessons.text import pick
+from envlab.ui.inline import inline_plain
 from envlab.ui.messages import EngineErrorReported, RoomAwaited
 from envlab.ui.strings import t
 from envlab.ui.widgets.live_panel import LivePanel
@@ -56,7 +61,7 @@ class SetupPanes(Vertical):
             case DriftLesson():
                 for setup in self.lesson.setups:
                     kind = "host" if setup in self.lesson.hosts else "fix"
-                    title = pick(setup.title, self.lang) if setup.title else setup.name
+                    title = inline_plain(pick(setup.title, self.lang)) if setup.title else setup.name
                     yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
             case ScenarioLesson():  # the live picture over the story of its phases
                 yield LivePanel(self.lang, id="live")
@@ -130,12 +135,31 @@ class SetupPanes(Vertical):
                 pane.state, pane.duration = ("passed" if event.ok else "failed-unexpectedly"), event.duration
         if isinstance(event, LessonStarted | LessonFinished):
             return  # the badges and the screen say these
-        described = describe(event)
+        described = self._describe(event)
         if described is not None:
             where = SCENARIO if self.scenario else str(getattr(event, "setup", ""))
             if not where:
                 return  # about the whole run (its clean-up): the screen says it
-            text = described[0]
-            if isinstance(event, OutputLine):
-                text = f"  {visible(event.text)}"  # the pane is the setup's own terminal: no frame around its output
-            batches.setdefault(where, []).extend(text.splitlines())
+            batches.setdefault(where, []).extend(described.splitlines())
+
+    def _describe(self, event: Event) -> str | None:
+        """How ``event`` reads in a pane: its output as it is, lesson prose without Markdown markers,
+        measurements named and in their units in the learner's language, the rest as the engine says it."""
+        match event:
+            case OutputLine():
+                return f"  {visible(event.text)}"  # the pane is the setup's own terminal: no frame around its output
+            case StepStarted() | PhaseStarted():
+                event = replace(event, say=inline_plain(event.say))
+            case MeasurementChecked():
+                return visible(measurement_line(event, self.lang))
+        described = describe(event)
+        return described[0] if described is not None else None
+
+
+def measurement_line(event: MeasurementChecked, lang: str) -> str:
+    """``✓ recovery time: 9.1 s (expected ≤ 15 s) — the lesson's title``, in ``lang``."""
+    title = f" — {inline_plain(event.title)}" if event.title else ""
+    detail = f" ({event.detail})" if event.detail else ""
+    return t("measurement", lang, mark="✓" if event.ok else "✗", label=metric_label(event.metric, lang),
+             value=metric_value(event.metric, event.value, lang),
+             bounds=metric_bounds(event.metric, event.low, event.high, lang)) + title + detail
