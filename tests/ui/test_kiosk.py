@@ -38,6 +38,8 @@ from tests.ui.support import (
     wait_until,
 )
 
+#: How long the idle flows may take on a busy machine (a wait that is over early costs nothing).
+PATIENCE = 60.0
 SIZE = (100, 30)
 PIN = "2468"
 CONFIG = KioskConfig(pin_hash=hash_pin(PIN), idle_timeout=0.5, countdown=0.5)
@@ -54,7 +56,7 @@ async def present(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
         pilot.app.touched()  # type: ignore[attr-defined]
         return condition()
 
-    await wait_until(pilot, touched)
+    await wait_until(pilot, touched, timeout=PATIENCE)
 
 
 def shown(h: Harness, kind: type[object], child: str) -> bool:
@@ -111,7 +113,7 @@ async def test_idle_then_the_countdown_tear_the_running_lesson_down_and_show_the
             counted.append(isinstance(h.app.screen, CountdownModal))
             return bool(h.posted(LearnerLeft))
 
-        await wait_until(pilot, left)
+        await wait_until(pilot, left, timeout=PATIENCE)
         assert any(counted), "the countdown was shown before the session ended"
         [gone] = h.posted(LearnerLeft)
         assert (gone.profile, gone.reason) == ("Ada", "idle") and gone.removed
@@ -127,7 +129,7 @@ async def test_any_key_cancels_the_countdown_and_does_nothing_else(tmp_path: Pat
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
         await start_as(h, pilot, "Ada")
         await wait_until(pilot, lambda: isinstance(h.app.screen, CountdownModal)
-                         and bool(h.app.screen.query("#countdown-title")))
+                         and bool(h.app.screen.query("#countdown-title")), timeout=PATIENCE)
         assert "Still there?" in str(h.app.screen.query_one("#countdown-title", Static).render())
         await pilot.press("x")  # on home, x would ask to forget the learner's progress
         await present(pilot, lambda: isinstance(h.app.screen, HomeScreen))
@@ -143,14 +145,14 @@ async def test_im_done_ends_the_session_and_the_next_learner_starts_afresh(tmp_p
         await start_as(h, pilot, "Ada")
         await run_lesson(h, pilot)
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: bool(h.posted(LearnerLeft)))
+        await wait_until(pilot, lambda: bool(h.posted(LearnerLeft)), timeout=PATIENCE)
         assert h.posted(LearnerLeft)[0].reason == "done" and h.fake.containers == {}
         assert "run" in h.store.all("Ada")["os-skew"].steps_done
         await start_as(h, pilot, "Grace")
         assert h.store.profile == "Grace" and h.store.all() == {}, "Grace starts with nothing of Ada's"
         assert "run" in h.store.all("Ada")["os-skew"].steps_done, "and Ada's progress is kept"
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: len(h.posted(LearnerLeft)) == 2)
+        await wait_until(pilot, lambda: len(h.posted(LearnerLeft)) == 2, timeout=PATIENCE)
         await present(pilot, lambda: not h.app.screen.query_one("#learner-name", Input).disabled)
         await pilot.press("enter")  # no name: a guest, on a profile of their own
         await present(pilot, lambda: isinstance(h.app.screen, HomeScreen))
@@ -215,7 +217,7 @@ async def test_the_operator_pin_quits_and_a_wrong_one_is_refused(tmp_path: Path)
         await pilot.press("enter")
         await present(pilot, lambda: shown(h, OperatorModal, "#back"))
         await pilot.click("#quit")
-        await wait_until(pilot, lambda: h.app.return_code is not None)
+        await wait_until(pilot, lambda: h.app.return_code is not None, timeout=PATIENCE)
     assert h.app.return_code == 0
     assert h.fake.containers == {}, "quitting removed the learner's containers first"
 
@@ -235,7 +237,7 @@ async def test_the_operator_can_end_a_session_and_escape_backs_out(tmp_path: Pat
         await pilot.press("enter")
         await present(pilot, lambda: shown(h, OperatorModal, "#back"))
         await pilot.press("e")
-        await wait_until(pilot, lambda: bool(h.posted(LearnerLeft)))
+        await wait_until(pilot, lambda: bool(h.posted(LearnerLeft)), timeout=PATIENCE)
         assert h.posted(LearnerLeft)[0].reason == "operator"
         assert isinstance(h.app.screen, KioskStartScreen) and h.app.is_running
 
@@ -275,7 +277,7 @@ async def test_a_name_half_typed_by_someone_who_walked_away_is_forgotten(tmp_pat
         await type_text(pilot, "Ad")
         field = h.app.screen.query_one("#learner-name", Input)
         assert field.value == "Ad"
-        await wait_until(pilot, lambda: field.value == "")
+        await wait_until(pilot, lambda: field.value == "", timeout=PATIENCE)
         assert isinstance(h.app.screen, KioskStartScreen) and not h.posted(LearnerStarted)
 
 
