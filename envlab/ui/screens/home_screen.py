@@ -80,9 +80,11 @@ class HomeScreen(Screen[None]):
         return cast("Tree[str]", self.query_one("#curriculum"))
 
     async def _mount_curriculum(self) -> None:
-        from textual.widgets import Label, ProgressBar, Tree
+        from textual.widgets import Label, ProgressBar
 
-        tree: Tree[str] = Tree("Curriculum", id="curriculum")
+        from envlab.ui.widgets.curriculum_tree import CurriculumTree
+
+        tree = CurriculumTree("Curriculum", id="curriculum")
         tree.show_root = False
         overall = Horizontal(Label("Progress", id="overall-label"), ProgressBar(id="overall-bar", show_eta=False),
                              id="overall")
