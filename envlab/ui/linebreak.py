@@ -76,7 +76,9 @@ def break_points(paragraph: str) -> list[int]:
 
 
 def _allowed(text: str, at: int) -> bool:
-    return text[at] not in NO_LINE_START and text[at - 1] not in NO_LINE_END
+    """Whether a line may end before ``at``: spaces at the break are dropped, so look past them."""
+    after, before = text[at:].lstrip(" "), text[:at].rstrip(" ")
+    return not (after and after[0] in NO_LINE_START) and not (before and before[-1] in NO_LINE_END)
 
 
 def _hard_break(text: str, start: int, width: int) -> int:

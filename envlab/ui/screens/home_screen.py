@@ -18,6 +18,7 @@ from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.messages import ImagesChecked, NetworkProbed
 from envlab.ui.strings import duration_text, size_text, t
+from envlab.ui.widgets.fit_text import FitText
 from envlab.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -63,9 +64,9 @@ class HomeScreen(Screen[None]):
             yield Vertical(id="home-left")
             with VerticalScroll(id="home-detail"):
                 # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
-                yield Static(id="lesson-detail")
-        yield Static(id="images-notice")
-        yield Static(id="engine-status")
+                yield FitText(id="lesson-detail")
+        yield FitText(id="images-notice")
+        yield FitText(id="engine-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
