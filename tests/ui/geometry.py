@@ -11,6 +11,7 @@ A widget's text is *cut* when some of it cannot be seen and nothing shows that i
 - **Clipped by a container**: a widget reaches outside what its containers show, and the container
   that clips it cannot be scrolled by a learner.
 - **Covered**: a notification (a toast) lies over a widget that shows text.
+- **Broken at its punctuation**: a line of Japanese starts with ``。``, ``、``, ``」``… or ends with ``「``….
 
 Each finding names the widget and what was lost, so a failing test says where to look.
 """
@@ -23,8 +24,10 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Log, Static
 from textual.widgets._toast import Toast, ToastHolder, ToastRack
+
+from envlab.ui.linebreak import NO_LINE_END, NO_LINE_START, is_japanese
 
 ELLIPSIS = "…"
 
@@ -60,7 +63,7 @@ def scrolls_for_a_learner(widget: Widget, *, vertical: bool) -> bool:
 
 def visible_text(screen: Screen[object], region: Region) -> str:
     """What the screen shows in ``region``, as text (the last cell tells whether a line ends in ``…``)."""
-    strips = screen._compositor.render_strips()  # noqa: SLF001 - the composed screen, as the terminal gets it
+    strips = screen._compositor.render_strips()  # the composed screen, as the terminal gets it
     return "\n".join(strip.crop(region.x, region.right).text for strip in strips[region.y:region.bottom])
 
 
@@ -105,7 +108,7 @@ def _hidden_overflow(widget: Widget) -> list[Cut]:
 
 def _clipped_by_container(screen: Screen[object], widget: Widget) -> list[Cut]:
     """A widget partly outside what its containers show: the container that hides it must scroll."""
-    geometry = screen._compositor.full_map.get(widget)  # noqa: SLF001 - where the compositor put it
+    geometry = screen._compositor.full_map.get(widget)  # where the compositor put it
     if geometry is None or widget.region.area == 0:
         return []
     region, clip = geometry.region, geometry.clip
@@ -138,6 +141,22 @@ def _readable(widget: Widget) -> bool:
     return widget.display and widget.visible and widget.region.area > 0
 
 
+def bad_breaks(screen: Screen[object]) -> list[Cut]:
+    """Lines of Japanese text that start with closing punctuation or end with opening punctuation."""
+    found = []
+    for widget in screen.walk_children(with_self=False):
+        # Leaves only: a container's region may start inside a double-width character of its children.
+        if not isinstance(widget, Static | Log) or widget.is_container or not _readable(widget):
+            continue
+        for line in visible_text(screen, widget.content_region).splitlines():
+            text = line.strip()
+            if not is_japanese(text):
+                continue
+            if text[0] in NO_LINE_START or text[-1] in NO_LINE_END:
+                found.append(Cut(name(widget), f"a line breaks at its punctuation: {text!r}"))
+    return found
+
+
 def cuts(screen: Screen[object]) -> list[Cut]:
     """Every unmarked cut on ``screen`` as it is drawn now."""
     widgets = [w for w in screen.walk_children(with_self=False) if isinstance(w, Widget) and _readable(w)]
@@ -148,4 +167,5 @@ def cuts(screen: Screen[object]) -> list[Cut]:
         found += _clipped_by_container(screen, widget)
     leaves = [w for w in widgets if not w.is_container]
     found += _covered(screen, leaves)
+    found += bad_breaks(screen)
     return list(dict.fromkeys(found))
