@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Self
 
 from rich.cells import cell_len
-
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
