@@ -67,9 +67,15 @@ def visible_text(screen: Screen[object], region: Region) -> str:
     return "\n".join(strip.crop(region.x, region.right).text for strip in strips[region.y:region.bottom])
 
 
-def _ends_marked(screen: Screen[object], widget: Widget) -> bool:
+def shown_region(screen: Screen[object], widget: Widget) -> Region:
+    """The part of ``widget``'s content the screen shows (its containers may clip it)."""
+    geometry = screen._compositor.full_map.get(widget)  # where the compositor put it, and its clip
     region = widget.content_region
-    lines = visible_text(screen, region).splitlines()
+    return region.intersection(geometry.clip) if geometry is not None else region
+
+
+def _ends_marked(screen: Screen[object], widget: Widget) -> bool:
+    lines = visible_text(screen, shown_region(screen, widget)).splitlines()
     return any(line.rstrip().endswith(ELLIPSIS) for line in lines)
 
 
@@ -148,7 +154,7 @@ def bad_breaks(screen: Screen[object]) -> list[Cut]:
         # Leaves only: a container's region may start inside a double-width character of its children.
         if not isinstance(widget, Static | Log) or widget.is_container or not _readable(widget):
             continue
-        for line in visible_text(screen, widget.content_region).splitlines():
+        for line in visible_text(screen, shown_region(screen, widget)).splitlines():
             text = line.strip()
             if not is_japanese(text):
                 continue
