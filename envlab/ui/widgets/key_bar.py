@@ -110,6 +110,9 @@ class KeyBar(Static):
 
     def on_resize(self) -> None:
         self.draw()
+        # Toasts dock at the same edge, above the bar (envlab.tcss): keep them clear of every row it takes.
+        for rack in self.screen.query("#textual-toastrack"):
+            rack.styles.margin = (0, 0, self.size.height, 0)
 
     def at(self, x: int, y: int = 0) -> int | None:
         """The index of the key drawn at column ``x`` of row ``y`` of the bar, if any."""
