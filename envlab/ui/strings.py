@@ -288,6 +288,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     # modals
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},
+    "next_setups": {"ja": "ほかのセットアップ"},  # the drift inspector: the setups that did not fit
     "dismiss_quiz": {"ja": "閉じる"},
     "answer(True)": {"ja": "はい"},
     "answer(False)": {"ja": "いいえ"},

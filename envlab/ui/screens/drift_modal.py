@@ -8,14 +8,16 @@ in ``…``; the highlighted row is shown whole under the table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
@@ -50,6 +52,17 @@ def columns_for(width: int, setups: int, label: int) -> tuple[int, int]:
     return shown, max(MIN_VALUE, room // shown - PADDING)
 
 
+class DriftTable(DataTable[Text]):
+    """The inspector's table; it tells its screen when its width changes (a scrollbar came or went)."""
+
+    @dataclass
+    class Resized(Message):
+        """The table's width changed: its columns are laid out again."""
+
+    def on_resize(self) -> None:
+        self.post_message(self.Resized())
+
+
 class DriftModal(ModalScreen[None]):
     """Shows a :class:`DriftReport` of the running setups.
 
@@ -58,8 +71,8 @@ class DriftModal(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,i", "dismiss", "Close"),
-        Binding("right,]", "page(1)", "Other setups"),
-        Binding("left,[", "page(-1)", "Back", show=False),
+        Binding("right", "next_setups", "Other setups", priority=True),  # over the table's own arrows
+        Binding("left", "previous_setups", "Other setups", show=False, priority=True),
     ]
 
     def __init__(self, report: DriftReport, skipped: list[str]) -> None:
@@ -72,10 +85,10 @@ class DriftModal(ModalScreen[None]):
         self._width = 0
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="drift"):
+        with VerticalScroll(id="drift"):  # a short screen (or a toast) leaves less room: the box scrolls
             yield Label("[b]Drift between the setups[/b] · Esc closes", id="drift-title")
             yield Label(id="drift-page")
-            yield DataTable(id="drift-table", cursor_type="row", zebra_stripes=False)
+            yield DriftTable(id="drift-table", cursor_type="row", zebra_stripes=False)
             yield FitText(id="drift-row")
             yield FitText(self._summary(), id="drift-summary")
         yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
@@ -84,6 +97,9 @@ class DriftModal(ModalScreen[None]):
         self.query_one(DataTable).focus()
 
     def on_resize(self) -> None:
+        self._layout()
+
+    def on_drift_table_resized(self) -> None:
         self._layout()
 
     def _layout(self) -> None:
@@ -130,8 +146,14 @@ class DriftModal(ModalScreen[None]):
             values.append(Text(value, style=style))
         return [item, *values, Text(status_of(row), style=differs if row.status != "same" else "dim")]
 
-    def action_page(self, step: int) -> None:
-        """Show the next (or previous) setups, the labels and statuses staying where they are."""
+    def action_next_setups(self) -> None:
+        """Show the setups after these, the labels and statuses staying where they are."""
+        self._page(1)
+
+    def action_previous_setups(self) -> None:
+        self._page(-1)
+
+    def _page(self, step: int) -> None:
         setups = len(self.report.setups)
         first = max(0, min(self.first + step * self.shown, setups - self.shown))
         if first != self.first:
