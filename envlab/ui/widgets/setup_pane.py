@@ -145,8 +145,8 @@ class SetupPane(Vertical):
         self._draw_title()
 
     def _draw_title(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.query("#pane-title"):
+            return  # not composed yet: on_mount draws it
         took = f" {self.duration:.1f}s" if self.duration is not None else ""
         what = self.kind  # host, fix or topology
         badge = BADGES.get(self.state, self.state)
