@@ -134,14 +134,18 @@ def _clipped_by_container(screen: Screen[object], widget: Widget) -> list[Cut]:
 
 
 def _covered(screen: Screen[object], readable: list[Widget]) -> list[Cut]:
+    """Text under a toast: what the screen shows of a widget (not what its container scrolls away)."""
     toasts = [w for w in screen.query(Toast) if w.display and w.region.area]
+    shown = {widget: screen._compositor.full_map[widget].visible_region
+             for widget in readable if widget in screen._compositor.full_map}
     return [Cut(name(widget), f"covered by a notification at {toast.region}")
-            for toast in toasts for widget in readable if toast.region.overlaps(widget.region)]
+            for toast in toasts for widget, region in shown.items()
+            if region.area and toast.region.intersection(region).area]
 
 
-def _readable(widget: Widget) -> bool:
-    """Widgets that draw text for a learner (not the scaffolding around them)."""
-    system = (Toast, ToastHolder, ToastRack, ScrollBar, ScrollBarCorner)
+def _readable(widget: Widget, *, toasts: bool = False) -> bool:
+    """Widgets that draw text for a learner (not the scaffolding around them); toasts too if ``toasts``."""
+    system = (ToastHolder, ToastRack, ScrollBar, ScrollBarCorner, *(() if toasts else (Toast,)))
     if isinstance(widget, system) or any(isinstance(a, system) for a in widget.ancestors):
         return False
     return widget.display and widget.visible and widget.region.area > 0
@@ -174,4 +178,6 @@ def cuts(screen: Screen[object]) -> list[Cut]:
     leaves = [w for w in widgets if not w.is_container]
     found += _covered(screen, leaves)
     found += bad_breaks(screen)
+    found += [cut for toast in screen.query(Toast) if _readable(toast, toasts=True)
+              for cut in _clipped_lines(screen, toast)]
     return list(dict.fromkeys(found))

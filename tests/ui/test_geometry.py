@@ -31,7 +31,12 @@ LANGS = ["en", "ja"]
 LESSONS = [loaded.lesson.id for loaded in load_catalog().lessons]
 
 
-def _seen(screen: Screen[object], where: str, found: list[str]) -> None:
+async def _look(pilot: Pilot[int], screen: Screen[object], where: str, found: list[str]) -> None:
+    """Note every cut on ``screen`` once what was posted is handled and the screen laid out again (a toast
+    that just arrived is mounted, then the layout gives it its rows)."""
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
     found += [f"{where}: {cut}" for cut in cuts(screen)]
 
 
@@ -44,20 +49,20 @@ async def _scenario_phases(pilot: Pilot[int], screen: LessonScreen, lesson: Scen
         screen.inbox.put(TrafficSample(phase.name, 1, 40, 0, 0, running=1))
         await wait_until(pilot, screen.inbox.empty)
         await pilot.pause()
-        _seen(screen, f"{where} phase {phase.name}", found)
+        await _look(pilot, screen, f"{where} phase {phase.name}", found)
 
 
 async def _walk(pilot: Pilot[int], lesson_id: str, lang: str, found: list[str]) -> None:
     """Home, the lesson after a run, its checks, the inspector and the quiz; each looked at as drawn."""
     app = pilot.app
     await settle(pilot)
-    _seen(app.screen, "home", found)
+    await _look(pilot, app.screen, "home", found)
     app.call_later(app.open_lesson, lesson_id)  # type: ignore[attr-defined]
     await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
     screen = app.screen
     assert isinstance(screen, LessonScreen)
     await pilot.pause()
-    _seen(screen, "lesson", found)
+    await _look(pilot, screen, "lesson", found)
     if isinstance(screen.lesson, ScenarioLesson):
         await _scenario_phases(pilot, screen, screen.lesson, lang, "scenario", found)
     else:
@@ -65,12 +70,12 @@ async def _walk(pilot: Pilot[int], lesson_id: str, lang: str, found: list[str]) 
         await settle(pilot)
         screen.query_one(SetupPanes).drain()
         await pilot.pause()
-        _seen(screen, "after the run", found)
+        await _look(pilot, screen, "after the run", found)
         await pilot.press("i")
         await settle(pilot)
         await wait_until(pilot, lambda: isinstance(app.screen, DriftModal))
         await pilot.pause()
-        _seen(app.screen, "inspector", found)
+        await _look(pilot, app.screen, "inspector", found)
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen)
     if screen.lesson.quiz:
@@ -78,7 +83,7 @@ async def _walk(pilot: Pilot[int], lesson_id: str, lang: str, found: list[str]) 
         await wait_until(pilot, lambda: isinstance(app.screen, QuizModal))
         await pilot.press("enter")
         await pilot.pause()
-        _seen(app.screen, "quiz", found)
+        await _look(pilot, app.screen, "quiz", found)
 
 
 def _catalog() -> Catalog:
@@ -96,7 +101,7 @@ async def test_every_screen_fits_without_an_unmarked_cut(tmp_path: Path, lesson_
         Catalog(lessons=[catalog.get(lesson_id)]))
     h = build(tmp_path, fake=fake, lang=lang, catalog=catalog)
     found: list[str] = []
-    async with h.app.run_test(size=size) as pilot:
+    async with h.app.run_test(size=size, notifications=True) as pilot:  # toasts on: they must not cover text
         await _walk(pilot, lesson_id, lang, found)
     assert not found, "\n".join(found)
 
