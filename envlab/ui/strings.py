@@ -289,6 +289,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},
     "next_setups": {"ja": "ほかのセットアップ"},  # the drift inspector: the setups that did not fit
+    "previous_setups": {"ja": "前のセットアップ"},
     "dismiss_quiz": {"ja": "閉じる"},
     "answer(True)": {"ja": "はい"},
     "answer(False)": {"ja": "いいえ"},

@@ -72,7 +72,7 @@ class DriftModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,i", "dismiss", "Close"),
         Binding("right", "next_setups", "Other setups", priority=True),  # over the table's own arrows
-        Binding("left", "previous_setups", "Other setups", show=False, priority=True),
+        Binding("left", "previous_setups", "Previous setups", show=False, priority=True),
     ]
 
     def __init__(self, report: DriftReport, skipped: list[str]) -> None:
