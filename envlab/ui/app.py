@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
-from textual.notifications import SeverityLevel
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
