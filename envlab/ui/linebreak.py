@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual.content import Content
-from textual.visual import Visual
+from textual.visual import Visual, VisualType
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
@@ -163,7 +163,7 @@ class Phrased(Visual):
         return self.at(width).get_height(rules, width)
 
 
-def phrased(visual: object) -> object:
+def phrased(visual: VisualType) -> VisualType:
     """``visual`` breaking as :func:`fit` does when it is Japanese content; anything else as it is."""
     if isinstance(visual, Content) and is_japanese(visual.plain):
         return Phrased(visual)

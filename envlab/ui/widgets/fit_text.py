@@ -12,4 +12,4 @@ class FitText(Static):
     """A :class:`Static` whose Japanese text breaks as :mod:`envlab.ui.linebreak` says (other text as Textual does)."""
 
     def render(self) -> VisualType:
-        return phrased(super().render())  # type: ignore[return-value]
+        return phrased(super().render())

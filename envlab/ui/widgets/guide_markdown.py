@@ -17,22 +17,22 @@ class FitParagraph(MarkdownParagraph):
     """A Markdown paragraph whose Japanese text breaks between phrases."""
 
     def render(self) -> VisualType:
-        return phrased(super().render())  # type: ignore[return-value]
+        return phrased(super().render())
 
 
 class FitH1(MarkdownH1):
     def render(self) -> VisualType:
-        return phrased(super().render())  # type: ignore[return-value]
+        return phrased(super().render())
 
 
 class FitH2(MarkdownH2):
     def render(self) -> VisualType:
-        return phrased(super().render())  # type: ignore[return-value]
+        return phrased(super().render())
 
 
 class FitH3(MarkdownH3):
     def render(self) -> VisualType:
-        return phrased(super().render())  # type: ignore[return-value]
+        return phrased(super().render())
 
 
 class GuideMarkdown(Markdown):
