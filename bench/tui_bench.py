@@ -106,11 +106,13 @@ def child_home() -> None:
         report(painted=first, listed=listed, rss=peak_rss_mb())
         pilot.app.exit()
 
-    app = make_app(lang="en")
+    from envlab.cli.root import open_runtime
+
+    app = make_app(runtime=open_runtime, lang="en")  # as the CLI builds it: Docker opens in a worker
     try:
         app.run(headless=True, size=(100, 30), auto_pilot=painted)
     finally:
-        app.teardown_all()
+        app.runs.tear_down_all()
 
 
 def child_flood(lines: int) -> None:
@@ -122,7 +124,9 @@ def child_flood(lines: int) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="envlab-bench-"))
     (folder / "flood.yaml").write_text(FLOOD_LESSON.format(lines=lines))
-    app = make_app(catalog=Catalog(lessons=[load_checked(folder / "flood.yaml")]), lang="en")
+    from envlab.cli.root import open_runtime
+
+    app = make_app(catalog=Catalog(lessons=[load_checked(folder / "flood.yaml")]), lang="en", runtime=open_runtime)
 
     async def flood(pilot: Pilot[int]) -> None:
         while app.engine_state != "ready":
@@ -162,7 +166,7 @@ def child_flood(lines: int) -> None:
     try:
         app.run(headless=True, size=(100, 30), auto_pilot=flood)
     finally:
-        app.teardown_all()
+        app.runs.tear_down_all()
 
 
 def _p99(values: list[float]) -> float:

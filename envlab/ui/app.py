@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -48,6 +49,7 @@ Shell = Callable[[str, str], int]
 NetworkProbe = Callable[[], "Reach"]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
+TOAST_EDGE = 5  # a toast's coloured edge and padding, and the scrollbar column its rack keeps (envlab.tcss)
 
 
 def docker_shell(container: str, setup: str, *, idle: float | None = None) -> int:
@@ -180,6 +182,20 @@ class EnvlabApp(App[int]):
         """A worker that failed with an unexpected error is shown, never silently dropped."""
         if event.state == WorkerState.ERROR:
             self.report_bug(event.worker)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast, as Textual shows it; Japanese text is broken between phrases for the toast's width
+        (a toast spans the screen, envlab.tcss: its width less its edge and padding)."""
+        from envlab.ui.linebreak import is_japanese
+
+        if markup and is_japanese(message):
+            from textual.content import Content
+
+            from envlab.ui.linebreak import fit
+
+            message = fit(Content.from_markup(message), self.size.width - TOAST_EDGE).markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def report_bug(self, worker: Worker[object]) -> None:
         """Show the unexpected error ``worker`` ended with. A screen's workers tell their screen, not the

@@ -318,6 +318,8 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     # modals
     "next": {"ja": "次へ"},
     "dismiss": {"ja": "閉じる"},
+    "next_setups": {"ja": "ほかのセットアップ"},  # the drift inspector: the setups that did not fit
+    "previous_setups": {"ja": "前のセットアップ"},
     "dismiss_quiz": {"ja": "閉じる"},
     "follow": {"ja": "開く"},
     "stay": {"ja": "ここに残る"},

@@ -113,7 +113,7 @@ async def test_run_streams_every_setup_into_its_pane_with_a_verdict(h: Harness) 
         assert h.fake.containers, "the containers stay up for the learner's own fix"
         assert h.store.get("os-skew").steps_done == ("run",)
         checks = screen.query_one(ChecksPanel)
-        assert checks.display and "Checks before your fix" in text_of(checks)
+        assert checks.display and "Checks before your fix" in checks.text
 
 
 @async_test
@@ -124,7 +124,7 @@ async def test_verify_says_why_a_check_fails_then_passes_after_the_learners_fix(
         await settle(pilot)
         [before] = h.posted(ChecksVerified)
         assert not before.ok and [r.check for r in before.results] == ["prod-report-runs"]
-        panel = text_of(screen.query_one(ChecksPanel))
+        panel = screen.query_one(ChecksPanel).text
         assert "why:" in panel and "cannot load its settings" in panel
         await pilot.press("f")
         await settle(pilot)

@@ -41,11 +41,11 @@ async def fixed(tmp_path: Path, legacy_after: bytes) -> tuple[ChecksVerified, st
         [finished] = h.posted(RunFinished)
         assert [(c.check, c.passed, c.expected) for c in finished.summary.checks] == [
             ("feature-on", False, False), ("legacy-off", True, True)]
-        assert "must hold before and after the fix" in str(h.app.screen.query_one(ChecksPanel).render())
+        assert "must hold before and after the fix" in h.app.screen.query_one(ChecksPanel).text
         await pilot.press("f")
         await settle(pilot)
         [verified] = h.posted(ChecksVerified)
-        panel = str(h.app.screen.query_one(ChecksPanel).render())
+        panel = h.app.screen.query_one(ChecksPanel).text
         await pilot.press("escape")
         await settle(pilot)
     return verified, panel

@@ -98,7 +98,7 @@ async def test_a_save_updates_the_guide_and_reruns_the_checks_against_the_runnin
         assert ("new", "cat /etc/greeting") in h.fake.commands[commands_before:]
         assert screen.run is run and run.containers == running
         assert len(h.posted(RunFinished)) == 1, "no setup was started again"
-        panel = str(screen.query_one(ChecksPanel).render())
+        panel = screen.query_one(ChecksPanel).text
         assert "new still greets" in panel and "version 2" in panel
 
         # A broken save: its problem at file:line:col; the last good version stays in use.

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from envlab.engine import run as run_base
 from envlab.engine.drift import run as drift_run
 from envlab.ui.screens import prepare_screen
-from tests.ui.support import PreparingFake, build, settle
+from tests.ui.support import PreparingFake, build, settle, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -22,15 +22,21 @@ def _still_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _quiet(pilot: Pilot[int]) -> None:
+    """Let the workers finish, then clear the toasts and wait until none is drawn on any screen (a modal
+    shows the screen under it, whose toasts go when they time out)."""
+    from textual.widgets._toast import Toast
+
     await settle(pilot)
     pilot.app.clear_notifications()
     await pilot.pause()
+    await wait_until(pilot, lambda: not any(screen.query(Toast) for screen in pilot.app.screen_stack))
 
 
 def test_home_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """You should see the curriculum with "○ OS version skew" as a new lesson, "0/3 steps" beside an
-    empty progress bar, the lesson's summary and three goals on the right, "Docker is ready." and
-    the footer keys (Continue, Language, Reset progress, Quit, Help)."""
+    """You should see the curriculum with "○ OS version skew: same runbo…" as a new lesson (its title cut
+    with "…" where the tree ends; the detail on the right has it whole), "0/3 steps" beside an empty
+    progress bar ending in "0%", the lesson's summary and three goals on the right, "Docker is ready." and
+    the footer keys (Continue, Language, Reset progress, Learner, Quit, Help)."""
     assert snap_compare(build(tmp_path).app, terminal_size=(80, 24), run_before=_quiet)
 
 
@@ -110,3 +116,76 @@ def test_what_next_at_a_chapters_end(snap_compare, tmp_path: Path) -> None:  # t
         await _quiet(pilot)
 
     assert snap_compare(h.app, terminal_size=(100, 30), run_before=finish_the_chapter)
+
+
+def test_home_at_80x24_in_japanese(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """You should see the curriculum in Japanese ("第1章 Docker 以前のリリース地獄", the lesson's title ending
+    in "…" where the tree is too narrow for it), the lesson's whole title, summary and goals on the right,
+    each line broken between phrases ("説明できる。" on a line of its own, no line starting with 、 or 。),
+    "0/3 ステップ" with "0%" at the end of the bar, and the footer keys in Japanese, none cut."""
+    assert snap_compare(build(tmp_path, lang="ja").app, terminal_size=(80, 24), run_before=_quiet)
+
+
+async def _run_os_skew(pilot: Pilot[int]) -> None:
+    await settle(pilot)
+    await pilot.press("enter", "r")
+    await _quiet(pilot)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_drift_lesson_after_a_run_at_80x24(snap_compare, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             lang: str) -> None:
+    """You should see the guide's "Watch the run" step on the left, the checks box under it with its
+    scrollbar (the why goes on below), and three panes on the right whose lines wrap instead of being cut:
+    prod-server shows "'tomllib'", the end of "ModuleNotFoundError: No module named" wrapped onto its own
+    row (the pane scrolls up to the rest), and the container's command ends in "--config
+    "$INVENTORY_CONFIG" --once". In Japanese the guide breaks between phrases ("実行を" / "見る")."""
+    assert snap_compare(build(tmp_path, lang=lang).app, terminal_size=(80, 24), run_before=_run_os_skew)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_drift_inspector_at_80x24(snap_compare, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                      lang: str) -> None:
+    """You should see "setups 1–2 of 3 · ← → the others", the table with the item labels on the left,
+    dev-laptop and prod-server, and the status column ("= same", "∅ missing" on Python); under it the
+    highlighted row (OS release) with every setup's value, then the summary; the footer has "esc Close"
+    and "→ Other setups"."""
+
+    async def inspect(pilot: Pilot[int]) -> None:
+        await _run_os_skew(pilot)
+        await pilot.press("i")
+        await _quiet(pilot)
+
+    assert snap_compare(build(tmp_path, lang=lang).app, terminal_size=(80, 24), run_before=inspect)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_scenario_phase_at_80x24(snap_compare, tmp_path: Path, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """You should see the self-healing lesson with the live panel on the right: "phase 2: two-crash", the
+    services (web 0/3, sessions 0/1), one second of traffic (40/s, replicas 3 of 3); under it the scenario
+    pane with both services and each phase's words wrapped whole ("▶ phase 2: Two replicas crash at once.
+    Nobody restarts them by hand."), then the second of traffic; the guide's story on the left."""
+    from envlab.engine.scenario.events import PhaseStarted, ServiceStarted, TrafficSample
+    from envlab.lessons.catalog import Catalog, load_catalog
+    from envlab.lessons.model import ScenarioLesson
+    from envlab.lessons.text import pick
+    from envlab.ui.screens.lesson_screen import LessonScreen
+
+    catalog = Catalog(lessons=[load_catalog().get("self-healing")])
+
+    async def two_phases(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LessonScreen))
+        screen = pilot.app.screen
+        assert isinstance(screen, LessonScreen) and isinstance(screen.lesson, ScenarioLesson)
+        for service in screen.lesson.topology.services:
+            screen.inbox.put(ServiceStarted(service.name, "swarm", service.replicas, f"envlab-{service.name}"))
+        for index, phase in enumerate(screen.lesson.phases[:2]):
+            screen.inbox.put(PhaseStarted(phase.name, index, pick(phase.say, lang)))
+        screen.inbox.put(TrafficSample(screen.lesson.phases[1].name, 1, 40, 0, 0, running=3))
+        await wait_until(pilot, screen.inbox.empty)
+        await _quiet(pilot)
+
+    app = build(tmp_path, lang=lang, catalog=catalog).app
+    assert snap_compare(app, terminal_size=(80, 24), run_before=two_phases)

@@ -19,6 +19,7 @@ from envlab.ui.app import EnvlabApp
 from envlab.ui.inline import inline_markup
 from envlab.ui.messages import ImagesChecked, NetworkProbed
 from envlab.ui.strings import duration_text, size_text, t
+from envlab.ui.widgets.fit_text import FitText
 from envlab.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -78,9 +79,9 @@ class HomeScreen(Screen[None]):
             yield Vertical(id="home-left")
             with VerticalScroll(id="home-detail"):
                 # Static, not Markdown: the Markdown widget alone costs more to import than a first paint.
-                yield Static(id="lesson-detail")
-        yield Static(id="images-notice")
-        yield Static(id="engine-status")
+                yield FitText(id="lesson-detail")
+        yield FitText(id="images-notice")
+        yield FitText(id="engine-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -95,9 +96,11 @@ class HomeScreen(Screen[None]):
         return cast("Tree[str]", self.query_one("#curriculum"))
 
     async def _mount_curriculum(self) -> None:
-        from textual.widgets import Label, ProgressBar, Tree
+        from textual.widgets import Label, ProgressBar
 
-        tree: Tree[str] = Tree("Curriculum", id="curriculum")
+        from envlab.ui.widgets.curriculum_tree import CurriculumTree
+
+        tree = CurriculumTree("Curriculum", id="curriculum")
         tree.show_root = False
         # Enter (or a click) on a chapter header opens the chapter; only Space or the arrow folds it.
         tree.auto_expand = False

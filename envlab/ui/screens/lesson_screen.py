@@ -40,6 +40,8 @@ from envlab.ui.screens.drift_modal import DriftModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.strings import t
 from envlab.ui.widgets.checks_panel import ChecksPanel
+from envlab.ui.widgets.fit_text import FitText
+from envlab.ui.widgets.guide_markdown import GuideMarkdown
 from envlab.ui.widgets.key_bar import KeyBar
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import SetupPane
@@ -114,11 +116,11 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson"):
             with Vertical(id="lesson-left"):
                 with VerticalScroll(id="story"):
-                    yield Markdown(self._guide(), id="narrative", open_links=False)
+                    yield GuideMarkdown(self._guide(), id="narrative", open_links=False)
                 yield ChecksPanel(id="checks")
             yield SetupPanes(self.lesson, self.envlab.lang, self.inbox, id="panes")
-        yield Static(id="lesson-room")
-        yield Static(id="lesson-error")
+        yield FitText(id="lesson-room")
+        yield FitText(id="lesson-error")
         yield KeyBar(show_command_palette=False)  # every key fits 80 columns; Ctrl+P still opens it
 
     def on_mount(self) -> None:

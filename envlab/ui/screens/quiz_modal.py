@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 
@@ -14,6 +14,7 @@ from envlab.lessons.model import QuizQuestion
 from envlab.lessons.text import pick
 from envlab.ui.inline import inline_markup
 from envlab.ui.strings import t
+from envlab.ui.widgets.fit_text import FitText
 from envlab.ui.widgets.key_bar import KeyBar
 
 
@@ -37,11 +38,11 @@ class QuizModal(ModalScreen[tuple[int, int] | None]):
         self.answered: int | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="quiz"):
+        with VerticalScroll(id="quiz"):  # a long explanation scrolls (Tab, then the arrows)
             yield Label(id="quiz-progress")
-            yield Static(id="quiz-question")
+            yield FitText(id="quiz-question")
             yield OptionList(id="quiz-choices")
-            yield Static(id="quiz-explanation")
+            yield FitText(id="quiz-explanation")
             yield Label(t("quiz_keys", self.lang), id="quiz-keys")
         yield KeyBar()  # the screen below is covered: this modal's own keys, clickable
 

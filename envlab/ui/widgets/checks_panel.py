@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.widgets import Static
 
 from envlab.engine.describe import visible
 from envlab.engine.events import CheckFinished
@@ -11,10 +12,23 @@ from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.inline import inline_markup
 from envlab.ui.strings import t
+from envlab.ui.widgets.fit_text import FitText
 
 
-class ChecksPanel(Static):
-    """Shows a list of :class:`CheckFinished` with each check's title and explanation."""
+class ChecksPanel(VerticalScroll):
+    """Shows a list of :class:`CheckFinished` with each check's title and explanation.
+
+    The box is as tall as the checks up to its maximum; beyond that it scrolls (it takes focus, so
+    Tab then the arrows or PageDown reach a failed check's why, as the wheel does).
+    """
+
+    def compose(self) -> ComposeResult:
+        yield FitText(id="checks-text")
+
+    @property
+    def text(self) -> str:
+        """What the box says, without its styles."""
+        return str(self.query_one("#checks-text", FitText).visual)
 
     def show(self, results: list[CheckFinished], lesson: DriftLesson, lang: str, *, heading: str) -> None:
         """Draw ``results``; a failed check says why, then what the lesson explains about it."""
@@ -34,5 +48,6 @@ class ChecksPanel(Static):
             lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(result.detail))}")
             if check and check.explain:
                 lines.append(f"    [i]{inline_markup(pick(check.explain, lang))}[/i]")
-        self.update("\n".join(lines))
+        self.query_one("#checks-text", FitText).update("\n".join(lines))
         self.display = True
+        self.scroll_home(animate=False)

@@ -30,12 +30,15 @@ class ShownKey:
     action: str
     node: DOMNode  # where the binding lives: the action runs there
     enabled: bool
-    start: int  # first cell of the key on the bar
+    start: int  # first cell of the key on its row of the bar
     end: int  # one past its last cell
+    row: int = 0  # the bar's row: keys that do not fit one row go on to the next
 
 
 class KeyBar(Static):
     """The active screen's keys (bindings with ``show=True``), each clickable; the palette key last.
+
+    Keys that do not fit one row of the screen go on to another, whole: a key is never cut.
 
     Clicks and hovering are resolved by column against :attr:`keys` (Textual's link styling would
     paint every key one colour).
@@ -44,7 +47,7 @@ class KeyBar(Static):
     DEFAULT_CSS: ClassVar[str] = """
     KeyBar {
         dock: bottom;
-        height: 1;
+        height: auto;
         text-wrap: nowrap;
         background: $footer-background;
         color: $footer-foreground;
@@ -78,39 +81,52 @@ class KeyBar(Static):
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
             chosen.setdefault(palette.binding.action, (palette.node, palette.binding, palette.enabled))
-        keys, at = [], 0
+        keys, at, row = [], 0, 0
+        room = self.size.width or self.app.size.width
         for node, binding, enabled in chosen.values():
             shown, description = self.app.get_key_display(binding), binding.description
             width = cell_len(shown) + 1 + cell_len(description)
-            keys.append(ShownKey(shown, description, binding.action, node, enabled, at, at + width))
+            if at and at + width > room:
+                at, row = 0, row + 1
+            keys.append(ShownKey(shown, description, binding.action, node, enabled, at, at + width, row))
             at += width + 1
         self.keys = keys
         self._paint()
 
     def _paint(self) -> None:
-        parts = []
+        parts: list[str] = []
         for index, key in enumerate(self.keys):
             text = f"[b $footer-key-foreground]{escape(key.key)}[/] {escape(key.description)}"
             if not key.enabled:
                 text = f"[dim]{text}[/]"
             elif index == self.hovered:
                 text = f"[on $block-hover-background]{text}[/]"
+            if parts and key.start == 0:
+                parts.append("\n")
+            elif parts:
+                parts.append(" ")
             parts.append(text)
-        self.update(" ".join(parts))
+        self.update("".join(parts))
 
-    def at(self, x: int) -> int | None:
-        """The index of the key drawn at column ``x`` of the bar, if any."""
-        return next((i for i, key in enumerate(self.keys) if key.start <= x < key.end), None)
+    def on_resize(self) -> None:
+        self.draw()
+        # Toasts dock at the same edge, above the bar (envlab.tcss): keep them clear of every row it takes.
+        for rack in self.screen.query("#textual-toastrack"):
+            rack.styles.margin = (0, 0, self.size.height, 0)
+
+    def at(self, x: int, y: int = 0) -> int | None:
+        """The index of the key drawn at column ``x`` of row ``y`` of the bar, if any."""
+        return next((i for i, key in enumerate(self.keys) if key.row == y and key.start <= x < key.end), None)
 
     async def on_click(self, event: events.Click) -> None:
         """A click on a key runs its action where its binding lives, as pressing the key would."""
-        index = self.at(event.x)
+        index = self.at(event.x, event.y)
         if index is not None and self.keys[index].enabled:
             key = self.keys[index]
             await self.app.run_action(key.action, key.node)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        index = self.at(event.x)
+        index = self.at(event.x, event.y)
         if index != self.hovered:
             self.hovered = index
             self._paint()

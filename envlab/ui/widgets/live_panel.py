@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -15,6 +15,7 @@ from textual.widgets import Static
 from envlab.engine.events import Event
 from envlab.engine.scenario.live import LiveState, ReplicaView, bar, sparkline
 from envlab.ui.strings import t
+from envlab.ui.widgets.fit_text import FitText
 
 #: Mark and theme variable per replica state: colour says up or not, the mark says it without colour.
 LOOKS = {
@@ -51,7 +52,7 @@ def flow(head: str, head_width: int, chips: list[tuple[str, int]], width: int) -
     return [*lines, line]
 
 
-class LivePanel(Vertical):
+class LivePanel(VerticalScroll):
     """What a scenario lesson's containers and traffic are doing, redrawn as events arrive.
 
     The lesson's panes hand it the run's events in batches (:meth:`apply`); it folds them into a
@@ -69,9 +70,9 @@ class LivePanel(Vertical):
         self.state = LiveState()
 
     def compose(self) -> ComposeResult:
-        yield Static(id="live-phase")
-        yield Static(id="live-replicas")
-        yield Static(id="live-charts")
+        yield FitText(id="live-phase")
+        yield FitText(id="live-replicas")
+        yield FitText(id="live-charts")
 
     def on_mount(self) -> None:
         self.draw()

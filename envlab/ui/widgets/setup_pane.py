@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from typing import Self
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
@@ -12,6 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import Log, Static
 
 from envlab.engine.outcome import VERDICT_LABELS
+from envlab.ui.linebreak import line_spans, wrap
 
 MAX_LINES = 2000  # a pane never holds more; a flood scrolls through without growing memory
 
@@ -31,8 +34,23 @@ BADGE_STYLE = {
 }
 
 
+def wrap_output(line: str, width: int) -> list[str]:
+    """``line`` in rows of ``width`` cells; the rows that go on from the first keep its indent, plus two."""
+    if width <= 0 or cell_len(line) <= width:
+        return [line]
+    spans = list(line_spans(line, width))
+    if len(spans) == 1:
+        return [line]
+    indent = " " * min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
+    return [line[:spans[0][1]], *(indent + row for row in wrap(line[spans[1][0]:], width - len(indent)))]
+
+
 class FollowingLog(Log):
-    """A :class:`Log` that stays at its end when it gets shorter while following its output.
+    """A :class:`Log` that wraps what it shows and stays at its end while following its output.
+
+    A setup's output is read (and its commands copied), so a long line is wrapped to the pane's width,
+    never cut; the lines as written are kept in :attr:`written` and wrapped again when the pane's width
+    changes.
 
     A plain ``Log`` only scrolls on a write when it is already at its end, so a panel growing above
     it (the live picture of a scenario lesson) would leave it stuck part-way. A learner who scrolled
@@ -41,12 +59,35 @@ class FollowingLog(Log):
 
     following = True
 
+    def __init__(self, *, max_lines: int, highlight: bool = False, auto_scroll: bool = True) -> None:
+        super().__init__(max_lines=max_lines, highlight=highlight, auto_scroll=auto_scroll)
+        self.written: deque[str] = deque(maxlen=max_lines)
+        self._wrapped_at = 0
+
+    @property
+    def wrap_width(self) -> int:
+        """The cells a row may take: the pane's width less its gutter and a column for the scrollbar."""
+        return self.size.width - self.styles.gutter.width - self.styles.scrollbar_size_vertical
+
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
-        super().write_lines(lines, scroll_end)
+        lines = list(lines)
+        self.written.extend(lines)
+        width = self._wrapped_at = self.wrap_width
+        rows = [row for line in lines for row in wrap_output(line, width)] if width > 0 else lines
+        super().write_lines(rows, scroll_end)
         self.following = self.is_vertical_scroll_end
         return self
 
+    def clear(self) -> Self:
+        self.written.clear()
+        return super().clear()
+
     def on_resize(self) -> None:
+        if self.wrap_width != self._wrapped_at and self.written:
+            written = list(self.written)
+            super().clear()
+            self.written.clear()
+            self.write_lines(written, scroll_end=False)
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -76,14 +117,14 @@ class SetupPane(Vertical):
         self._draw_title()
 
     @property
-    def output(self) -> Log:
+    def output(self) -> FollowingLog:
         """The pane's output log."""
-        return self.query_one(Log)
+        return self.query_one(FollowingLog)
 
     @property
     def lines(self) -> list[str]:
-        """Every line the pane currently shows."""
-        return list(self.output.lines)
+        """Every line the pane holds, as written (the pane shows them wrapped to its width)."""
+        return list(self.output.written)
 
     def append(self, lines: list[str]) -> None:
         """Add a batch of lines at once (one refresh, however many lines)."""
@@ -104,8 +145,8 @@ class SetupPane(Vertical):
         self._draw_title()
 
     def _draw_title(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.query("#pane-title"):
+            return  # not composed yet: on_mount draws it
         took = f" {self.duration:.1f}s" if self.duration is not None else ""
         what = self.kind  # host, fix or topology
         badge = BADGES.get(self.state, self.state)
