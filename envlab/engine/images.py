@@ -153,6 +153,11 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                         add(ImageNeed(service.image, "base", lessons=ids))
                 for need in service_needs(loaded):
                     add_build(need, ids)
+                servers = lesson.topology.servers
+                if servers:
+                    bases = [f"debian:{server.debian}-slim" for server in servers]
+                    for need in cluster_needs(bases, registry=lesson.topology.registry, lessons=ids):
+                        add(need)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return _layered(sorted(found.values(), key=lambda n: order[n.kind]))
 
