@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.labels import REPLICA, SERVICE, Session
 
 #: Receives one line of output (without its newline) as it happens.
@@ -310,6 +311,21 @@ class ClusterTask:
 def registry_ref(ref: str) -> str:
     """The name ``ref`` has in the registry beside a cluster."""
     return f"{REGISTRY_HOST}/{ref}"
+
+
+def check_cluster(spec: ClusterSpec, present: Callable[[str], bool]) -> None:
+    """Refuse a cluster that cannot start, before anything of it is created: it has no manager, or an image
+    it runs is not ``present`` on the engine.
+
+    Raises:
+        EnvlabError: It has no manager.
+        ImageMissing: Its node or registry image is missing.
+    """
+    if not any(node.role == "manager" for node in spec.nodes):
+        raise EnvlabError(f"cluster {spec.name} has no manager", hint="give one node the role manager")
+    for image in sorted({n.image for n in spec.nodes} | ({spec.registry} if spec.registry else set())):
+        if not present(image):
+            raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
 
 
 # operations ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from envlab.runtime.contract import (
     ClusterTask,
     ContainerSpec,
     Resource,
+    check_cluster,
     registry_ref,
     wait_for,
 )
@@ -68,12 +69,7 @@ class ClusterOps:
     # starting --------------------------------------------------------------------------------
     def start_cluster(self, spec: ClusterSpec) -> Iterator[ClusterStep]:
         """Network, registry, nodes, engines answering, the swarm: each step yielded as it ends."""
-        managers = [n for n in spec.nodes if n.role == "manager"]
-        if not managers:
-            raise EnvlabError(f"cluster {spec.name} has no manager", hint="give one node the role manager")
-        for image in {n.image for n in spec.nodes} | ({spec.registry} if spec.registry else set()):
-            if not self.image_present(image):
-                raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
+        check_cluster(spec, self.image_present)
         try:
             yield from self._start(spec)
         except BaseException:  # a failed or abandoned start leaves nothing behind

@@ -25,6 +25,7 @@ from envlab.runtime.contract import (
     ClusterTask,
     ContainerSpec,
     Resource,
+    check_cluster,
     registry_ref,
 )
 from envlab.runtime.fake.state import REACT_DELAY, FakeState
@@ -62,11 +63,7 @@ class ClusterOps(FakeState):
 
     def start_cluster(self, spec: ClusterSpec) -> Iterator[ClusterStep]:
         """The same steps as on Docker, each at once."""
-        if not any(n.role == "manager" for n in spec.nodes):
-            raise EnvlabError(f"cluster {spec.name} has no manager", hint="give one node the role manager")
-        for image in {n.image for n in spec.nodes} | ({spec.registry} if spec.registry else set()):
-            if not self.image_present(image):
-                raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
+        check_cluster(spec, self.image_present)
         try:
             yield from self._start(spec)
         except BaseException:
