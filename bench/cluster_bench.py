@@ -121,7 +121,7 @@ def main() -> None:
         print(f"round {number}: ready {totals['ready'][-1]:.1f} s", file=sys.stderr, flush=True)
     print(f"| measurement | median of {args.rounds} rounds | range |\n|---|---:|---|")
     for key, values in totals.items():
-        unit = "" if "(" in key or key.startswith("tasks") else " s"
+        unit = "" if key.endswith("(MB)") or key.startswith("tasks") else " s"
         print(f"| {key} | {statistics.median(values):.1f}{unit} | {min(values):.1f} – {max(values):.1f} |")
 
 
