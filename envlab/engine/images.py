@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -12,9 +13,11 @@ from envlab.lessons.base import Build
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Fix, Host, ScenarioLesson
 from envlab.runtime.contract import Runtime
+from envlab.runtime.labels import KIND
 
-__all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "context_digest", "fix_image", "fix_need", "host_dockerfile",
-           "host_image", "image_needs", "missing_images", "service_need", "service_needs"]
+__all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "cluster_needs", "context_digest", "fix_image", "fix_need",
+           "host_dockerfile", "host_image", "image_needs", "missing_images", "node_image",
+           "registry_dockerfile", "registry_image", "service_need", "service_needs"]
 
 ImageKind = Literal["base", "host", "fix", "service"]
 
@@ -59,6 +62,56 @@ def fix_image(lesson_id: str) -> str:
     return f"envlab-fix/{lesson_id}:latest"
 
 
+#: The Debian packages of a cluster node: the Docker Engine Debian ships (daemon, CLI, containerd, runc) and
+#: the iptables its networks need. Recommends are left out: a node stores every layer as a full copy (vfs).
+NODE_PACKAGES = ("docker.io", "iptables")
+#: The registry beside a cluster: Debian's packaging of the distribution registry, serving plain HTTP on 5000
+#: without the htpasswd auth its packaged configuration turns on (the nodes name it as an insecure registry).
+REGISTRY_CONFIG = ("version: 0.1", "log:", "  level: warn", "storage:", "  filesystem:",
+                   "    rootdirectory: /var/lib/docker-registry", "http:", "  addr: :5000")
+
+
+def node_image(base: str = "debian:bookworm-slim") -> str:
+    """The tag of a cluster node on Debian ``base``: the host image of its packages, so a bare host asking for
+    the same packages is the same image."""
+    return packages_image(base, NODE_PACKAGES)
+
+
+def registry_dockerfile(base: str) -> str:
+    """The Dockerfile of the registry beside a cluster: Debian's ``docker-registry`` with a config without auth."""
+    config = " ".join(f"'{line}'" for line in REGISTRY_CONFIG)
+    return (
+        f"FROM {base}\n"
+        "RUN apt-get update \\\n"
+        " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry \\\n"
+        " && rm -rf /var/lib/apt/lists/* \\\n"
+        f" && printf '%s\\n' {config} > /etc/docker/registry/config.yml\n"
+        "USER docker-registry\n"
+        'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]\n'
+        f"LABEL {KIND}=host\n"
+    )
+
+
+def registry_image(base: str = "debian:bookworm-slim") -> str:
+    """The tag of the registry image on ``base``."""
+    return f"envlab-registry:{hashlib.sha256(registry_dockerfile(base).encode()).hexdigest()[:12]}"
+
+
+def cluster_needs(bases: Iterable[str], *, registry: bool, lessons: tuple[str, ...] = ()) -> list[ImageNeed]:
+    """The images a cluster of nodes on ``bases`` needs: each base, a node image per base, and the registry's
+    (on the first base) when it has one. They are ``host`` images: a Debian base and packages, built by
+    envlab's own package step, the one build with a network."""
+    bases = list(dict.fromkeys(bases))
+    needs = [ImageNeed(base, "base", lessons=lessons) for base in bases]
+    needs += [ImageNeed(node_image(base), "host", base=base, dockerfile=packages_dockerfile(base, NODE_PACKAGES),
+                        lessons=lessons, packages=NODE_PACKAGES) for base in bases]
+    if registry and bases:
+        needs.append(ImageNeed(registry_image(bases[0]), "host", base=bases[0],
+                               dockerfile=registry_dockerfile(bases[0]), lessons=lessons,
+                               packages=("docker-registry",)))
+    return needs
+
+
 def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
     """Every image the lessons need, bases first, each once, with the lessons that use it.
 
@@ -100,6 +153,11 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                         add(ImageNeed(service.image, "base", lessons=ids))
                 for need in service_needs(loaded):
                     add_build(need, ids)
+                servers = lesson.topology.servers
+                if servers:
+                    bases = [f"debian:{server.debian}-slim" for server in servers]
+                    for need in cluster_needs(bases, registry=lesson.topology.registry, lessons=ids):
+                        add(need)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return _layered(sorted(found.values(), key=lambda n: order[n.kind]))
 

@@ -114,6 +114,8 @@ MAX_REPLICAS_PER_SERVICE = 8
 MAX_REPLICAS_TOTAL = 12
 #: Services of one topology.
 MAX_SERVICES = 8
+MAX_SERVERS = 5  # the servers of one cluster: each a Docker Engine of its own, about 100 MB of memory idle
+MAX_SERVER_LABELS = 8
 
 # --- Time ----------------------------------------------------------------------------------------------
 

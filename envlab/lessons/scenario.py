@@ -18,6 +18,9 @@ from envlab.lessons.base import Build, Command, Env, ImageTag, Limits, Model, Na
 #: it can never name another host ("@host/...") or split the request line.
 UrlPath = Annotated[str, Field(pattern=r"^/[!-~]*$", max_length=limits.MAX_PATH_CHARS)]
 _REPLICAS = limits.MAX_REPLICAS_PER_SERVICE
+#: A swarm node label: a key as Docker's own are spelled, a short plain value.
+LabelKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$")]
+LabelValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,63}$")]
 
 
 class HealthCheck(Model):
@@ -103,6 +106,20 @@ class Autoscaler(Model):
         return self
 
 
+class Server(Model):
+    """One server of a cluster: a machine with a Docker Engine of its own, in the same swarm as the others."""
+
+    name: Name = Field(description="Its host name and its name in the swarm.")
+    role: Literal["manager", "worker"] = Field(
+        default="worker", description="manager: runs the swarm's control plane (the first one starts the swarm); "
+        "worker: only runs tasks.")
+    debian: Literal["bookworm", "bullseye"] = Field(
+        default="bookworm", description="The Debian release it runs, with that release's Docker Engine.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, max_length=limits.MAX_SERVER_LABELS,
+        description="The swarm node's labels, which placement constraints match.")
+
+
 class Topology(Model):
     """What runs: services on one network, and a load balancer in front of one of them."""
 
@@ -111,6 +128,23 @@ class Topology(Model):
     services: list[Service] = Field(min_length=1, max_length=limits.MAX_SERVICES)
     balancer: Balancer | None = None
     autoscaler: Autoscaler | None = Field(default=None, description="Scale a service with the load (optional).")
+    servers: list[Server] = Field(
+        default_factory=list, max_length=limits.MAX_SERVERS,
+        description="Servers forming one swarm, each with a Docker Engine of its own (none: the engine itself).")
+    registry: bool = Field(default=False, description="A registry beside the servers that images travel through.")
+
+    @model_validator(mode="after")
+    def _cluster(self) -> Topology:
+        names = [server.name for server in self.servers]
+        if self.registry and not self.servers:
+            raise ValueError("'registry' needs 'servers': it stands beside them")
+        if self.servers and self.orchestrator != "swarm":
+            raise ValueError("'servers' form a swarm: say 'orchestrator: swarm'")
+        if len(set(names)) != len(names):
+            raise ValueError(f"server {next(n for n in names if names.count(n) > 1)!r} is named twice")
+        if self.servers and not any(server.role == "manager" for server in self.servers):
+            raise ValueError("'servers' need a manager: give one of them 'role: manager'")
+        return self
 
 
 class Change(Model):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.labels import REPLICA, SERVICE, Session
 
 #: Receives one line of output (without its newline) as it happens.
@@ -212,6 +213,121 @@ class ImageFacts:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+#: Where a cluster's nodes find the registry beside them (a name on the cluster's private network; the nodes
+#: trust it over plain HTTP), and so the prefix of every image distributed through it.
+REGISTRY_HOST = "registry:5000"
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """One server of a cluster: a container running a Docker Engine of its own.
+
+    Attributes:
+        name: Its host name, and its name in the cluster's swarm (``node-1``).
+        image: The node image: a Debian base with Debian's Docker Engine.
+        role: ``manager`` (runs the swarm's control plane; the first one initializes the swarm) or ``worker``.
+        labels: The swarm node's own labels (what placement constraints match), not envlab's.
+        memory: Memory of the whole node, its daemon and every task on it.
+        cpus: CPUs of the whole node.
+    """
+
+    name: str
+    image: str
+    role: str = "worker"
+    labels: dict[str, str] = field(default_factory=dict)
+    memory: str = "1g"
+    cpus: float = 1.0
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """A cluster of nodes on a private network, optionally with a registry beside them.
+
+    Attributes:
+        name: The engine-wide unique name its network, containers and volumes are named after.
+        labels: The session's labels (with the lesson's), carried by everything the cluster creates.
+        nodes: Its nodes; at least one is a manager.
+        registry: The registry image, or ``None`` for a cluster without one (images are then loaded into
+            every node).
+    """
+
+    name: str
+    labels: dict[str, str]
+    nodes: tuple[NodeSpec, ...]
+    registry: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterStep:
+    """One step of starting a cluster or distributing an image, as it ends: what a learner can watch.
+
+    Attributes:
+        node: The node it happened on, ``registry``, or ``""`` for the cluster as a whole.
+        what: What happened, in a few words (``joined the swarm as a worker``).
+        seconds: How long the step took.
+    """
+
+    node: str
+    what: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    """One node as its container and the swarm's managers see it.
+
+    Attributes:
+        name: The node's name.
+        role: ``manager`` or ``worker``, as it was started.
+        running: Whether its container runs.
+        status: The swarm's word for it: ``ready``, ``down``, ``unknown`` (or ``""`` when no manager answers).
+        leader: Whether it leads the swarm's managers.
+    """
+
+    name: str
+    role: str
+    running: bool
+    status: str
+    leader: bool = False
+
+
+@dataclass(frozen=True)
+class ClusterTask:
+    """One task of a service on a cluster that the swarm wants running: who runs what where.
+
+    Attributes:
+        service: The service's name in the cluster.
+        name: The task as a learner names it: ``web-2`` for slot 2.
+        node: The node it is on.
+        state: The swarm's state of it: ``running``, ``preparing``, ``starting``, ``assigned``, ...
+    """
+
+    service: str
+    name: str
+    node: str
+    state: str
+
+
+def registry_ref(ref: str) -> str:
+    """The name ``ref`` has in the registry beside a cluster."""
+    return f"{REGISTRY_HOST}/{ref}"
+
+
+def check_cluster(spec: ClusterSpec, present: Callable[[str], bool]) -> None:
+    """Refuse a cluster that cannot start, before anything of it is created: it has no manager, or an image
+    it runs is not ``present`` on the engine.
+
+    Raises:
+        EnvlabError: It has no manager.
+        ImageMissing: Its node or registry image is missing.
+    """
+    if not any(node.role == "manager" for node in spec.nodes):
+        raise EnvlabError(f"cluster {spec.name} has no manager", hint="give one node the role manager")
+    for image in sorted({n.image for n in spec.nodes} | ({spec.registry} if spec.registry else set())):
+        if not present(image):
+            raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
+
+
 # operations ------------------------------------------------------------------------------------
 class Images(Protocol):
     """Images on the engine. Nothing here ever pulls implicitly."""
@@ -374,7 +490,53 @@ class Rooms(Protocol):
         """Every claim on the engine, in queue order."""
 
 
-class Runtime(Images, Containers, Services, Events, Leases, Rooms, Protocol):
+class Clusters(Protocol):
+    """Clusters of real Docker Engines, each in a node container, forming one swarm.
+
+    Nodes are not a security boundary (each holds a Docker Engine of its own): nothing here gives a learner
+    a shell in a node or its engine's API; every command a node runs is one of envlab's own. A cluster is
+    named by its :attr:`ClusterSpec.name`; everything of it carries the session's labels, so a teardown, the
+    sweep and ``envlab clean`` remove it like any other setup.
+    """
+
+    def start_cluster(self, spec: ClusterSpec) -> Iterator[ClusterStep]:
+        """Start the nodes (and the registry), wait until each node's engine answers, form the swarm (the
+        first manager initializes it, the others join) and label its nodes; yield each step as it ends.
+
+        Nothing happens until it is iterated; a cluster that fails to start, or whose start is abandoned,
+        is removed again.
+        """
+
+    def distribute_image(self, cluster: str, ref: str) -> Iterator[ClusterStep]:
+        """Make the engine's image ``ref`` present on every running node, yielding each step as it ends.
+
+        With a registry, it is loaded into the first manager, pushed to the registry and pulled by every
+        other node, and services name it :func:`registry_ref`; without one, it is loaded into each node and
+        keeps its name. Nothing is pulled from outside the cluster.
+        """
+
+    def create_cluster_service(self, cluster: str, name: str, image: str, *, replicas: int,
+                               command: list[str] | None = None) -> None:
+        """Create a replicated service on the cluster's swarm from an image its nodes have (every
+        capability dropped, memory and CPU bounded)."""
+
+    def cluster_nodes(self, cluster: str) -> list[ClusterNode]:
+        """The cluster's nodes in the order they were declared."""
+
+    def cluster_tasks(self, cluster: str) -> list[ClusterTask]:
+        """Every task the swarm wants running, with its node and state, by service and slot."""
+
+    def stop_node(self, cluster: str, node: str) -> None:
+        """Stop a node at once, as a power cut would: its engine and every task on it end."""
+
+    def start_node(self, cluster: str, node: str) -> None:
+        """Start a stopped node again and wait until its engine answers (it rejoins the swarm itself)."""
+
+    def remove_cluster(self, cluster: str) -> None:
+        """Remove every node, its volume, the registry and the network, by the cluster's label."""
+
+
+class Runtime(Images, Containers, Services, Events, Leases, Rooms, Clusters, Protocol):
     """Everything a lesson run needs from a container runtime."""
 
     def engine_info(self) -> EngineInfo:

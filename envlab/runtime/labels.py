@@ -14,7 +14,8 @@ SETUP = "io.envlab.setup"
 PID = "io.envlab.pid"
 HOSTNAME = "io.envlab.hostname"
 STARTED = "io.envlab.started"
-KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"; on a lease container "lease"; on a claim "room"
+KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"; on a lease container "lease"; on a claim "room";
+#                           on a cluster's nodes "node", on its registry "registry"
 LEASE = "lease"
 ROOM = "room"  # the kind of a run's claim on the engine's room (an empty volume)
 ROOM_MEMORY = "io.envlab.room-memory"  # on a claim: the bytes it claims
@@ -22,6 +23,11 @@ SERVICE = "io.envlab.service"  # on replicas: the service they belong to
 REPLICA = "io.envlab.replica"  # on plain replicas: the replica's host name (web-2)
 #: On the swarm's spec: envlab initialized this swarm, so it may leave it again.
 SWARM_CREATED = "io.envlab.swarm-created"
+CLUSTER = "io.envlab.cluster"  # on a cluster's nodes, registry, network and volumes: the cluster's name
+NODE = "io.envlab.node"  # on a node's container and volume: the node's name in its cluster
+ROLE = "io.envlab.role"  # on a node's container: manager or worker
+NODE_KIND = "node"  # the kind of a cluster node's container and of its volume
+REGISTRY_KIND = "registry"  # the kind of the registry beside a cluster
 GWBRIDGE_CREATED = "io.envlab.gwbridge-created"
 
 

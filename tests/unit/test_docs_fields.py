@@ -31,6 +31,7 @@ DOCUMENTED: list[tuple[tuple[str, ...], tuple[str, ...], str | None]] = [
     (("QuizQuestion",), ("Quiz question",), None),
     (("Inspect",), ("Inspect",), None),
     (("Topology",), ("Topology",), None),
+    (("Server",), ("Server",), None),
     (("Autoscaler",), ("Autoscaler",), None),
     (("Service",), ("Service",), None),
     (("HealthCheck",), ("Health check",), None),

@@ -7,6 +7,7 @@ engine and the faces speak the contract (import-linter keeps it so).
 from __future__ import annotations
 
 from envlab.runtime.docker.client import Endpoint, connect, endpoint
+from envlab.runtime.docker.clusters import ClusterOps
 from envlab.runtime.docker.containers import BuildFailed, ContainerOps
 from envlab.runtime.docker.leases import LeaseOps
 from envlab.runtime.docker.rooms import RoomOps
@@ -17,7 +18,7 @@ from envlab.runtime.labels import Session
 __all__ = ["BuildFailed", "DockerRuntime", "Endpoint", "endpoint", "open_runtime"]
 
 
-class DockerRuntime(ContainerOps, TransferOps, ServiceOps, LeaseOps, RoomOps):
+class DockerRuntime(ContainerOps, TransferOps, ServiceOps, LeaseOps, RoomOps, ClusterOps):
     """:class:`~envlab.runtime.contract.Runtime` on a real engine through the Docker SDK.
 
     Args:

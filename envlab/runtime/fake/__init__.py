@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from envlab.runtime.contract import Reservation
+from envlab.runtime.fake.clusters import ClusterOps, FakeCluster
 from envlab.runtime.fake.containers import ContainerOps
 from envlab.runtime.fake.services import ServiceOps
 from envlab.runtime.fake.state import (
@@ -45,6 +46,7 @@ __all__ = [
     "ROLL_TIMEOUT",
     "SERVICE_ID",
     "TASK_NAME",
+    "FakeCluster",
     "FakeContainer",
     "FakeRuntime",
     "FakeService",
@@ -53,11 +55,12 @@ __all__ = [
 
 
 @dataclass
-class FakeRuntime(ContainerOps, TransferOps, ServiceOps):
+class FakeRuntime(ContainerOps, TransferOps, ServiceOps, ClusterOps):
     """A whole runtime in memory; commands run inside containers answer from a script.
 
     Its fields (``script``, ``images``, ``commands``, ``containers``, ``networks``, ``volumes``, ``built``,
-    ``block``, ``services``, ``swarm``, ``leases``) are described on :class:`~envlab.runtime.fake.state.FakeState`.
+    ``block``, ``services``, ``swarm``, ``leases``, ``clusters``) are described on
+    :class:`~envlab.runtime.fake.state.FakeState`.
     """
 
     def hold_lease(self, session: Session) -> bool:

@@ -20,6 +20,9 @@ from envlab.errors import EnvlabError
 from envlab.runtime.contract import ContainerSpec, ServiceSpec
 from envlab.runtime.fake.http import LoopbackServer
 
+if TYPE_CHECKING:
+    from envlab.runtime.fake.clusters import FakeCluster
+
 HEALTH_DELAY = 0.1  # a health check's first pass (a failing one takes its real interval × retries)
 REACT_DELAY = 0.05  # an orchestrator's or restart policy's reaction to an exit; a misconfigured app's exit
 ROLL_TIMEOUT = 5.0  # how long a rolling update waits for a new task to become ready
@@ -104,6 +107,7 @@ class FakeState:
         services: Orchestrated services by id.
         swarm: The engine's swarm state: inactive or active (set it to active to play a user's own swarm).
         leases: The sessions that hold a lease (remove one to play a session whose process died).
+        clusters: What each cluster's swarm and registry hold, by the cluster's name.
     """
 
     script: dict[tuple[str, str], tuple[int, list[str]]] = field(default_factory=dict)
@@ -118,6 +122,7 @@ class FakeState:
     services: dict[str, FakeService] = field(default_factory=dict)
     swarm: str = "inactive"
     leases: set[str] = field(default_factory=set)
+    clusters: dict[str, FakeCluster] = field(default_factory=dict)
     _holds: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     _image_labels: dict[str, dict[str, str]] = field(default_factory=dict, init=False, repr=False)
     _overlay: set[str] = field(default_factory=set, init=False, repr=False)

@@ -1,0 +1,87 @@
+"""A scenario's servers: what a lesson may declare of them, how a wrong declaration is said (file, line,
+column, field), and the images a lesson with servers needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envlab.engine.images import image_needs, node_image, registry_image
+from envlab.lessons.catalog import load_checked
+from envlab.lessons.loader import LessonFileError
+from tests.unit.test_scenario_lessons import write
+
+LESSON = """\
+id: tiny-servers
+chapter: 4
+order: 9
+assets: {assets}
+title: t
+summary: s
+narrative: n
+topology:
+  orchestrator: {orchestrator}
+  services:
+    - name: web
+      build: {{context: web}}
+      port: 8000
+  servers:
+{servers}
+  registry: {registry}
+phases:
+  - {{name: one, say: s}}
+"""
+SERVERS = """\
+    - {name: node-1, role: manager, labels: {zone: a}}
+    - {name: node-2, debian: bullseye}
+    - {name: node-3}"""
+
+
+def lesson(tmp_path: Path, *, servers: str = SERVERS, registry: str = "true", orchestrator: str = "swarm") -> Path:
+    text = LESSON.replace("{servers}", servers.replace("{", "{{").replace("}", "}}"))
+    return write(tmp_path, text.replace("{registry}", registry).replace("{orchestrator}", orchestrator))
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(LessonFileError) as caught:
+        load_checked(path)
+    return [str(p).split(":", 1)[1] for p in caught.value.problems]
+
+
+def test_servers_are_read_with_their_defaults(tmp_path: Path) -> None:
+    topology = load_checked(lesson(tmp_path)).lesson.topology  # type: ignore[union-attr]
+    assert [(s.name, s.role, s.debian, s.labels) for s in topology.servers] == [
+        ("node-1", "manager", "bookworm", {"zone": "a"}), ("node-2", "worker", "bullseye", {}),
+        ("node-3", "worker", "bookworm", {})]
+    assert topology.registry is True
+
+
+def test_a_lesson_with_servers_needs_their_node_images_and_the_registry(tmp_path: Path) -> None:
+    needs = {n.tag: n for n in image_needs([load_checked(lesson(tmp_path))])}
+    for tag in (node_image("debian:bookworm-slim"), node_image("debian:bullseye-slim"), registry_image()):
+        assert needs[tag].kind == "host" and needs[tag].lessons == ("tiny-servers",)
+
+
+def test_servers_without_a_manager_are_refused_where_the_topology_is(tmp_path: Path) -> None:
+    assert problems(lesson(tmp_path, servers="    - {name: node-1}")) == [
+        "9:3: topology: 'servers' need a manager: give one of them 'role: manager'"]
+
+
+def test_a_server_named_twice_is_refused(tmp_path: Path) -> None:
+    twice = "    - {name: node-1, role: manager}\n    - {name: node-1}"
+    assert problems(lesson(tmp_path, servers=twice)) == ["9:3: topology: server 'node-1' is named twice"]
+
+
+def test_servers_need_swarm_and_a_registry_needs_servers(tmp_path: Path) -> None:
+    assert problems(lesson(tmp_path, orchestrator="docker")) == [
+        "9:3: topology: 'servers' form a swarm: say 'orchestrator: swarm'"]
+    assert problems(lesson(tmp_path, servers="    []")) == [
+        "9:3: topology: 'registry' needs 'servers': it stands beside them"]
+
+
+def test_a_release_without_a_node_image_and_a_wrong_label_are_named(tmp_path: Path) -> None:
+    wrong = "    - {name: node-1, role: manager, debian: buster, labels: {Zone: a}}"
+    found = problems(lesson(tmp_path, servers=wrong))
+    assert [line.split(": ", 2)[1] for line in found] == ["topology.servers[0].debian",
+                                                          "topology.servers[0].labels.Zone"]
