@@ -62,19 +62,37 @@ def fix_image(lesson_id: str) -> str:
     return f"envlab-fix/{lesson_id}:latest"
 
 
-#: The Debian packages of a cluster node: the Docker Engine Debian ships (daemon, CLI, containerd, runc) and
-#: the iptables its networks need. Recommends are left out: a node stores every layer as a full copy (vfs).
-NODE_PACKAGES = ("docker.io", "iptables")
+#: What a cluster node installs besides Debian's Docker Engine: the iptables its networks need.
+NODE_PACKAGES = ("iptables",)
+#: Debian's Docker Engine (daemon, CLI, containerd, runc) is found as the one package of the archive that
+#: depends on tini, the init it gives containers, rather than named here.
+_ENGINE_PACKAGE = ("$(apt-cache rdepends --no-suggests --no-recommends --no-enhances --no-conflicts --no-breaks "
+                   "--no-replaces tini | sed -n '3,$p' | tr -d ' |')")
 #: The registry beside a cluster: Debian's packaging of the distribution registry, serving plain HTTP on 5000
 #: without the htpasswd auth its packaged configuration turns on (the nodes name it as an insecure registry).
 REGISTRY_CONFIG = ("version: 0.1", "log:", "  level: warn", "storage:", "  filesystem:",
                    "    rootdirectory: /var/lib/docker-registry", "http:", "  addr: :5000")
 
 
+def node_dockerfile(base: str) -> str:
+    """The Dockerfile of a cluster node on Debian ``base``: Debian's Docker Engine and iptables. Recommends are
+    left out: a node stores every layer as a full copy (vfs)."""
+    return (
+        f"FROM {base}\n"
+        "RUN apt-get update \\\n"
+        f" && engine={_ENGINE_PACKAGE} \\\n"
+        ' && test -n "$engine" \\\n'
+        " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $engine "
+        f"{' '.join(NODE_PACKAGES)} \\\n"
+        " && command -v dockerd \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+        f"LABEL {KIND}=host\n"
+    )
+
+
 def node_image(base: str = "debian:bookworm-slim") -> str:
-    """The tag of a cluster node on Debian ``base``: the host image of its packages, so a bare host asking for
-    the same packages is the same image."""
-    return packages_image(base, NODE_PACKAGES)
+    """The tag of a cluster node on Debian ``base`` (named by its Dockerfile, like the registry's)."""
+    return f"envlab-node:{hashlib.sha256(node_dockerfile(base).encode()).hexdigest()[:12]}"
 
 
 def registry_dockerfile(base: str) -> str:
@@ -103,7 +121,7 @@ def cluster_needs(bases: Iterable[str], *, registry: bool, lessons: tuple[str, .
     envlab's own package step, the one build with a network."""
     bases = list(dict.fromkeys(bases))
     needs = [ImageNeed(base, "base", lessons=lessons) for base in bases]
-    needs += [ImageNeed(node_image(base), "host", base=base, dockerfile=packages_dockerfile(base, NODE_PACKAGES),
+    needs += [ImageNeed(node_image(base), "host", base=base, dockerfile=node_dockerfile(base),
                         lessons=lessons, packages=NODE_PACKAGES) for base in bases]
     if registry and bases:
         needs.append(ImageNeed(registry_image(bases[0]), "host", base=bases[0],
@@ -169,7 +187,8 @@ def _layered(needs: list[ImageNeed]) -> list[ImageNeed]:
     The tag stays what the base and the whole package list name, so every host and lesson asking for the
     same packages still gets the same image, whatever the catalog.
     """
-    hosts = [n for n in needs if n.kind == "host"]
+    # Only images that are nothing but packages on a base: a node or a registry has its own Dockerfile.
+    hosts = [n for n in needs if n.kind == "host" and n.dockerfile == packages_dockerfile(n.base or "", n.packages)]
     layered = {}
     for need in hosts:
         below = [h for h in hosts if h.base == need.base and set(h.packages) < set(need.packages)]

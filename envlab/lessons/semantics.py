@@ -109,6 +109,11 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
     """The autoscaler's place, what the orchestrator ignores, and each phase against what it runs."""
     found = _autoscaler_findings(lesson) + _orchestrator_findings(lesson)
     topology = lesson.topology
+    if topology.servers:
+        # Declared, validated and prepared, but no run starts a cluster yet: say so where the author looks.
+        found.append(Finding(("topology", "servers"), "this envlab prepares the servers' images but does not start "
+                             "servers yet: a run deploys the services on one engine, as without 'servers'",
+                             "warning"))
     replicas = {service.name: service.replicas for service in topology.services}
     health: dict[str, HealthCheck | None] = {service.name: service.health for service in topology.services}
     scaler = topology.autoscaler

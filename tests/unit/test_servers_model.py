@@ -85,3 +85,10 @@ def test_a_release_without_a_node_image_and_a_wrong_label_are_named(tmp_path: Pa
     found = problems(lesson(tmp_path, servers=wrong))
     assert [line.split(": ", 2)[1] for line in found] == ["topology.servers[0].debian",
                                                           "topology.servers[0].labels.Zone"]
+
+
+def test_servers_are_said_to_run_on_one_engine_for_now(tmp_path: Path) -> None:
+    """No run starts a cluster yet: validation says so at the servers, so no author takes one engine for three."""
+    warnings = [str(w) for w in load_checked(lesson(tmp_path)).warnings]
+    assert any(":15:5: warning: topology.servers" in w and "does not start servers yet" in w
+               for w in warnings), warnings

@@ -214,7 +214,11 @@ class ClusterOps:
             service, _, slot = str(task.get("Name", "")).strip().rpartition(".")
             state = str(task.get("CurrentState", "")).split(" ", 1)[0].lower()
             tasks.append(ClusterTask(service, f"{service}-{slot}", str(task.get("Node", "")), state))
-        return sorted(tasks, key=lambda t: (t.service, int(t.name.rpartition("-")[2] or 0)))
+        def order(task: ClusterTask) -> tuple[str, int, str]:
+            slot = task.name.rpartition("-")[2]  # a replica's slot; a global service's task is named by its node
+            return task.service, int(slot) if slot.isdigit() else 0, slot
+
+        return sorted(tasks, key=order)
 
     # failures --------------------------------------------------------------------------------
     def stop_node(self, cluster: str, node: str) -> None:
@@ -222,7 +226,9 @@ class ClusterOps:
         container = self._node(cluster, node)
         with translating(f"stopping node {node}"):
             self.api.kill(container.id)
-            wait_for(lambda: self.api.inspect_container(container.id)["State"]["Running"] is False, timeout=30)
+            if not wait_for(lambda: self.api.inspect_container(container.id)["State"]["Running"] is False,
+                            timeout=30):
+                raise EnvlabError(f"node {node} still runs 30s after it was killed", hint="see `docker ps`")
 
     def start_node(self, cluster: str, node: str) -> None:
         """Start the node's container; its engine keeps its swarm state on its volume and rejoins."""

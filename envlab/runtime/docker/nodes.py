@@ -114,7 +114,8 @@ def feed_node(api: docker.APIClient, container: str, argv: list[str], chunks: It
         def ended() -> bool:
             return api.exec_inspect(exec_id).get("Running") is False
 
-        wait_for(ended, timeout=30, every=0.1)
+        if not wait_for(ended, timeout=30, every=0.1):
+            raise NodeCommandFailed(f"{doing} did not end within 30s")
         code = api.exec_inspect(exec_id).get("ExitCode")
     text = output.decode(errors="replace")
     if code != 0:
@@ -147,6 +148,7 @@ def wait_until_answering(api: docker.APIClient, container: str, name: str) -> No
     """
     if wait_for(lambda: engine_answers(api, container), timeout=ANSWER_TIMEOUT, every=0.2):
         return
+    log = ""
     with contextlib.suppress(docker.errors.DockerException):
         log = api.logs(container, tail=10).decode(errors="replace").strip()
     raise EnvlabError(f"node {name}'s engine did not answer within {ANSWER_TIMEOUT:g}s: {log or 'no log'}",
