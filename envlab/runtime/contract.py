@@ -193,8 +193,9 @@ class Reservation:
         session: The session whose run it is.
         lesson: The lesson that run is of.
         memory: Bytes of memory the run's containers may take in all (the sum of their limits).
-        order: Where it stands in the queue: when the engine made it, then its name (every process
-            sorts claims the same way, so all of them agree who goes first).
+        order: Where it stands in the queue: when the engine made it (to the second), then when its
+            claimant did (in nanoseconds) and its name (every process sorts claims the same way, so all of
+            them agree who goes first).
     """
 
     name: str

@@ -19,6 +19,7 @@ KIND = "io.envlab.kind"  # on images: "base", "host" or "fix"; on a lease contai
 LEASE = "lease"
 ROOM = "room"  # the kind of a run's claim on the engine's room (an empty volume)
 ROOM_MEMORY = "io.envlab.room-memory"  # on a claim: the bytes it claims
+ROOM_ORDER = "io.envlab.room-order"  # on a claim: when its claimant made it, in nanoseconds (ties within a second)
 SERVICE = "io.envlab.service"  # on replicas: the service they belong to
 REPLICA = "io.envlab.replica"  # on plain replicas: the replica's host name (web-2)
 #: On the swarm's spec: envlab initialized this swarm, so it may leave it again.

@@ -6,6 +6,7 @@ other session, in any PID namespace, never removes a live session's resources.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,28 @@ def test_a_lease_being_started_is_not_swept(runtime: DockerRuntime, docker_clien
         assert docker_client.api.inspect_container(created["Id"])["State"]["Status"] == "created"
     finally:
         docker_client.api.remove_container(created["Id"], force=True)
+
+
+def test_a_lease_never_started_stops_counting_after_its_grace(runtime: DockerRuntime,
+                                                             docker_client: docker.DockerClient,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that died between creating its lease and starting it left a lease that never runs: once
+    the grace is over (by the engine's clock), that session is dead and a sweep takes what it left."""
+    import envlab.runtime.docker.leases as leases_module
+
+    never = Session()
+    created = docker_client.api.create_container(
+        "debian:bookworm-slim", command=["true"], name=f"envlab-{never.id}-lease",
+        labels={**never.labels(), KIND: LEASE}, host_config=docker_client.api.create_host_config(network_mode="none"))
+    try:
+        assert never.id in runtime.live_sessions()
+        monkeypatch.setattr(leases_module, "START_GRACE", -1)  # as if its grace were long over
+        assert never.id not in runtime.live_sessions()
+        removal = sweep_dead_sessions(runtime, Session())
+        assert created["Id"] in {r.id for r in removal.removed}
+    finally:
+        with contextlib.suppress(docker.errors.NotFound):
+            docker_client.api.remove_container(created["Id"], force=True)
 
 
 def test_a_killed_process_loses_its_lease_at_once(docker_client: docker.DockerClient) -> None:

@@ -199,3 +199,19 @@ def room(fake: object) -> tuple[int, int]:
     assert isinstance(fake, FakeRuntime)
     found = room_of(fake.engine_info())
     return found.memory, found.runs
+
+
+def test_claims_the_engine_dates_to_the_same_second_queue_by_when_they_were_made() -> None:
+    """A volume's CreatedAt has whole seconds only: within one, the claimant's nanoseconds decide, not the
+    (random) name, so a later claim never sorts ahead of one already let in."""
+    from envlab.runtime.docker.rooms import _reservation
+
+    def volume(name: str, ns: int) -> dict[str, object]:
+        return {"Name": name, "CreatedAt": "2026-12-02T07:00:00Z",
+                "Labels": {"io.envlab.session": "s", "io.envlab.lesson": "l", "io.envlab.room-memory": "1",
+                           "io.envlab.room-order": f"{ns:020d}"}}
+
+    first = _reservation(volume("envlab-s-l-room-ffffff", 10))
+    later = _reservation(volume("envlab-s-l-room-000000", 20))
+    assert first is not None and later is not None
+    assert sorted([later, first], key=lambda claim: claim.order) == [first, later]

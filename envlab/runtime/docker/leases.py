@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import docker
@@ -20,6 +21,9 @@ from envlab.errors import EnvlabError
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.tether import TETHERED_COMMAND, start_tethered
 from envlab.runtime.labels import KIND, LEASE, MANAGED, SESSION, Session
+
+#: Seconds a lease may stay created but not started (its process attaching and starting it) and count.
+START_GRACE = 60
 
 #: The lease needs only /bin/sh and cat; the first of these that is present runs it (every one is a
 #: base of the built-in course, so one is there once the course is prepared).
@@ -83,10 +87,16 @@ class LeaseOps:
 
     def live_sessions(self) -> set[str]:
         """The sessions whose lease runs, or is being started: between its creation and its start a lease
-        is already listed with the session's resources, and a sweep must not take it for a dead one's."""
+        is already listed with the session's resources, and a sweep must not take it for a dead one's. A
+        lease still not started :data:`START_GRACE` seconds after its creation (by the engine's clock) was
+        left by a process that died in between: that session is not alive."""
         with translating("asking which envlab sessions are alive"):
             found = self.api.containers(all=True, filters={"label": [f"{MANAGED}=true", f"{KIND}={LEASE}"],
                                                            "status": ["created", "running"]})
+            if any(c.get("State") == "created" for c in found):
+                now = _engine_seconds(str(self.api.info().get("SystemTime", "")))
+                found = [c for c in found if c.get("State") != "created" or now is None
+                         or now - int(c.get("Created") or 0) < START_GRACE]
         return {str((c.get("Labels") or {}).get(SESSION, "")) for c in found} - {""}
 
     def _lease_image(self) -> str | None:
@@ -98,3 +108,22 @@ class LeaseOps:
                     return image
             built = self.api.images(filters={"label": KIND})
         return str(built[0]["Id"]) if built else None
+
+
+def _engine_seconds(stamp: str) -> int | None:
+    """The engine's clock as it gives it (RFC 3339, nanoseconds), in seconds; ``None`` if it cannot be read."""
+    try:
+        return int(datetime.fromisoformat(stamp[:19]).replace(tzinfo=UTC).timestamp()
+                   - _offset(stamp[19:]))
+    except ValueError:
+        return None
+
+
+def _offset(rest: str) -> int:
+    """Seconds east of UTC in the tail of an RFC 3339 stamp (``.123Z``, ``+09:00``)."""
+    zone = rest.lstrip(".0123456789")
+    if zone in ("", "Z"):
+        return 0
+    sign = 1 if zone[0] == "+" else -1
+    hours, _, minutes = zone[1:].partition(":")
+    return sign * (int(hours) * 3600 + int(minutes or 0) * 60)

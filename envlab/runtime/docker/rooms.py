@@ -8,12 +8,13 @@ containers) lists the same claims, and a dead session's are swept with the rest 
 from __future__ import annotations
 
 import os
+import time
 
 import docker
 
 from envlab.runtime.contract import Reservation
 from envlab.runtime.docker.errors import translating
-from envlab.runtime.labels import KIND, LESSON, MANAGED, ROOM, ROOM_MEMORY, SESSION, Session
+from envlab.runtime.labels import KIND, LESSON, MANAGED, ROOM, ROOM_MEMORY, ROOM_ORDER, SESSION, Session
 
 
 class RoomOps:
@@ -23,7 +24,10 @@ class RoomOps:
 
     def reserve_room(self, session: Session, lesson: str, memory: int) -> Reservation:
         name = f"envlab-{session.id}-{lesson}-room-{os.urandom(3).hex()}"
-        labels = {**session.labels(lesson=lesson), KIND: ROOM, ROOM_MEMORY: str(memory)}
+        # The engine dates a volume to the second only; within one second, the claimant's own clock in
+        # nanoseconds orders claims (the same clock on one host, where a room's kiosks usually are).
+        labels = {**session.labels(lesson=lesson), KIND: ROOM, ROOM_MEMORY: str(memory),
+                  ROOM_ORDER: f"{time.time_ns():020d}"}
         with translating("claiming room on the engine for this run"):
             created = self.api.create_volume(name=name, driver="local", labels=labels)
         return _reservation(created) or Reservation(name, session.id, lesson, memory, ("", name))
@@ -45,4 +49,4 @@ def _reservation(volume: dict[str, object]) -> Reservation | None:
     name = str(volume.get("Name", ""))
     # The engine writes CreatedAt as RFC 3339 in its own clock and zone: the same text for every reader.
     return Reservation(name, str(labels.get(SESSION, "")), str(labels.get(LESSON, "")), int(memory),
-                       (str(volume.get("CreatedAt", "")), name))
+                       (str(volume.get("CreatedAt", "")), f"{labels.get(ROOM_ORDER, '')}:{name}"))

@@ -190,12 +190,14 @@ class DevLessonScreen(LessonScreen):
             self.action_run()
 
     def _recheck_soon(self) -> None:
-        """The new version's checks, against the setups running now (once the run has finished)."""
-        if self.run is not None:
-            self.run.revise(self.loaded)
+        """The new version's checks, against the setups running now (once the run has finished: a run under
+        way keeps the version it started with, so no run mixes the checks of two)."""
         if self.running:
             self._recheck_pending = True
-        elif isinstance(self.run, DriftRun) and self.run.live:
+            return
+        if self.run is not None:
+            self.run.revise(self.loaded)
+        if isinstance(self.run, DriftRun) and self.run.live:
             self.recheck(self.run, fixed=self._fixed)
 
     def action_recheck(self) -> None:
