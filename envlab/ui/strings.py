@@ -141,6 +141,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "checks_before": {"en": "Checks before your fix", "ja": "修正前のチェック"},
     "fix_works": {"en": "Your fix works", "ja": "修正できました"},
     # author mode (envlab dev)
+    "dev_watch_failed": {"en": "Author mode no longer sees your saves ({why}); quit and start `envlab dev` again.",
+                         "ja": "作成モードが保存を検知できなくなりました({why})。"
+                               "終了して `envlab dev` を起動し直してください。"},
     "dev_watching": {"en": "Author mode: saving {file} updates this screen; r re-runs the whole lesson.",
                      "ja": "作成モード: {file} を保存するとこの画面が更新されます。r でレッスン全体を再実行。"},
     "dev_refused": {"en": "✗ {count} problem(s) in the saved file: the last good version stays in use",

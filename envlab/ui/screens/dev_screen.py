@@ -106,6 +106,9 @@ class DevLessonScreen(LessonScreen):
                 new = setup_digest(result)
                 self.post_message(LessonSaved(result, new, setups_changed=new != digest, saved_at=saved))
                 digest = new
+        except Exception as exc:  # the watch cannot go on (no inotify watches left, a folder unreadable): say so
+            self.app.call_from_thread(self.notify, self.say("dev_watch_failed", why=f"{type(exc).__name__}: {exc}"),
+                                      severity="error", timeout=30)
         finally:
             if stop is self._stop:  # the last watch, not one replaced by _watch_again
                 self.unwatched.set()
