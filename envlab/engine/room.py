@@ -59,6 +59,7 @@ class Queue:
 
     @property
     def fits(self) -> bool:
+        """Whether this claim and those before it fit the room, in runs and in memory."""
         return self.ahead + 1 <= self.room.runs and self.memory <= self.room.memory
 
 
@@ -69,6 +70,8 @@ def room_of(info: EngineInfo, environ: dict[str, str] | None = None) -> Room:
         EnvlabError: A setting that is not a size or a count.
     """
     env = os.environ if environ is None else environ
+    # A small machine keeps half its memory for runs rather than next to nothing; an engine that does not say
+    # how much it has is not limited by memory, nor one that does not say its CPUs by runs.
     memory = max(info.memory - SYSTEM_MEMORY, info.memory // 2) if info.memory else 1 << 62
     runs = max(1, info.cpus * RUNS_PER_CPU) if info.cpus else 1 << 16
     if env.get(MEMORY_VARIABLE):
