@@ -46,7 +46,7 @@ def test_a_save_shows_and_ctrl_c_mid_run_removes_the_containers(tmp_path: Path,
                           encoding="utf-8")
         term.wait_for("EDITED-1")
         started = until_running(term)  # the runbook step is under way
-        assert started, term.screen()
+        assert started, term.shown()
         assert ours(docker_client, term.pid)
         term.keys("C-c")
         deadline = time.monotonic() + PATIENCE
