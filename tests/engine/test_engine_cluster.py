@@ -88,10 +88,22 @@ def test_no_node_engine_is_published_on_the_host(engine: DockerRuntime, cluster:
         assert not attrs["NetworkSettings"]["Ports"], name
         assert list(attrs["NetworkSettings"]["Networks"]) == [cluster.name], name
         listening = run_in_node(engine.api, cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], doing="reading sockets")
-        ports = {int(line.split()[1].rsplit(":", 1)[1], 16) for line in listening.splitlines()[1:]
-                 if line.split() and line.split()[3] == "0A"}  # 0A: listening
-        # Only the swarm's own ports (2377 for managers, 7946 for gossip): no engine API on any TCP port.
-        assert ports <= {2377, 7946}, f"{name} listens on TCP ports {sorted(ports)}"
+        sockets = [_address(line.split()[1]) for line in listening.splitlines()
+                   if len(line.split()) > 3 and line.split()[3] == "0A"]  # 0A: listening
+        # Nothing serves an engine API on any address; on the network only the swarm's own ports (2377 for
+        # managers, 7946 for gossip). Loopback is the node's own (containerd's stream server picks a port there).
+        assert not {port for _, port in sockets} & {2375, 2376}, f"{name} listens for an engine API: {sockets}"
+        outside = {port for loopback, port in sockets if not loopback}
+        assert outside <= {2377, 7946}, f"{name} listens beyond loopback on TCP ports {sorted(outside)}"
+
+
+def _address(local: str) -> tuple[bool, int]:
+    """Whether a /proc/net/tcp{,6} local address is loopback, and its port (the kernel writes hex, each 32-bit
+    word in host order: 127.0.0.1 is 0100007F, ::1 ends in 01000000, ::ffff:127.x in ...7F)."""
+    address, port = local.split(":")
+    loopback = address.endswith("7F") if len(address) == 8 else (
+        address == "0" * 24 + "01000000" or (address.startswith("0" * 16 + "FFFF0000") and address.endswith("7F")))
+    return loopback, int(port, 16)
 
 
 @pytest.fixture(scope="module")
