@@ -41,6 +41,12 @@ class ImageMissing(EnvlabError):
     exit_code = 4
 
 
+class ContainerStopped(EnvlabError):
+    """A container a command was to run in has stopped: its main process ended (or was killed)."""
+
+    exit_code = 1
+
+
 class Interrupted(EnvlabError):
     """The user or the system asked envlab to stop (Ctrl+C, SIGTERM, SIGHUP)."""
 

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from envlab.errors import EnvlabError
+from envlab.errors import ContainerStopped, EnvlabError
 from envlab.lessons.limits import CHECK_COMMAND_TIMEOUT, MAX_HTTP_BODY_BYTES
 from envlab.lessons.model import Check, CommandCheck, EnvCheck, FileCheck, HttpCheck
 from envlab.lessons.patterns import search
@@ -25,6 +25,8 @@ class CheckResult:
 
     passed: bool
     detail: str
+    #: The target had stopped (its main process ended), so the check could not run in it.
+    stopped: bool = False
 
 
 def run_check(check: Check, runtime: Runtime, container: str) -> CheckResult:
@@ -37,6 +39,9 @@ def run_check(check: Check, runtime: Runtime, container: str) -> CheckResult:
         if isinstance(check, EnvCheck):
             return _env(check, runtime, container)
         return _http(check, runtime, container)
+    except ContainerStopped:
+        return CheckResult(False, f"{check.target} has stopped (its main process ended), so nothing can run in it "
+                                  "until the lesson starts again", stopped=True)
     except EnvlabError as exc:
         return CheckResult(False, f"could not run the check: {exc.message}")
 

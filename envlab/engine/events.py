@@ -112,6 +112,8 @@ class CheckFinished(Event):
     expected: bool
     detail: str
     after_fix: bool = False
+    #: The target had stopped, so the check could not run (the lesson must start again).
+    stopped: bool = False
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ Shell = Callable[[str, str], int]
 #: Says whether a registry and Debian's archive answer; called in a thread worker, returns within seconds.
 NetworkProbe = Callable[[], "Reach"]
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: Home, erase the screen, erase the scrollback (xterm's E3, which tmux and the Linux console honour too).
+CLEAR_TERMINAL = "\x1b[H\x1b[2J\x1b[3J"
 HANG_UP_GRACE = 20.0  # seconds a hung-up app waits for its runs to stop before it leaves
 TOAST_EDGE = 5  # a toast's coloured edge and padding, and the scrollbar column its rack keeps (envlab.tcss)
 
@@ -60,7 +62,6 @@ def docker_shell(container: str, setup: str, *, idle: float | None = None) -> in
     if docker is None:
         raise EnvlabError("the docker command is not installed, so envlab cannot open a shell",
                           hint="install the Docker CLI, then press f again")
-    print(f"\n  You are inside {setup}. Fix it, then type `exit` to go back to envlab.\n", flush=True)
     script = "command -v bash >/dev/null 2>&1 && exec bash -l || exec sh -l"
     timeout = ["-e", f"TMOUT={max(1, round(idle))}"] if idle else []
     return subprocess.call([docker, "exec", "-it", *timeout, "-w", "/", container, "/bin/sh", "-c", script])
@@ -296,11 +297,17 @@ class EnvlabApp(App[int]):
                                 lambda lesson_id=lesson.id: self.open_lesson(lesson_id))
 
     # the learner's shell -----------------------------------------------------------------------
-    def open_shell(self, container: str, setup: str) -> int | None:
-        """Hand the terminal to a shell inside ``container``; return its exit code, ``None`` if none ran."""
+    def open_shell(self, container: str, setup: str, *, banner: str = "") -> int | None:
+        """Hand the terminal to a shell inside ``container``; return its exit code, ``None`` if none ran.
+
+        The terminal is cleared first (screen and scrollback: nothing of an earlier shell or lesson shows),
+        then ``banner`` says where the learner is and what they have."""
         try:
             try:
                 with self.suspend():
+                    sys.stdout.write(CLEAR_TERMINAL + "".join(f"\n  {line}" for line in banner.splitlines())
+                                     + "\n\n")
+                    sys.stdout.flush()
                     return self.shell(container, setup)
             except SuspendNotSupported:
                 if not self.is_headless:

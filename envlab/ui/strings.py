@@ -213,6 +213,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_more_hints": {"en": "No more hints for this lesson.", "ja": "このレッスンのヒントはこれで全部です。"},
     "not_running": {"en": "{setup} is not running; press r.", "ja": "{setup} は動いていません。r を押してください。"},
     "running_checks": {"en": "Running the checks…", "ja": "チェックを実行しています…"},
+    "not_fixed_yet": {"en": "Not fixed yet", "ja": "まだ直っていません"},
+    "host_stopped": {"en": "{setup} has stopped: its main process ended, so nothing runs in it any more. "
+                           "Press x to start the lesson again.",
+                     "ja": "{setup} が止まりました。メインのプロセスが終了したため、もう何も動きません。"
+                           "x でレッスンをやり直せます。"},
+    "host_stopped_title": {"en": "A host has stopped", "ja": "ホストが止まりました"},
+    "shell_banner": {"en": "You are inside {setup}. Fix it, then type `exit` to go back to envlab.",
+                     "ja": "{setup} の中にいます。直したら `exit` と入力して envlab に戻ります。"},
     "verified": {"en": "Verified", "ja": "確認しました"},
     "fixed": {"en": "Fixed! Every check passes. Press t for the quiz.",
               "ja": "直りました!すべてのチェックが通ります。t でクイズへ。"},

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 import urllib.request
 
+import docker
 import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from envlab.errors import EnvlabError, ImageMissing
-from envlab.runtime.contract import ContainerSpec
+from envlab.errors import ContainerStopped, EnvlabError, ImageMissing
+from envlab.runtime.contract import ContainerSpec, wait_for
 from envlab.runtime.docker import DockerRuntime
 from envlab.runtime.labels import SESSION, Session
 
@@ -76,6 +77,19 @@ def test_exec_stops_a_command_that_runs_too_long(runtime: DockerRuntime, session
     result = runtime.exec(container, "echo started; sleep 30", on_line=lambda _: None, timeout=1)
     assert result.timed_out and result.exit_code == 124
     assert time.monotonic() - started < 10
+
+
+def test_a_command_in_a_stopped_container_says_it_stopped(runtime: DockerRuntime, session: Session,
+                                                          docker_client: docker.DockerClient) -> None:
+    """A learner who kills PID 1 stops the container: a command then meets the engine's conflict, which
+    envlab says in words, without the container's id."""
+    container = runtime.start(spec(runtime, session, "stopped"))
+    docker_client.api.kill(container)
+    assert wait_for(lambda: docker_client.api.inspect_container(container)["State"]["Running"] is False,
+                    timeout=30, every=0.1)
+    with pytest.raises(ContainerStopped) as raised:
+        runtime.exec(container, "true", on_line=lambda _: None, timeout=30)
+    assert "has stopped" in raised.value.message and container not in raised.value.message
 
 
 def test_files_go_in_and_come_out_through_the_archive_api(runtime: DockerRuntime, session: Session) -> None:

@@ -55,10 +55,11 @@ class Harness:
         return [f"{n.notification.title}: {n.notification.message}" for n in self.posted(Notify)]
 
 
-def fixture_curriculum() -> Catalog:
-    """The tiny curriculum of both kinds under tests/fixtures/curriculum (and only it)."""
-    found = load_catalog([CURRICULUM])
-    return Catalog(lessons=[loaded for loaded in found.lessons if loaded.path.is_relative_to(CURRICULUM)])
+def fixture_curriculum(folder: Path = CURRICULUM) -> Catalog:
+    """The lessons under ``folder`` (and only them): by default the tiny curriculum of both kinds under
+    tests/fixtures/curriculum."""
+    found = load_catalog([folder])
+    return Catalog(lessons=[loaded for loaded in found.lessons if loaded.path.is_relative_to(folder)])
 
 
 def fake_with_images(catalog: Catalog) -> FakeRuntime:

@@ -7,6 +7,7 @@ they would on Docker.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from envlab.ui.screens.home_screen import HomeScreen
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_panes import SetupPanes
+from tests.helpers import CURRICULUM
 from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
 
 SIZE = (120, 40)
@@ -125,3 +127,45 @@ async def test_a_full_engine_makes_the_learner_wait_for_room_and_says_so(
         await pilot.press("escape")
         await settle(pilot)
     assert [r.labels.get(SESSION) for r in fake.list_resources()] == [other.id]  # only the other's claim
+
+
+@async_test
+async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_the_key_that_starts_again(
+        tmp_path: Path) -> None:
+    """In the shell the learner kills the host's PID 1: the check that runs a command in it says the host has
+    stopped (no engine error, no container id) and the lesson says x starts it again."""
+    pack = tmp_path / "pack"
+    shutil.copytree(CURRICULUM / "assets" / "tiny-drift", pack / "assets" / "tiny-drift")
+    text = (CURRICULUM / "tiny-drift.yaml").read_text(encoding="utf-8")
+    check = "    type: file\n    path: /etc/greeting\n    contains: hello\n"
+    assert check in text
+    (pack / "tiny-drift.yaml").write_text(
+        text.replace(check, "    type: command\n    run: cat /etc/greeting\n    output: hello\n"), encoding="utf-8")
+    curriculum = fixture_curriculum(pack)
+    fake = fake_with_images(curriculum)
+    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
+                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
+
+    def learner_kills_pid_1(container: str, setup: str) -> int:
+        fake.crash(container)  # `kill -9 1`: the container exits
+        return 137
+
+    h.app.shell = learner_kills_pid_1
+    async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-drift")
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        [verified] = h.posted(ChecksVerified)
+        [result] = verified.results
+        assert not verified.ok and result.stopped and not result.passed
+        assert result.detail.startswith("old has stopped (its main process ended)")
+        assert any(n.startswith("A host has stopped: old has stopped") and "Press x to start the lesson again" in n
+                   for n in h.notices()), h.notices()
+        await pilot.press("escape")
+        await settle(pilot)
+    assert fake.list_resources() == []

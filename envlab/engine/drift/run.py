@@ -270,7 +270,7 @@ class DriftRun(RunBase):
                                      after_fix=expect_fixed)
             result = run_check(check, self.runtime, container)
             return CheckFinished(check.name, check.target, result.passed, expected, result.detail,
-                                 after_fix=expect_fixed)
+                                 after_fix=expect_fixed, stopped=result.stopped)
 
         # Checks are independent reads from outside: run them together, report them in lesson order.
         with ThreadPoolExecutor(max_workers=max(1, min(8, len(chosen))), thread_name_prefix="envlab-check") as pool:

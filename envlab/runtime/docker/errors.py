@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import docker.errors
 import requests.exceptions
 
-from envlab.errors import EnvlabError, ImageMissing, RuntimeUnavailable
+from envlab.errors import ContainerStopped, EnvlabError, ImageMissing, RuntimeUnavailable
 from envlab.runtime.contract import PREPARE_HINT
 
 
@@ -38,6 +38,8 @@ def translate(exc: BaseException, *, doing: str = "talking to Docker") -> Envlab
             f"Docker did not answer in time while {doing}",
             hint="the engine may be overloaded; check `envlab doctor` and try again",
         )
+    if isinstance(exc, docker.errors.APIError) and exc.status_code == 409 and "is not running" in text:
+        return ContainerStopped(f"the container has stopped while {doing}: its main process ended")
     if isinstance(exc, docker.errors.APIError):
         return EnvlabError(f"Docker refused while {doing}: {exc.explanation or text}")
     if isinstance(exc, docker.errors.DockerException):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from envlab.errors import EnvlabError
+from envlab.errors import ContainerStopped, EnvlabError
 from envlab.runtime.contract import ContainerSpec, ServiceSpec
 from envlab.runtime.fake.http import LoopbackServer
 
@@ -153,7 +153,7 @@ class FakeState:
     def _running(self, cid: str) -> FakeContainer:
         box = self._get(cid)
         if box.state != "running":
-            raise EnvlabError(f"container {cid} is not running")
+            raise ContainerStopped(f"container {cid} is not running")
         return box
 
     def _same(self, cid: str, boot: int, state: str = "running") -> FakeContainer | None:

@@ -306,7 +306,8 @@ class LessonScreen(Screen[None]):
         if container is None:
             self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
-        code = self.envlab.open_shell(container, challenge.target)
+        code = self.envlab.open_shell(container, challenge.target,
+                                      banner=self.say("shell_banner", setup=challenge.target))
         self.post_message(ShellClosed(challenge.target, code))
 
     def on_shell_closed(self, message: ShellClosed) -> None:
@@ -348,9 +349,12 @@ class LessonScreen(Screen[None]):
             self.envlab.store.step_done(self.lesson, "fix")
             self._go_to("quiz")
             self.notify(self.say("fixed"), title=self.say("verified"))
+        elif stopped := list(dict.fromkeys(r.target for r in message.results if r.stopped)):
+            self.notify(self.say("host_stopped", setup=", ".join(stopped)), title=self.say("host_stopped_title"),
+                        severity="error", timeout=20)
         else:
             self.notify(self.say("checks_pass", passed=len(passed), total=len(message.results)),
-                        title="Not fixed yet", severity="warning")
+                        title=self.say("not_fixed_yet"), severity="warning")
 
     def action_inspect(self) -> None:
         """Fingerprint the running setups from outside and show what drifted."""
