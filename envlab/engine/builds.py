@@ -29,6 +29,17 @@ def lesson_assets(loaded: LoadedLesson) -> AssetsFolder:
     return locate_assets(loaded.path, loaded.lesson.assets, loaded.lesson.id)
 
 
+#: What every image envlab installs Debian packages into gets besides them: an editor, so a learner can change a
+#: file on any bare host. Lesson images built on packages get it too, so they still start from the very image
+#: their hosts run from.
+EDITOR_PACKAGES = ("nano",)
+
+
+def with_editor(packages: Iterable[str]) -> tuple[str, ...]:
+    """A lesson's package list as envlab installs it: sorted, each once, with :data:`EDITOR_PACKAGES`."""
+    return tuple(sorted({*packages, *EDITOR_PACKAGES}))
+
+
 def packages_dockerfile(base: str, packages: Iterable[str]) -> str:
     """The Dockerfile envlab writes to install Debian ``packages`` on ``base`` (the one step with a network).
 
@@ -106,7 +117,7 @@ class BuildSource:
 
     def derived(self, bases: Iterable[str]) -> dict[str, str]:
         """Each base → the image envlab makes of it with the declared packages (none without packages)."""
-        return {base: packages_image(base, self.build.packages) for base in bases if self.build.packages}
+        return {base: packages_image(base, with_editor(self.build.packages)) for base in bases if self.build.packages}
 
     def read(self) -> BuildInput:
         """The context through the walker and the Dockerfile starting from the derived images.

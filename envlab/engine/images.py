@@ -8,7 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from envlab.engine.builds import CONTEXT_LABEL, BuildSource, lesson_assets, packages_dockerfile, packages_image
+from envlab.engine.builds import (
+    CONTEXT_LABEL,
+    BuildSource,
+    lesson_assets,
+    packages_dockerfile,
+    packages_image,
+    with_editor,
+)
 from envlab.lessons.base import Build
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Fix, Host, ScenarioLesson
@@ -16,7 +23,7 @@ from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
 
 __all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "cluster_needs", "context_digest", "fix_image", "fix_need",
-           "host_dockerfile", "host_image", "image_needs", "missing_images", "node_image",
+           "host_image", "host_packages", "image_needs", "missing_images", "node_image",
            "registry_dockerfile", "registry_image", "service_need", "service_needs"]
 
 ImageKind = Literal["base", "host", "fix", "service"]
@@ -47,14 +54,18 @@ class ImageNeed:
     packages: tuple[str, ...] = ()
 
 
-def host_dockerfile(host: Host) -> str:
-    """The Dockerfile that turns a public base into the server as it was before the lesson starts."""
-    return packages_dockerfile(host.image, host.packages)
+def host_packages(host: Host) -> tuple[str, ...]:
+    """The Debian packages a bare host has beyond its base: the lesson's and an editor. A base that is not
+    Debian's and is given no packages runs as it is (envlab does not know how to install on it)."""
+    if not host.packages and not host.image.startswith("debian:"):
+        return ()
+    return with_editor(host.packages)
 
 
 def host_image(host: Host) -> str:
-    """The tag a bare host runs from: its base, or a derived image when packages were installed."""
-    return packages_image(host.image, host.packages) if host.packages else host.image
+    """The tag a bare host runs from: its base with its packages, or the base itself when it has none."""
+    packages = host_packages(host)
+    return packages_image(host.image, packages) if packages else host.image
 
 
 def fix_image(lesson_id: str) -> str:
@@ -143,14 +154,20 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
         lessons = (*(known.lessons if known else ()), *need.lessons)
         found[need.tag] = dataclasses.replace(need, lessons=tuple(dict.fromkeys(lessons)))
 
+    def add_packages(base: str, packages: tuple[str, ...], ids: tuple[str, ...]) -> None:
+        # With the editor alone on the same base: every packages image of that base is layered on it, and a
+        # host given no packages (as `envlab new` writes them) finds its image already prepared.
+        for wanted in dict.fromkeys((with_editor(()), packages)):
+            add(ImageNeed(packages_image(base, wanted), "host", base=base, dockerfile=packages_dockerfile(base, wanted),
+                          lessons=ids, packages=wanted))
+
     def add_build(need: ImageNeed, ids: tuple[str, ...]) -> None:
         assert need.source is not None
         bases = need.source.bases()
         for base in bases:
             add(ImageNeed(base, "base", lessons=ids))
-        for base, tag in need.source.derived(bases).items():
-            add(ImageNeed(tag, "host", base=base, dockerfile=packages_dockerfile(base, need.source.build.packages),
-                          lessons=ids, packages=tuple(sorted(set(need.source.build.packages)))))
+        for base in need.source.derived(bases):
+            add_packages(base, with_editor(need.source.build.packages), ids)
         add(need)
 
     for loaded in lessons:
@@ -160,9 +177,8 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
             case DriftLesson():
                 for host in lesson.hosts:
                     add(ImageNeed(host.image, "base", lessons=ids))
-                    if host.packages:
-                        add(ImageNeed(host_image(host), "host", base=host.image, dockerfile=host_dockerfile(host),
-                                      lessons=ids, packages=tuple(sorted(set(host.packages)))))
+                    if packages := host_packages(host):
+                        add_packages(host.image, packages, ids)
                 if isinstance(lesson.fix, Fix):
                     add_build(fix_need(loaded), ids)
             case ScenarioLesson():

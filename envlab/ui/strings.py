@@ -213,6 +213,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_more_hints": {"en": "No more hints for this lesson.", "ja": "このレッスンのヒントはこれで全部です。"},
     "not_running": {"en": "{setup} is not running; press r.", "ja": "{setup} は動いていません。r を押してください。"},
     "running_checks": {"en": "Running the checks…", "ja": "チェックを実行しています…"},
+    "shell_editor": {"en": "Edit a file with `nano FILE`: Ctrl+O saves it, Ctrl+X leaves the editor.",
+                     "ja": "ファイルは `nano ファイル名` で編集できます。Ctrl+O で保存、Ctrl+X でエディタを閉じます。"},
     "not_fixed_yet": {"en": "Not fixed yet", "ja": "まだ直っていません"},
     "host_stopped": {"en": "{setup} has stopped: its main process ended, so nothing runs in it any more. "
                            "Press x to start the lesson again.",

@@ -179,12 +179,32 @@ def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_
     terminal.keys("r")
     terminal.wait_for("Checks before your fix")
     terminal.keys("f")  # envlab steps aside; the terminal is a shell inside the production server
-    terminal.wait_for("You are inside prod-server", "root@prod-server:/#")
-    for command in ("python3 -m pip install --no-index --find-links /tmp/release/wheels tomli",
-                    "sed -i 's/^import tomllib.*/import tomli as tomllib/' /opt/inventory/inventory.py",
-                    "exit"):
-        terminal.tmux("send-keys", "-t", "envlab", "-l", command)
+    terminal.wait_for("You are inside prod-server", "Edit a file with `nano FILE`", "root@prod-server:/#")
+
+    def typed(text: str) -> None:
+        terminal.tmux("send-keys", "-t", "envlab", "-l", text)
         terminal.keys("Enter")
+
+    typed("python3 -m pip install --no-index --find-links /tmp/release/wheels tomli")
+    terminal.wait_for("Successfully installed tomli")
+    # The edit in the host's own editor, as the banner offers: replace the import, save, leave.
+    typed("nano /opt/inventory/inventory.py")
+    terminal.wait_for("GNU nano", "import tomllib")
+    terminal.keys("C-\\")
+    terminal.wait_for("Search (to replace)")
+    typed("import tomllib")
+    terminal.wait_for("Replace with")
+    typed("import tomli as tomllib")
+    terminal.wait_for("Replace this instance?")
+    terminal.keys("y")
+    terminal.wait_for("Replaced 1 occurrence")
+    terminal.keys("C-o")
+    terminal.wait_for("File Name to Write")
+    terminal.keys("Enter")
+    terminal.wait_for("Wrote")
+    terminal.keys("C-x")
+    terminal.wait_until(lambda screen: "GNU nano" not in screen, "the shell again")
+    typed("exit")
     # ...and the guide moves on to the quiz.
     terminal.wait_for("Your fix works", "✓ The report runs on the production server", "Step 4 of 4")
     terminal.keys("C-q")

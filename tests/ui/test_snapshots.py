@@ -70,12 +70,13 @@ def test_quiz_after_a_wrong_answer(snap_compare, tmp_path: Path) -> None:  # typ
 
 def test_preparing_images_with_one_base_refused(snap_compare, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """You should see "Preparing images" in the header, "3 of 5 images ready · 2 failed · 0 cancelled" with
+    """You should see "Preparing images" in the header, "4 of 7 images ready · 3 failed · 0 cancelled" with
     what to press, the headings "Image Kind Step State Time Latest", and a line per image:
     debian:bookworm-slim "bootstrap ✓ done 0s 1 MB", debian:bullseye-slim "bootstrap ✗ failed 0s" with the
-    start of its error, the two host images (one "build ✓ done", the one built from bullseye "— ✗ failed —"),
-    envlab-fix/os-skew:latest "build ✓ done"; under them each failure with its whole error and "What to do:"
-    with its hint; the footer has "esc Back" and no Cancel (nothing runs any more)."""
+    start of its error, four host images (the editor alone and with python3 on bookworm "build ✓ done", the
+    two built from bullseye "— ✗ failed —"), envlab-fix/os-skew:latest "build ✓ done"; under them each
+    failure with its whole error and "What to do:" with its hint (the last ones scrolled below); the footer
+    has "esc Back" and no Cancel (nothing runs any more)."""
     monkeypatch.setattr(prepare_screen, "time", SimpleNamespace(monotonic=lambda: 0.0))
 
     async def prepare(pilot: Pilot[int]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, LessonFinished
+from envlab.engine.images import image_needs
 from envlab.engine.outcome import RunSummary
 from envlab.engine.prove import prove
 from envlab.lessons.catalog import load_checked
@@ -37,7 +38,8 @@ class ShellFake(FakeRuntime):
 
 
 def fake() -> ShellFake:
-    return ShellFake(images={"debian:bookworm-slim"})
+    """On it, every image the lesson needs (its base, and its host's image with the editor)."""
+    return ShellFake(images={need.tag for need in image_needs([load_checked(LESSON)])})
 
 
 def lesson_with(tmp_path: Path, solution: str) -> LoadedLesson:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from envlab.engine.builds import BuildSource, lesson_assets, packages_image
+from envlab.engine.builds import BuildSource, lesson_assets, packages_image, with_editor
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import ErrorRaised
 from envlab.engine.images import context_digest, fix_need, host_image, image_needs
@@ -291,7 +291,7 @@ def test_a_lesson_image_starts_from_the_very_image_its_hosts_run_from() -> None:
     assert need.source is not None and need.source.build.packages == ["python3"]
     inputs = need.source.read()
     assert f"\nFROM {shared}\n" in inputs.dockerfile and "debian:bookworm-slim\n" not in inputs.dockerfile
-    assert shared == packages_image("debian:bookworm-slim", ["python3"])
+    assert shared == packages_image("debian:bookworm-slim", with_editor(["python3"]))  # the editor every host has
     tags = {(n.tag, n.kind) for n in image_needs([loaded])}
     assert (shared, "host") in tags and ("debian:bookworm-slim", "base") in tags
 

@@ -174,13 +174,13 @@ class KioskApp(EnvlabApp):
         """A kiosk opens no browser: the learner is shown the link instead."""
         self.notify(t("kiosk_no_link", self.lang, url=url), timeout=15)
 
-    def open_shell(self, container: str, setup: str) -> int | None:
+    def open_shell(self, container: str, setup: str, *, banner: str = "") -> int | None:
         """The fix-it shell, if the kiosk offers it; the time in it does not count as idle."""
         if not self.config.fix_it_shell:
             self.notify(t("kiosk_no_shell", self.lang), severity="warning")
             return None
         try:
-            return super().open_shell(container, setup)
+            return super().open_shell(container, setup, banner=banner)
         finally:
             self.touched()
 

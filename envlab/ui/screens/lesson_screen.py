@@ -16,9 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 from textual.worker import get_current_worker
 
+from envlab.engine.builds import EDITOR_PACKAGES
 from envlab.engine.describe import visible
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
+from envlab.engine.images import host_packages
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
 from envlab.errors import EnvlabError
@@ -306,8 +308,11 @@ class LessonScreen(Screen[None]):
         if container is None:
             self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
-        code = self.envlab.open_shell(container, challenge.target,
-                                      banner=self.say("shell_banner", setup=challenge.target))
+        banner = self.say("shell_banner", setup=challenge.target)
+        host = next((h for h in self.drift.hosts if h.name == challenge.target), None) if self.drift else None
+        if host is not None and set(EDITOR_PACKAGES) <= set(host_packages(host)):
+            banner += "\n" + self.say("shell_editor")
+        code = self.envlab.open_shell(container, challenge.target, banner=banner)
         self.post_message(ShellClosed(challenge.target, code))
 
     def on_shell_closed(self, message: ShellClosed) -> None:
