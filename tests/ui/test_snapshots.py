@@ -164,7 +164,7 @@ def test_a_scenario_phase_at_80x24(snap_compare, tmp_path: Path, lang: str) -> N
     """You should see the self-healing lesson with the live panel on the right: "phase 2: two-crash", the
     services (web 0/3, sessions 0/1), one second of traffic (40/s, replicas 3 of 3); under it the scenario
     pane with both services and each phase's words wrapped whole ("▶ phase 2: Two replicas crash at once.
-    Nobody restarts them by hand."), then the second of traffic; the guide's story on the left."""
+    Nobody restarts them by hand."), then the second of traffic; the guide's story on the left; the footer offers "k Kubernetes"."""
     from envlab.engine.scenario.events import PhaseStarted, ServiceStarted, TrafficSample
     from envlab.lessons.catalog import Catalog, load_catalog
     from envlab.lessons.model import ScenarioLesson
