@@ -261,3 +261,16 @@ async def test_the_kubernetes_modal_fits_at_80x24_and_its_manifests_scroll(tmp_p
         assert side.has_focus and side.max_scroll_y > 0, "the manifests are longer than the box: it scrolls"
         await pilot.press("pagedown")
         await wait_until(pilot, lambda: side.scroll_y > 0)
+
+
+@async_test
+async def test_manifests_gone_since_the_lesson_was_checked_are_said_not_shown(tmp_path: Path) -> None:
+    h = harness(tmp_path, instructors_pack(tmp_path))
+    async with h.app.run_test(size=SIZE) as pilot:
+        screen = await open_lesson(pilot, h)
+        (tmp_path / "pack" / "assets" / "tiny-scenario" / "k8s" / "tiny.yaml").unlink()
+        await pilot.press("k")
+        await pilot.pause()
+        assert h.app.screen is screen
+        error = screen.query_one("#lesson-error")
+        assert error.display and "k8s/tiny.yaml" in str(error.render())
