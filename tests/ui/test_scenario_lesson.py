@@ -106,6 +106,16 @@ async def open_lesson(pilot: Pilot[int], h: Harness) -> LessonScreen:
     return screen
 
 
+async def open_modal(pilot: Pilot[int], h: Harness) -> KubernetesModal:
+    """Press k and wait for the modal."""
+    await pilot.press("k")
+    await wait_until(pilot, lambda: isinstance(h.app.screen, KubernetesModal))
+    await pilot.pause()
+    modal = h.app.screen
+    assert isinstance(modal, KubernetesModal)
+    return modal
+
+
 def shown_keys(h: Harness) -> dict[str, str]:
     return {key.action: key.description for key in h.app.screen.query_one(KeyBar).keys}
 
@@ -164,11 +174,7 @@ async def test_the_kubernetes_key_shows_the_manifests_and_the_mapping_before_a_r
         await pilot.press("n")
         await pilot.pause()
         assert "Press **k** for the equivalent Kubernetes manifests" in guide_of(screen)
-        await pilot.press("k")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, KubernetesModal))
-        await pilot.pause()
-        modal = h.app.screen
-        assert isinstance(modal, KubernetesModal)
+        modal = await open_modal(pilot, h)
         manifests = text_of(modal, "#kubernetes-manifests-yaml")
         assert "kind: Deployment" in manifests and "kind: Service" in manifests
         assert "# [b]kept[/b]" in manifests, "lesson text is drawn as written, not as markup"
@@ -190,11 +196,7 @@ async def test_after_a_run_the_modal_shows_what_ran_on_swarm(tmp_path: Path) -> 
         await settle(pilot)  # both phases are done
         await pilot.pause()
         assert any("press k" in line for line in screen.pane("scenario").lines)
-        await pilot.press("k")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, KubernetesModal))
-        await pilot.pause()
-        modal = h.app.screen
-        assert isinstance(modal, KubernetesModal)
+        modal = await open_modal(pilot, h)
         swarm = text_of(modal, "#kubernetes-swarm-yaml")
         assert "service: web" in swarm and "replicas: 2" in swarm
         await pilot.press("escape")
@@ -226,11 +228,7 @@ async def test_hints_and_the_kubernetes_modal_speak_japanese(tmp_path: Path) -> 
         await pilot.pause()
         guide = guide_of(screen)
         assert "### ヒント" in guide and "1. ライブパネルのレプリカを見ましょう。" in guide
-        await pilot.press("k")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, KubernetesModal))
-        await pilot.pause()
-        modal = h.app.screen
-        assert isinstance(modal, KubernetesModal)
+        modal = await open_modal(pilot, h)
         assert "エンジンの報告どおり" in text_of(modal, "#kubernetes-swarm-heading")
         assert "まだ実行していません" in text_of(modal, "#kubernetes-swarm-yaml")
         mapping = text_of(modal, "#kubernetes-mapping-text")
@@ -251,11 +249,8 @@ async def test_the_kubernetes_modal_fits_at_80x24_and_its_manifests_scroll(tmp_p
     h = harness(tmp_path, instructors_pack(tmp_path), lang=lang)
     async with h.app.run_test(size=(80, 24)) as pilot:
         await open_lesson(pilot, h)
-        await pilot.press("k")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, KubernetesModal))
-        await pilot.pause()
+        modal = await open_modal(pilot, h)
         await pilot.wait_for_scheduled_animations()
-        modal = h.app.screen
         assert not cuts(modal), [str(cut) for cut in cuts(modal)]
         side = modal.query_one("#kubernetes-manifests")
         assert side.has_focus and side.max_scroll_y > 0, "the manifests are longer than the box: it scrolls"
