@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envlab.lessons.model import DriftLesson, Lesson
+from envlab.lessons.model import DriftLesson, Lesson, ScenarioLesson
 from envlab.lessons.text import pick
 from envlab.ui.strings import t
 
@@ -25,6 +25,12 @@ def guide_steps(lesson: Lesson) -> list[GuideStep]:
     challenge = isinstance(lesson, DriftLesson) and lesson.challenge is not None
     keys = ["story", "watch", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
     return [GuideStep(key) for key in keys]
+
+
+def hint_step(lesson: Lesson) -> str:
+    """The step that shows the hints taken so far: the challenge's, or watching the run in a lesson without one
+    (a scenario lesson's hints are about what its run shows)."""
+    return "fix" if any(step.key == "fix" for step in guide_steps(lesson)) else "watch"
 
 
 def guide_text(lesson: Lesson, lang: str, *, step: int, hints_shown: int = 0) -> str:
@@ -49,24 +55,34 @@ def _story(lesson: Lesson, lang: str, _hints: int) -> str:
     return text
 
 
-def _watch(lesson: Lesson, lang: str, _hints: int) -> str:
-    if not isinstance(lesson, DriftLesson):  # a scenario lesson: replicas, phases and traffic instead of hosts
-        return t("watch_scenario", lang)
-    setups = ", ".join(f"`{h.name}`" for h in lesson.hosts)
-    if lesson.fix:
-        setups = t("and_fix", lang, hosts=setups, fix=lesson.fix.name) if setups else f"`{lesson.fix.name}`"
-    return t("watch_body", lang, setups=setups)
+def _watch(lesson: Lesson, lang: str, hints: int) -> str:
+    if isinstance(lesson, ScenarioLesson):  # replicas, phases and traffic instead of hosts
+        text = t("watch_scenario", lang)
+        if lesson.kubernetes is not None:
+            text += "\n" + t("kubernetes_key", lang)
+    else:
+        setups = ", ".join(f"`{h.name}`" for h in lesson.hosts)
+        if lesson.fix:
+            setups = t("and_fix", lang, hosts=setups, fix=lesson.fix.name) if setups else f"`{lesson.fix.name}`"
+        text = t("watch_body", lang, setups=setups)
+    if hint_step(lesson) != "watch" or not lesson.hints:
+        return text
+    return f"{text}\n\n{t('hint_key', lang)}{_hints(lesson, lang, hints)}"
 
 
 def _fix(lesson: Lesson, lang: str, hints: int) -> str:
     challenge = lesson.challenge if isinstance(lesson, DriftLesson) else None
     assert challenge is not None
-    text = f"{pick(challenge.task, lang)}\n\n{t('fix_keys', lang, target=challenge.target)}"
+    keys = t("fix_keys", lang, target=challenge.target)
+    return f"{pick(challenge.task, lang)}\n\n{keys}{_hints(lesson, lang, hints)}"
+
+
+def _hints(lesson: Lesson, lang: str, hints: int) -> str:
+    """The first ``hints`` hints as a numbered section, or nothing before the first is taken."""
     shown = lesson.hints[:hints]
-    if shown:
-        text += f"\n\n### {t('hints', lang)}\n\n" + "\n".join(
-            f"{i}. {pick(h, lang)}" for i, h in enumerate(shown, 1))
-    return text
+    if not shown:
+        return ""
+    return f"\n\n### {t('hints', lang)}\n\n" + "\n".join(f"{i}. {pick(h, lang)}" for i, h in enumerate(shown, 1))
 
 
 def _quiz(lesson: Lesson, lang: str, _hints: int) -> str:

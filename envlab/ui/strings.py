@@ -133,9 +133,29 @@ STRINGS: dict[str, dict[str, str]] = {
               "バッジは全フェーズが成り立ったかを示します。",
     },
     "hints": {"en": "Hints", "ja": "ヒント"},
+    "hint_key": {"en": "**h** shows a hint.", "ja": "**h** でヒントを表示します。"},
+    "kubernetes_key": {"en": "- Press **k** for the equivalent Kubernetes manifests beside what ran on Swarm, and how "
+                             "they map (before a run too).",
+                       "ja": "- **k** で、Swarm で動いたものと同等の Kubernetes マニフェストを並べて表示し、"
+                             "その対応も示します(実行前でも見られます)。"},
     "quiz_body": {"en": "Press **t** for the quiz: {count} questions, one at a time, each explained after you "
                         "answer. Your score is saved.",
                   "ja": "**t** でクイズ: 全 {count} 問を一問ずつ。答えるたびに解説が出ます。得点は保存されます。"},
+    # a scenario lesson's Kubernetes equivalent
+    "kubernetes_title": {"en": "[b]What ran on Swarm · the same in Kubernetes[/b] · Tab · Esc closes",
+                         "ja": "[b]Swarm で動いたもの · Kubernetes での同等物[/b] · Tab · Esc で閉じる"},
+    "kubernetes_swarm": {"en": "Swarm (as the engine reports it)", "ja": "Swarm(エンジンの報告どおり)"},
+    "kubernetes_manifests": {"en": "Kubernetes (equivalent manifests)", "ja": "Kubernetes(同等のマニフェスト)"},
+    "kubernetes_mapping": {"en": "How they map:", "ja": "対応:"},
+    "kubernetes_not_run": {"en": "Not run yet: press Esc, then r. Once the services are up, what the engine reports "
+                                 "for each Swarm service is shown here.",
+                           "ja": "まだ実行していません: Esc を押してから r。サービスが起動すると、エンジンが報告する"
+                                 "各 Swarm サービスの設定がここに出ます。"},
+    "kubernetes_no_swarm": {"en": "Nothing ran on Swarm: this lesson's services ran as plain containers.",
+                            "ja": "Swarm では何も動いていません: このレッスンのサービスは普通のコンテナとして"
+                                  "動きました。"},
+    "kubernetes_in_pane": {"en": "☸ the same in Kubernetes, beside what runs on Swarm: press k",
+                           "ja": "☸ Swarm で動くものと同等の Kubernetes を並べて見る: k"},
     # panes and checks
     "press_run": {"en": "Press r to run this setup.", "ja": "r を押すと実行します。"},
     "checks_before": {"en": "Checks before your fix", "ja": "修正前のチェック"},
@@ -324,6 +344,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "verify": {"ja": "確認"},
     "quiz": {"ja": "クイズ"},
     "reset": {"ja": "初期化"},
+    "kubernetes": {"ja": "Kubernetes"},
     "back": {"ja": "戻る"},
     "cancel": {"ja": "中止"},
     "recheck": {"ja": "チェック"},

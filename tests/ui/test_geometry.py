@@ -19,6 +19,7 @@ from envlab.lessons.catalog import Catalog, load_catalog
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.text import pick
 from envlab.ui.screens.drift_modal import DriftModal
+from envlab.ui.screens.kubernetes_modal import KubernetesModal
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.setup_panes import SetupPanes
@@ -53,7 +54,8 @@ async def _scenario_phases(pilot: Pilot[int], screen: LessonScreen, lesson: Scen
 
 
 async def _walk(pilot: Pilot[int], lesson_id: str, lang: str, found: list[str]) -> None:
-    """Home, the lesson after a run, its checks, the inspector and the quiz; each looked at as drawn."""
+    """Home, the lesson after a run, its checks, the inspector (a scenario's Kubernetes equivalent) and the
+    quiz; each looked at as drawn."""
     app = pilot.app
     await settle(pilot)
     await _look(pilot, app.screen, "home", found)
@@ -65,6 +67,12 @@ async def _walk(pilot: Pilot[int], lesson_id: str, lang: str, found: list[str]) 
     await _look(pilot, screen, "lesson", found)
     if isinstance(screen.lesson, ScenarioLesson):
         await _scenario_phases(pilot, screen, screen.lesson, lang, "scenario", found)
+        if screen.lesson.kubernetes is not None:
+            await pilot.press("k")
+            await wait_until(pilot, lambda: isinstance(app.screen, KubernetesModal))
+            await _look(pilot, app.screen, "kubernetes", found)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is screen)
     else:
         await pilot.press("r")
         await settle(pilot)

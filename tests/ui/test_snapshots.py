@@ -165,7 +165,8 @@ def test_a_scenario_phase_at_80x24(snap_compare, tmp_path: Path, lang: str) -> N
     """You should see the self-healing lesson with the live panel on the right: "phase 2: two-crash", the
     services (web 0/3, sessions 0/1), one second of traffic (40/s, replicas 3 of 3); under it the scenario
     pane with both services and each phase's words wrapped whole ("▶ phase 2: Two replicas crash at once.
-    Nobody restarts them by hand."), then the second of traffic; the guide's story on the left."""
+    Nobody restarts them by hand."), then the second of traffic; the guide's story on the left; the footer
+    offers "k Kubernetes"."""
     from envlab.engine.scenario.events import PhaseStarted, ServiceStarted, TrafficSample
     from envlab.lessons.catalog import Catalog, load_catalog
     from envlab.lessons.model import ScenarioLesson
@@ -190,3 +191,26 @@ def test_a_scenario_phase_at_80x24(snap_compare, tmp_path: Path, lang: str) -> N
 
     app = build(tmp_path, lang=lang, catalog=catalog).app
     assert snap_compare(app, terminal_size=(80, 24), run_before=two_phases)
+
+
+def test_the_kubernetes_modal_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """You should see, before any run of the self-healing lesson, "What ran on Swarm · the same in
+    Kubernetes · Tab · Esc closes"; on the left "Swarm (as the engine reports it)" with "Not run yet: press
+    Esc, then r." and the rest of that sentence wrapped; on the right "Kubernetes (equivalent manifests)" with
+    the manifests' first lines highlighted ("apiVersion: apps/v1", "kind: Deployment") and a scrollbar; under
+    both "How they map:" and the lesson's whole mapping, its lines joined into one paragraph; the footer has
+    "esc Close"."""
+    from envlab.lessons.catalog import Catalog, load_catalog
+    from envlab.ui.screens.kubernetes_modal import KubernetesModal
+
+    catalog = Catalog(lessons=[load_catalog().get("self-healing")])
+
+    async def open_it(pilot: Pilot[int]) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("k")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, KubernetesModal))
+        await _quiet(pilot)
+
+    assert snap_compare(build(tmp_path, catalog=catalog).app, terminal_size=(80, 24), run_before=open_it)

@@ -11,9 +11,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from envlab.engine.images import image_needs
+from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.lessons.catalog import load_catalog, load_checked
 from envlab.lessons.loader import LessonFileError
-from envlab.lessons.validate import resolve_asset
 from tests.helpers import REPO
 
 KUBERNETES_VERSION = "1.30.0"
@@ -88,14 +88,19 @@ def test_service_images_are_prepared_with_the_lessons() -> None:
 @pytest.mark.parametrize("loaded", [s for s in SCENARIOS if s.lesson.kubernetes],
                          ids=lambda s: s.lesson.id)
 def test_kubernetes_manifests_are_valid_kubernetes(loaded) -> None:  # type: ignore[no-untyped-def]
-    assert loaded.lesson.kubernetes is not None
-    path = resolve_asset(loaded.assets_dir, loaded.lesson.kubernetes.manifests)
-    assert path is not None
-    documents = [d for d in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if d]
+    shown = kubernetes_manifests(loaded)  # what a run and the TUI show, read as they read it
+    assert shown is not None
+    documents = [d for d in YAML(typ="safe").load_all(shown) if d]
     kinds = {d["kind"] for d in documents}
     assert {"Deployment", "Service"} <= kinds
     for document in documents:
         kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_a_lesson_without_a_kubernetes_section_has_no_manifests() -> None:
+    catalog = load_catalog()
+    assert kubernetes_manifests(catalog.get("os-skew")) is None
+    assert all(kubernetes_manifests(s) is None for s in SCENARIOS if s.lesson.kubernetes is None)
 
 
 def test_the_validator_really_rejects_a_wrong_manifest() -> None:

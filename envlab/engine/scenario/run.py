@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from envlab.engine.builds import lesson_assets
 from envlab.engine.events import ErrorRaised, Event, LessonStarted
 from envlab.engine.run import RunBase
 from envlab.engine.scenario.autoscale import ControlLoop
@@ -27,6 +26,7 @@ from envlab.engine.scenario.events import (
     TrafficSample,
     TrafficSummary,
 )
+from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.engine.scenario.metrics import (
     PhaseRecord,
     Sample,
@@ -41,7 +41,6 @@ from envlab.engine.scenario.metrics import (
 from envlab.engine.scenario.topology import Deployment
 from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.errors import EnvlabError
-from envlab.lessons.assets import read_text
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.scenario import Change, Phase
 from envlab.lessons.text import pick
@@ -109,10 +108,9 @@ class ScenarioRun(RunBase):
             stop.set()
 
     def _show_kubernetes(self, deployment: Deployment) -> None:
-        kubernetes = self.lesson.kubernetes
-        if kubernetes is None:
+        kubernetes, manifests = self.lesson.kubernetes, kubernetes_manifests(self.loaded)
+        if kubernetes is None or manifests is None:
             return
-        manifests = read_text(lesson_assets(self.loaded), kubernetes.manifests)  # through the walker
         self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(), manifests,
                                   pick(kubernetes.mapping, self.lang)))
 

@@ -130,7 +130,7 @@ class DevLessonScreen(LessonScreen):
         self.loaded, self.lesson, self.digest = message.loaded, message.loaded.lesson, message.digest
         self.revision += 1
         self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
-        self.refresh_bindings()  # a lesson may gain or lose its quiz, hints or challenge
+        self.refresh_bindings()  # a lesson may gain or lose its quiz, hints, challenge or manifests
         if changed:
             await self._setups_changed()
         else:

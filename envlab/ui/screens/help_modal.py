@@ -45,11 +45,12 @@ latest output; a failure shows its real error and what to do under the list.
 |---|---|
 | n / p | next / previous step of the guide |
 | r | run every setup (again) and watch the panes |
-| h | show the next hint |
+| h | show the next hint (in the challenge's step, or the run's when there is no challenge) |
 | i | inspect the drift between the running setups |
 | f | fix it yourself: a shell inside the broken host (type `exit` to come back) |
 | v | verify your fix with the lesson's checks |
 | t | take the quiz |
+| k | a scenario's Kubernetes equivalent: its manifests beside what ran on Swarm, and how they map |
 | x | reset: tear everything down and run again |
 | l | switch language |
 | Esc | back to the chapters (the containers are removed) |
@@ -89,11 +90,12 @@ HELP_JA = """\
 |---|---|
 | n / p | ガイドの次 / 前のステップへ |
 | r | すべてのセットアップを(もう一度)実行し、ペインで様子を見る |
-| h | 次のヒントを表示する |
+| h | 次のヒントを表示する(課題のステップ、課題がなければ実行のステップに出ます) |
 | i | 実行中のセットアップ間のドリフトを調べる |
 | f | 自分で直す: 壊れたホストの中でシェルを開く(`exit` で戻ります) |
 | v | レッスンのチェックで修正を確認する |
 | t | クイズに挑戦する |
+| k | シナリオの Kubernetes での同等物: Swarm で動いたものと並べたマニフェストと、その対応 |
 | x | リセット: すべて片付けてから、もう一度実行する |
 | l | 言語を切り替える |
 | Esc | 章の一覧に戻る(コンテナは削除されます) |

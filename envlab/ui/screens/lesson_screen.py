@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import getters, work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
@@ -23,12 +24,13 @@ from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFi
 from envlab.engine.images import host_packages
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
+from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
-from envlab.lessons.model import DriftLesson
+from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
-from envlab.ui.guide import guide_steps, guide_text
+from envlab.ui.guide import guide_steps, guide_text, hint_step
 from envlab.ui.inline import inline_plain
 from envlab.ui.messages import (
     ChecksVerified,
@@ -39,6 +41,7 @@ from envlab.ui.messages import (
     ShellClosed,
 )
 from envlab.ui.screens.drift_modal import DriftModal
+from envlab.ui.screens.kubernetes_modal import KubernetesModal
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.strings import t
 from envlab.ui.widgets.checks_panel import ChecksPanel
@@ -72,6 +75,7 @@ class LessonScreen(Screen[None]):
         Binding("f", "fix_it", "Fix it"),
         Binding("v", "verify", "Verify"),
         Binding("t", "quiz", "Quiz"),
+        Binding("k", "kubernetes", "Kubernetes"),
         Binding("x", "reset", "Reset"),
         Binding("escape", "back", "Back"),
         Binding("l", "app.switch_language", "Language", show=False),
@@ -103,12 +107,14 @@ class LessonScreen(Screen[None]):
         return t(key, self.envlab.lang, **values)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys for what this lesson does not have (a challenge, a quiz, hints, hosts) are hidden."""
+        """Keys for what this lesson does not have (a challenge, a quiz, hints, hosts, Kubernetes manifests)
+        are hidden."""
         lesson, drift = self.lesson, self.drift
         challenge = drift is not None and drift.challenge is not None
         available = {
             "fix_it": challenge, "verify": challenge,
             "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
+            "kubernetes": isinstance(lesson, ScenarioLesson) and lesson.kubernetes is not None,
         }
         return available.get(action, True)
 
@@ -153,11 +159,13 @@ class LessonScreen(Screen[None]):
     def _guide(self) -> str:
         return guide_text(self.lesson, self.envlab.lang, step=self.step, hints_shown=self.hints_shown)
 
-    def show_step(self, step: int) -> None:
-        """Move the guide to step number ``step`` (clamped to the lesson's steps)."""
+    def show_step(self, step: int) -> AwaitComplete:
+        """Move the guide to step number ``step`` (clamped to the lesson's steps); await the result to know
+        the new step is mounted."""
         self.step = max(0, min(step, len(guide_steps(self.lesson)) - 1))
-        self.query_one("#narrative", Markdown).update(self._guide())
+        shown = self.query_one("#narrative", Markdown).update(self._guide())
         self.query_one("#story").scroll_home(animate=False)
+        return shown
 
     def _go_to(self, key: str) -> None:
         keys = [s.key for s in guide_steps(self.lesson)]
@@ -287,14 +295,17 @@ class LessonScreen(Screen[None]):
         return self.run
 
     # the learner's challenge -------------------------------------------------------------------
-    def action_hint(self) -> None:
+    async def action_hint(self) -> None:
+        """Take the next hint: the guide turns to the step that shows the hints, scrolled down to them."""
         if self.hints_shown >= len(self.lesson.hints):
             self.notify(self.say("no_more_hints"))
             return
         self.hints_shown += 1
         self.envlab.store.hint_used(self.lesson.id, self.hints_shown)
-        self._go_to("fix")
-        self.query_one("#story").scroll_end(animate=False)
+        keys = [step.key for step in guide_steps(self.lesson)]
+        await self.show_step(keys.index(hint_step(self.lesson)))
+        story = self.query_one("#story")
+        story.call_after_refresh(story.scroll_end, animate=False)  # once the new step is laid out
 
     def action_fix_it(self) -> None:
         """Suspend the app and open a shell inside the challenge's host; verify on return."""
@@ -384,6 +395,21 @@ class LessonScreen(Screen[None]):
             self._show_error(error)
         if message.report is not None:
             self.app.push_screen(DriftModal(message.report.report, message.report.skipped))
+
+    def action_kubernetes(self) -> None:
+        """Show what ran on Swarm beside the lesson's Kubernetes manifests: the manifests before any run too."""
+        lesson = self.lesson
+        kubernetes = lesson.kubernetes if isinstance(lesson, ScenarioLesson) else None
+        if kubernetes is None:
+            return
+        try:
+            manifests = kubernetes_manifests(self.loaded)
+        except EnvlabError as exc:  # the file went away, or changed, since the lesson was checked
+            self._show_error(ErrorRaised(exc.message, exc.hint))
+            return
+        assert manifests is not None  # the lesson has a kubernetes section
+        shown = self.query_one(SetupPanes).kubernetes
+        self.app.push_screen(KubernetesModal(manifests, kubernetes.mapping, shown.swarm if shown else None))
 
     def action_quiz(self) -> None:
         if not self.lesson.quiz:

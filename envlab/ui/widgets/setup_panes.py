@@ -21,7 +21,7 @@ from envlab.engine.events import (
     StepStarted,
     WaitingForRoom,
 )
-from envlab.engine.scenario.events import MeasurementChecked, PhaseStarted
+from envlab.engine.scenario.events import KubernetesShown, MeasurementChecked, PhaseStarted
 from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.lessons.scenario import metric_bounds, metric_label, metric_value
 from envlab.lessons.text import pick
@@ -41,7 +41,8 @@ class SetupPanes(Vertical):
 
     A run worker puts engine events on :attr:`inbox` (the one thing here a thread may touch); a
     timer drains it, so a flood of output costs one refresh per pane per tick. Checks are kept for
-    the screen in :attr:`checks`; errors are reported up with :class:`EngineErrorReported`.
+    the screen in :attr:`checks`, and what ran on Swarm beside its Kubernetes equivalent in
+    :attr:`kubernetes`; errors are reported up with :class:`EngineErrorReported`.
     """
 
     def __init__(self, lesson: DriftLesson | ScenarioLesson, lang: str, inbox: queue.SimpleQueue[Event], *,
@@ -51,6 +52,7 @@ class SetupPanes(Vertical):
         self.lang = lang
         self.inbox = inbox
         self.checks: list[CheckFinished] = []
+        self.kubernetes: KubernetesShown | None = None
 
     @property
     def scenario(self) -> bool:
@@ -80,6 +82,7 @@ class SetupPanes(Vertical):
     def clear(self) -> None:
         """Empty every pane (and the live picture) before a new run."""
         self.checks.clear()
+        self.kubernetes = None
         for pane in self.query(SetupPane):
             pane.clear()
         for live in self.query(LivePanel):
@@ -122,6 +125,8 @@ class SetupPanes(Vertical):
             case CheckFinished():
                 self.checks.append(event)
                 return  # the checks panel shows them
+            case KubernetesShown():
+                self.kubernetes = event  # the Kubernetes modal shows it; the pane says which key opens it
             case ErrorRaised():
                 self.post_message(EngineErrorReported(event))
                 return
@@ -152,6 +157,8 @@ class SetupPanes(Vertical):
                 event = replace(event, say=inline_plain(event.say))
             case MeasurementChecked():
                 return visible(measurement_line(event, self.lang))
+            case KubernetesShown():
+                return t("kubernetes_in_pane", self.lang)
         described = describe(event)
         return described[0] if described is not None else None
 
