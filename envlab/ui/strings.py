@@ -235,6 +235,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "running_checks": {"en": "Running the checks…", "ja": "チェックを実行しています…"},
     "shell_editor": {"en": "Edit a file with `nano FILE`: Ctrl+O saves it, Ctrl+X leaves the editor.",
                      "ja": "ファイルは `nano ファイル名` で編集できます。Ctrl+O で保存、Ctrl+X でエディタを閉じます。"},
+    "probe_after_fix": {"en": "After your fix, {setup} runs the same command again:",
+                        "ja": "あなたの修正のあと、{setup} で同じコマンドをもう一度実行します:"},
     "not_fixed_yet": {"en": "Not fixed yet", "ja": "まだ直っていません"},
     "host_stopped": {"en": "{setup} has stopped: its main process ended, so nothing runs in it any more. "
                            "Press x to start the lesson again.",

@@ -207,6 +207,10 @@ def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_
     typed("exit")
     # ...and the guide moves on to the quiz.
     terminal.wait_for("Your fix works", "✓ The report runs on the production server", "Step 4 of 4")
+    # The fixed server's pane runs its probe again: the report instead of the traceback.
+    terminal.wait_until(lambda screen: "After your fix, prod-server" in screen
+                        and "prod-server host · ✓ passed" in screen and "ModuleNotFoundError" not in screen,
+                        "the fixed server's probe, passing")
     terminal.keys("C-q")
     deadline = time.monotonic() + PATIENCE
     while terminal.alive() and time.monotonic() < deadline:

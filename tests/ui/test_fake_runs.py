@@ -70,6 +70,7 @@ async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(t
 
     def learner_fixes_it(container: str, setup: str) -> int:
         fake.put_files(container, [("/etc/greeting", b"hello\n", 0o644)])  # what the learner typed
+        del fake.script[("old", r"cat /etc/greeting")]  # ...so the file is there to read now
         return 0
 
     h.app.shell = learner_fixes_it
@@ -87,6 +88,11 @@ async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(t
         await settle(pilot)
         [verified] = h.posted(ChecksVerified)
         assert verified.ok and [r.check for r in verified.results] == ["greeting-present"]
+        # The fixed host's pane no longer shows the broken host's error: its probe again, passing.
+        pane = h.app.screen.query_one(SetupPanes).pane("old")
+        await wait_until(pilot, lambda: pane.state == "passed")
+        assert pane.lines[0] == "After your fix, old runs the same command again:"
+        assert "  hello" in pane.lines and not any("No such file" in line for line in pane.lines)
         assert not any(isinstance(e, FaultInjected | PhaseFinished) for e in h.seen)
         await pilot.press("escape")
         await settle(pilot)

@@ -295,9 +295,24 @@ class DriftRun(RunBase):
                 emit(SetupFinished(host.name, "failed-unexpectedly", "pass after the fix", result.exit_code,
                                    f"solution step {index + 1} exited {result.exit_code}", 0.0))
                 return False
+        return self.probe_after_fix(emit)
+
+    def probe_after_fix(self, emit: Emit) -> bool:
+        """Probe the challenge's host again, as the run did: after a fix it must now pass (its pane shows it).
+
+        Raises:
+            EnvlabError: The host is not running, or the engine failed.
+        """
+        challenge = self.lesson.challenge
+        assert challenge is not None
+        host = self.lesson.setup(challenge.target)
+        if host.name not in self.containers:
+            raise EnvlabError(f"{host.name} is not running")
+        started = time.monotonic()
         result = self.probe(host.name, host.probe, emit)
         verdict, reason = judge(Expect(outcome="pass"), result)
-        emit(SetupFinished(host.name, verdict, "pass after the fix", result.exit_code, reason, 0.0))
+        emit(SetupFinished(host.name, verdict, "pass after the fix", result.exit_code, reason,
+                           round(time.monotonic() - started, 2)))
         return verdict == "passed"
 
     def _forget(self) -> None:

@@ -365,12 +365,32 @@ class LessonScreen(Screen[None]):
             self.envlab.store.step_done(self.lesson, "fix")
             self._go_to("quiz")
             self.notify(self.say("fixed"), title=self.say("verified"))
+            self._probe_again()
         elif stopped := list(dict.fromkeys(r.target for r in message.results if r.stopped)):
             self.notify(self.say("host_stopped", setup=", ".join(stopped)), title=self.say("host_stopped_title"),
                         severity="error", timeout=20)
         else:
             self.notify(self.say("checks_pass", passed=len(passed), total=len(message.results)),
                         title=self.say("not_fixed_yet"), severity="warning")
+
+    def _probe_again(self) -> None:
+        """The fixed host's pane drops what the broken host printed and shows its probe again, passing now."""
+        challenge = self.drift.challenge if self.drift else None
+        if challenge is None or not isinstance(self.run, DriftRun) or not self.run.live:
+            return
+        panes = self.query_one(SetupPanes)
+        panes.drain()  # nothing of the run may land after the pane is cleared
+        pane = panes.pane(challenge.target)
+        pane.clear()
+        pane.append([self.say("probe_after_fix", setup=challenge.target)])
+        self.probe_after_fix(self.run)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-probe")
+    def probe_after_fix(self, run: DriftRun) -> None:
+        try:
+            run.probe_after_fix(self.inbox.put)
+        except EnvlabError as exc:
+            self.post_message(EngineErrorReported(ErrorRaised(exc.message, exc.hint)))
 
     def action_inspect(self) -> None:
         """Fingerprint the running setups from outside and show what drifted."""
