@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from envlab.engine.images import ImageNeed
-from envlab.engine.prepare import KIND_COST, MB, WORKERS, Cost, built_from
+from envlab.engine.prepare import KIND_COST, MB, WORKERS, Cost, built_from, cost
 from envlab.runtime.contract import MIRROR_VARIABLE, OFFLINE_VARIABLE, EngineInfo, Runtime
 
 __all__ = ["KIND_COST", "MB", "Cost", "Estimate", "Reach", "built_from", "debian_archive", "estimate",
@@ -60,7 +60,7 @@ def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[s
     tags = {need.tag for need in needs}
     known = after if after is not None else built_from(needs)
     deps = {need.tag: known.get(need.tag, frozenset()) & tags for need in needs}
-    left = {need.tag: max(KIND_COST[need.kind].seconds - spent.get(need.tag, 0.0), 0.0) for need in needs}
+    left = {need.tag: max(cost(need).seconds - spent.get(need.tag, 0.0), 0.0) for need in needs}
     free = [0.0] * max(workers, 1)  # when each worker is next free
     finish: dict[str, float] = {}
     pending = [need.tag for need in needs]
@@ -74,7 +74,7 @@ def estimate(needs: list[ImageNeed], *, workers: int = WORKERS, spent: Mapping[s
         start = max(free[slot], max((finish[t] for t in deps[tag]), default=0.0))
         finish[tag] = free[slot] = start + left[tag]
         pending.remove(tag)
-    return Estimate(sum(KIND_COST[need.kind].bytes for need in needs), max(finish.values(), default=0.0))
+    return Estimate(sum(cost(need).bytes for need in needs), max(finish.values(), default=0.0))
 
 
 # who answers -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from envlab.engine import readiness
 from envlab.engine.images import image_needs
+from envlab.engine.prepare import EDITOR_COST, cost
 from envlab.engine.readiness import (
     KIND_COST,
     MB,
@@ -23,7 +24,7 @@ from envlab.lessons.catalog import find_lesson
 from envlab.runtime.contract import EngineInfo
 from envlab.runtime.fake import FakeRuntime
 
-NEEDS = image_needs([find_lesson("os-skew")])  # two bases, a host on each, a fix on bookworm's host
+NEEDS = image_needs([find_lesson("os-skew")])  # two bases, the editor on each, a host on that, a fix
 
 
 def test_missing_images_are_those_the_engine_lacks() -> None:
@@ -32,19 +33,20 @@ def test_missing_images_are_those_the_engine_lacks() -> None:
 
 
 def test_the_estimate_follows_the_schedule_prepare_keeps() -> None:
-    assert [need.kind for need in NEEDS] == ["base", "base", "host", "host", "fix"]
-    assert estimate(NEEDS).bytes == (2 * 110 + 2 * 125 + 30) * MB
-    # Both bases at once, then both hosts, then the fix on one of them: 60 + 20 + 5.
-    assert estimate(NEEDS).seconds == KIND_COST["base"].seconds + KIND_COST["host"].seconds + 5
-    assert estimate(NEEDS, workers=1).seconds == sum(KIND_COST[need.kind].seconds for need in NEEDS)
+    assert [need.kind for need in NEEDS] == ["base", "base", "host", "host", "host", "host", "fix"]
+    assert [cost(need) for need in NEEDS].count(EDITOR_COST) == 2  # the editor alone, once per base
+    assert estimate(NEEDS).bytes == (2 * 110 + 2 * 4 + 2 * 125 + 30) * MB
+    # Both bases at once, then the editor on each, then both hosts, then the fix on one of them: 60 + 10 + 20 + 5.
+    assert estimate(NEEDS).seconds == KIND_COST["base"].seconds + EDITOR_COST.seconds + KIND_COST["host"].seconds + 5
+    assert estimate(NEEDS, workers=1).seconds == sum(cost(need).seconds for need in NEEDS)
     assert estimate([]).seconds == 0
 
 
 def test_time_spent_on_images_under_way_comes_off_the_estimate() -> None:
     spent = {need.tag: 45.0 for need in NEEDS if need.kind == "base"}
-    assert estimate(NEEDS, spent=spent).seconds == 15 + 20 + 5
-    # bookworm overdue counts as done now (never less than nothing): bullseye and its host are what is left.
-    assert estimate(NEEDS, spent={NEEDS[0].tag: 1000.0}).seconds == 60 + 20
+    assert estimate(NEEDS, spent=spent).seconds == 15 + 10 + 20 + 5
+    # bookworm overdue counts as done now (never less than nothing): bullseye, its editor and its host are left.
+    assert estimate(NEEDS, spent={NEEDS[0].tag: 1000.0}).seconds == 60 + 10 + 20
 
 
 def test_the_debian_archive_is_the_mirror_named_else_debootstraps_own(monkeypatch: pytest.MonkeyPatch,
