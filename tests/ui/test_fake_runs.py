@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from envlab.engine.scenario.events import FaultInjected, PhaseFinished
@@ -21,9 +22,12 @@ from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_panes import SetupPanes
 from tests.helpers import CURRICULUM
-from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
+from tests.ui.support import Harness, async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
 
 SIZE = (120, 40)
+#: The tiny drift lesson's hosts as the fake plays them: `old` lacks the greeting, every other setup has it.
+GREETING = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
+            ("*", r"cat /etc/greeting"): (0, ["hello"])}
 
 
 @async_test
@@ -64,8 +68,7 @@ async def test_a_scenario_lesson_runs_its_phases_and_faults_through_the_tui(tmp_
 async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(tmp_path: Path) -> None:
     curriculum = fixture_curriculum()
     fake = fake_with_images(curriculum)
-    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
-                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    fake.script = dict(GREETING)
     h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
 
     def learner_fixes_it(container: str, setup: str) -> int:
@@ -75,11 +78,7 @@ async def test_the_fixture_drift_lesson_runs_is_fixed_and_verified_on_the_fake(t
 
     h.app.shell = learner_fixes_it
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
-        await settle(pilot)
-        h.app.call_later(h.app.open_lesson, "tiny-drift")
-        await pilot.pause()
-        await pilot.press("r")
-        await settle(pilot)
+        await open_and_run(h, pilot)
         [finished] = h.posted(RunFinished)
         assert finished.summary.verdicts == {"new": "passed", "old": "failed-as-expected", "container": "passed"}
         assert [(c.check, c.passed, c.expected) for c in finished.summary.checks] == [
@@ -108,8 +107,7 @@ async def test_a_full_engine_makes_the_learner_wait_for_room_and_says_so(
     monkeypatch.setattr("envlab.engine.room.POLL", 0.05)
     curriculum = fixture_curriculum()
     fake = fake_with_images(curriculum)
-    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
-                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    fake.script = dict(GREETING)
     other = Session()
     fake.hold_lease(other)
     fake.reserve_room(other, "tiny-drift", 1 << 20)  # a run at the next kiosk
@@ -149,8 +147,7 @@ async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_th
         text.replace(check, "    type: command\n    run: cat /etc/greeting\n    output: hello\n"), encoding="utf-8")
     curriculum = fixture_curriculum(pack)
     fake = fake_with_images(curriculum)
-    fake.script = {("old", r"cat /etc/greeting"): (1, ["cat: /etc/greeting: No such file or directory"]),
-                   ("*", r"cat /etc/greeting"): (0, ["hello"])}
+    fake.script = dict(GREETING)
     h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
 
     def learner_kills_pid_1(container: str, setup: str) -> int:
@@ -159,11 +156,7 @@ async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_th
 
     h.app.shell = learner_kills_pid_1
     async with h.app.run_test(size=SIZE, message_hook=h.seen.append) as pilot:
-        await settle(pilot)
-        h.app.call_later(h.app.open_lesson, "tiny-drift")
-        await pilot.pause()
-        await pilot.press("r")
-        await settle(pilot)
+        await open_and_run(h, pilot)
         await pilot.press("f")
         await settle(pilot)
         [verified] = h.posted(ChecksVerified)
@@ -175,3 +168,12 @@ async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_th
         await pilot.press("escape")
         await settle(pilot)
     assert fake.list_resources() == []
+
+
+async def open_and_run(h: Harness, pilot: Pilot[int]) -> None:
+    """Open the tiny drift lesson from home and run it to its end."""
+    await settle(pilot)
+    h.app.call_later(h.app.open_lesson, "tiny-drift")
+    await pilot.pause()
+    await pilot.press("r")
+    await settle(pilot)
