@@ -23,7 +23,7 @@ from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
 
 __all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "cluster_needs", "context_digest", "fix_image", "fix_need",
-           "host_image", "host_packages", "image_needs", "missing_images", "node_image",
+           "has_editor", "host_image", "host_packages", "image_needs", "missing_images", "node_image",
            "registry_dockerfile", "registry_image", "service_need", "service_needs"]
 
 ImageKind = Literal["base", "host", "fix", "service"]
@@ -60,6 +60,11 @@ def host_packages(host: Host) -> tuple[str, ...]:
     if not host.packages and not host.image.startswith("debian:"):
         return ()
     return with_editor(host.packages)
+
+
+def has_editor(host: Host) -> bool:
+    """Whether the learner finds an editor on ``host``: every host envlab installs packages on has one."""
+    return bool(host_packages(host))
 
 
 def host_image(host: Host) -> str:

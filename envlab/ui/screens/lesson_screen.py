@@ -17,17 +17,16 @@ from textual.screen import Screen
 from textual.widgets import Header, Markdown, Static
 from textual.worker import get_current_worker
 
-from envlab.engine.builds import EDITOR_PACKAGES
 from envlab.engine.describe import visible
 from envlab.engine.drift.run import DriftRun
 from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFinished
-from envlab.engine.images import host_packages
+from envlab.engine.images import has_editor
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
 from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
-from envlab.lessons.model import DriftLesson, ScenarioLesson
+from envlab.lessons.model import DriftLesson, Host, ScenarioLesson
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text, hint_step
@@ -320,8 +319,8 @@ class LessonScreen(Screen[None]):
             self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
         banner = self.say("shell_banner", setup=challenge.target)
-        host = next((h for h in self.drift.hosts if h.name == challenge.target), None) if self.drift else None
-        if host is not None and set(EDITOR_PACKAGES) <= set(host_packages(host)):
+        host = self.drift.setup(challenge.target) if self.drift else None
+        if isinstance(host, Host) and has_editor(host):
             banner += "\n" + self.say("shell_editor")
         code = self.envlab.open_shell(container, challenge.target, banner=banner)
         self.post_message(ShellClosed(challenge.target, code))
