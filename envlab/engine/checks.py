@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from envlab.engine.wording import Words
 from envlab.errors import ContainerStopped, EnvlabError
 from envlab.lessons.limits import CHECK_COMMAND_TIMEOUT, MAX_HTTP_BODY_BYTES
 from envlab.lessons.model import Check, CommandCheck, EnvCheck, FileCheck, HttpCheck
@@ -24,6 +25,7 @@ class CheckResult:
     """Whether a check passed, and the evidence either way."""
 
     passed: bool
+    #: The evidence, in English; a :class:`~envlab.engine.wording.Words` a face can say in another language.
     detail: str
     #: The target had stopped (its main process ended), so the check could not run in it.
     stopped: bool = False
@@ -40,20 +42,20 @@ def run_check(check: Check, runtime: Runtime, container: str) -> CheckResult:
             return _env(check, runtime, container)
         return _http(check, runtime, container)
     except ContainerStopped:
-        return CheckResult(False, f"{check.target} has stopped (its main process ended), so nothing can run in it "
-                                  "until the lesson starts again", stopped=True)
+        return CheckResult(False, Words("check.stopped", target=check.target), stopped=True)
     except EnvlabError as exc:
-        return CheckResult(False, f"could not run the check: {exc.message}")
+        return CheckResult(False, Words("check.could_not_run", message=exc.message))
 
 
 def _command(check: CommandCheck, runtime: Runtime, container: str) -> CheckResult:
     result = runtime.exec(container, check.run, on_line=lambda _line: None, timeout=CHECK_COMMAND_TIMEOUT)
-    last = result.output.strip().splitlines()[-1:] or ["(no output)"]
+    last = (result.output.strip().splitlines()[-1:] or [Words("check.no_output")])[0]
     if result.exit_code != check.exit_code:
-        return CheckResult(False, f"`{check.run}` exited {result.exit_code}, wanted {check.exit_code}: {last[0]}")
+        return CheckResult(False, Words("check.exited_wanted", run=check.run, code=result.exit_code,
+                                        wanted=check.exit_code, last=last))
     if check.output and not search(check.output, result.output):
-        return CheckResult(False, f"`{check.run}` output does not match /{check.output}/: {last[0]}")
-    return CheckResult(True, f"`{check.run}` exited {result.exit_code}: {last[0]}")
+        return CheckResult(False, Words("check.output_differs", run=check.run, pattern=check.output, last=last))
+    return CheckResult(True, Words("check.exited", run=check.run, code=result.exit_code, last=last))
 
 
 def _file(check: FileCheck, runtime: Runtime, container: str) -> CheckResult:
@@ -61,19 +63,20 @@ def _file(check: FileCheck, runtime: Runtime, container: str) -> CheckResult:
         data = runtime.read_file(container, check.path)
     except FileTooLarge as big:
         if not check.contains:  # it is there: whether it exists is answered without reading it
-            return CheckResult(check.exists, f"{check.path} exists" + ("" if check.exists else " but should not"))
-        return CheckResult(False, f"{check.path} is {_size(big.size)}, more than the {_size(big.limit)} envlab "
-                                  "reads of a file, so its content was not checked")
+            return CheckResult(check.exists, Words("check.file_exists" if check.exists
+                                                   else "check.file_exists_not_wanted", path=check.path))
+        return CheckResult(False, Words("check.file_too_large", path=check.path, size=_size(big.size),
+                                        limit=_size(big.limit)))
     if data is None:
-        return CheckResult(not check.exists, f"{check.path} does not exist")
+        return CheckResult(not check.exists, Words("check.file_missing", path=check.path))
     if not check.exists:
-        return CheckResult(False, f"{check.path} exists but should not")
+        return CheckResult(False, Words("check.file_exists_not_wanted", path=check.path))
     if check.contains:
         text = data.decode("utf-8", errors="replace")
         if not search(check.contains, text):
-            return CheckResult(False, f"{check.path} does not contain /{check.contains}/")
-        return CheckResult(True, f"{check.path} contains /{check.contains}/")
-    return CheckResult(True, f"{check.path} exists")
+            return CheckResult(False, Words("check.file_lacks", path=check.path, pattern=check.contains))
+        return CheckResult(True, Words("check.file_contains", path=check.path, pattern=check.contains))
+    return CheckResult(True, Words("check.file_exists", path=check.path))
 
 
 def parse_env_file(text: str) -> dict[str, str]:
@@ -96,28 +99,29 @@ def _env(check: EnvCheck, runtime: Runtime, container: str) -> CheckResult:
         try:
             data = runtime.read_file(container, check.file)
         except FileTooLarge as big:
-            return CheckResult(False, f"{check.file} is {_size(big.size)}, too large to be a settings file")
+            return CheckResult(False, Words("check.settings_too_large", path=check.file, size=_size(big.size)))
         if data is None:
-            return CheckResult(False, f"{check.file} does not exist, so {check.var} is not set")
+            return CheckResult(False, Words("check.settings_missing", path=check.file, var=check.var))
         values = parse_env_file(data.decode("utf-8", errors="replace"))
-        where = check.file
+        where: str = check.file
     else:
-        values, where = runtime.container_env(container), "the container's environment"
+        values, where = runtime.container_env(container), Words("check.environment")
     if check.var not in values:
-        return CheckResult(False, f"{check.var} is not set in {where}")
-    value = values[check.var]
-    if check.equals is not None and value != check.equals:
-        return CheckResult(False, f"{check.var}={value!r} in {where}, wanted {check.equals!r}")
-    if check.matches is not None and not search(check.matches, value, multiline=False):
-        return CheckResult(False, f"{check.var}={value!r} in {where} does not match /{check.matches}/")
-    return CheckResult(True, f"{check.var}={value!r} in {where}")
+        return CheckResult(False, Words("check.var_unset", var=check.var, where=where))
+    value = repr(values[check.var])
+    if check.equals is not None and values[check.var] != check.equals:
+        return CheckResult(False, Words("check.var_wanted", var=check.var, value=value, where=where,
+                                        wanted=repr(check.equals)))
+    if check.matches is not None and not search(check.matches, values[check.var], multiline=False):
+        return CheckResult(False, Words("check.var_differs", var=check.var, value=value, where=where,
+                                        pattern=check.matches))
+    return CheckResult(True, Words("check.var_set", var=check.var, value=value, where=where))
 
 
 def _http(check: HttpCheck, runtime: Runtime, container: str) -> CheckResult:
     host, port = runtime.published_port(container, check.port)
     if not _loopback(host):
-        return CheckResult(False, f"port {check.port} is published on {host}, not on this machine's loopback; "
-                                  "envlab only asks 127.0.0.1")
+        return CheckResult(False, Words("check.not_loopback", port=check.port, host=host))
     deadline = time.monotonic() + check.timeout
     while True:
         # A service that was just started may not listen yet: retry refused connections until the
@@ -127,14 +131,17 @@ def _http(check: HttpCheck, runtime: Runtime, container: str) -> CheckResult:
             break
         except (OSError, http.client.HTTPException) as exc:
             if time.monotonic() >= deadline:
-                return CheckResult(False, f"GET {check.path} on port {check.port} failed: {exc}")
+                return CheckResult(False, Words("check.http_failed", path=check.path, port=check.port, error=str(exc)))
             time.sleep(0.2)
-    redirect = f" (a redirect to {visible(location[:200])}, not followed)" if location and 300 <= status < 400 else ""
+    redirect = (Words("check.http_redirect", location=visible(location[:200]))
+                if location and 300 <= status < 400 else "")
     if status != check.status:
-        return CheckResult(False, f"GET {check.path} answered {status}{redirect}, wanted {check.status}")
+        return CheckResult(False, Words("check.http_wanted", path=check.path, status=status, redirect=redirect,
+                                        wanted=check.status))
     if check.body and not search(check.body, body, multiline=False):
-        return CheckResult(False, f"GET {check.path} answered {status} but the body does not match /{check.body}/")
-    return CheckResult(True, f"GET {check.path} answered {status}{redirect}")
+        return CheckResult(False, Words("check.http_body_differs", path=check.path, status=status,
+                                        pattern=check.body))
+    return CheckResult(True, Words("check.http_answered", path=check.path, status=status, redirect=redirect))
 
 
 def _loopback(host: str) -> bool:

@@ -37,13 +37,13 @@ from envlab.engine.scenario.events import (
     TrafficSample,
     TrafficSummary,
 )
+from envlab.engine.wording import WORDS, said, say
 
 #: good: as claimed; bad: not as claimed or broken; warn: worth a look; dim: detail; title: a heading.
 Tone = Literal["good", "bad", "warn", "dim", "title", "plain"]
 #: Engine events worth a line: a replica came, went, or changed health.
 SHOWN_STATES = frozenset({"start", "die", "kill", "stop", "healthy", "unhealthy", "oom", "restart"})
 _BAD_STATES = frozenset({"die", "kill", "unhealthy", "oom"})
-ORCHESTRATORS = {"balancer": "load balancer", "swarm": "Swarm service", "docker": "plain containers"}
 
 
 #: What a terminal would obey rather than show: C0 controls but tab and newline, DEL, C1 controls, and the
@@ -72,73 +72,79 @@ def bounds(low: float | None, high: float | None) -> str:
     return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
 
 
-def measured(event: MeasurementChecked) -> str:
+def measured(event: MeasurementChecked, lang: str = "en") -> str:
     """A measured value, ``never`` when the moment it measures did not come."""
-    return "never" if event.value is None else f"{event.value:g}"
+    return said("value.never", lang) if event.value is None else f"{event.value:g}"
 
 
-def describe(event: Event) -> tuple[str, Tone] | None:
-    """One line for ``event`` and its tone (control characters made :func:`visible`); ``None`` for
-    events shown only in richer views."""
-    said = _describe(event)
-    return None if said is None else (visible(said[0]), said[1])
+def describe(event: Event, lang: str = "en") -> tuple[str, Tone] | None:
+    """One line for ``event`` in ``lang`` and its tone (control characters made :func:`visible`);
+    ``None`` for events shown only in richer views."""
+    line = _describe(event, lang)
+    return None if line is None else (visible(line[0]), line[1])
 
 
-def _describe(event: Event) -> tuple[str, Tone] | None:
+def _describe(event: Event, lang: str) -> tuple[str, Tone] | None:
     match event:
         case SetupStarted():
-            what = "bare host" if event.kind == "host" else "containerized fix"
-            return f"● {what} from {event.image}", "title"
+            return said("line.host_from" if event.kind == "host" else "line.fix_from", lang, image=event.image), "title"
         case StepStarted():
-            label = step_label(event.index)
-            title = label if event.say in ("", label) else f"{label}: {event.say}"
+            label = say(step_label(event.index), lang)
+            title = label if event.say in ("", label, step_label(event.index)) else f"{label}: {event.say}"
             return f"▶ {title}\n  $ {event.run}", "title"
         case OutputLine():
             return f"  │ {event.text}", "plain"
         case StepFinished():
-            note = "timed out" if event.timed_out else f"exit {event.exit_code}"
-            return f"  {'✓' if event.exit_code == 0 else '✗'} {note} in {event.duration:.1f}s", (
-                "good" if event.exit_code == 0 else "bad")
+            note = said("line.timed_out", lang) if event.timed_out else said("line.exit", lang, code=event.exit_code)
+            return said("line.step_finished", lang, mark="✓" if event.exit_code == 0 else "✗", note=note,
+                        duration=event.duration), "good" if event.exit_code == 0 else "bad"
         case SetupFinished():
             tone: Tone = "good" if as_claimed(event.verdict) else "bad"
-            return f"■ {VERDICT_LABELS[event.verdict]}: {event.reason}", tone
+            return f"■ {say(VERDICT_LABELS[event.verdict], lang)}: {say(event.reason, lang)}", tone
         case CheckFinished():
-            state = ("passes" if event.passed else "fails") + (" after the fix" if event.after_fix else "")
+            state = said(f"state.{'passes' if event.passed else 'fails'}{'_after_fix' if event.after_fix else ''}",
+                         lang)
             if event.passed == event.expected:
-                return f"✓ {event.check} on {event.target} {state}", "good" if event.passed else "warn"
-            return f"✗ {event.check} on {event.target} {state}, should {'pass' if event.expected else 'fail'}", "bad"
+                return said("line.check", lang, mark="✓", check=event.check, target=event.target, state=state), (
+                    "good" if event.passed else "warn")
+            key = "line.check_should_pass" if event.expected else "line.check_should_fail"
+            return said(key, lang, check=event.check, target=event.target, state=state), "bad"
         case ErrorRaised():
             where = f"{event.setup}: " if event.setup else ""
-            hint = f"\n  hint: {event.hint}" if event.hint else ""
-            return f"error: {where}{event.message}{hint}", "bad"
+            return said("line.error_hint" if event.hint else "line.error", lang, where=where, message=event.message,
+                        hint=event.hint), "bad"
         case WaitingForRoom() if event.started:
-            return f"the engine has room now: starting (waited {event.waited:.0f}s)", "dim"
+            return said("line.room_now", lang, waited=event.waited), "dim"
         case WaitingForRoom():
-            return (f"waiting for room on the engine: {event.ahead} other run(s) first ({event.memory >> 20} of "
-                    f"{event.room_memory >> 20} MiB, at most {event.room_runs} runs at once); nothing started yet, "
-                    "it starts by itself"), "warn"
+            return said("line.room_wait", lang, ahead=event.ahead, memory=event.memory >> 20,
+                        room=event.room_memory >> 20, runs=event.room_runs), "warn"
         case CleanupFinished():
-            return f"cleaned up {len(event.removed)} container(s) and network(s)", "dim"
+            return said("line.cleaned", lang, n=len(event.removed)), "dim"
         case LessonFinished():
-            if event.ok:
-                return f"✓ every expectation of {event.lesson} holds ({event.duration:.1f}s)", "good"
-            return f"✗ {event.lesson}: some expectations do not hold ({event.duration:.1f}s)", "bad"
+            key = "line.lesson_held" if event.ok else "line.lesson_broke"
+            return said(key, lang, lesson=event.lesson, duration=event.duration), "good" if event.ok else "bad"
         case _:
-            return _describe_scenario(event)
+            return _describe_scenario(event, lang)
 
 
-def _describe_scenario(event: Event) -> tuple[str, Tone] | None:
+def orchestrator_label(orchestrator: str, lang: str) -> str:
+    """How a service's orchestrator reads: ``Swarm service``, ``plain containers``…"""
+    key = f"orchestrator.{orchestrator}"
+    return said(key, lang) if key in WORDS else orchestrator
+
+
+def _describe_scenario(event: Event, lang: str) -> tuple[str, Tone] | None:
     match event:
         case ServiceStarted():
-            detail = f" · {event.detail}" if event.detail else ""
-            kind = ORCHESTRATORS.get(event.orchestrator, event.orchestrator)
-            return f"● {event.service}: {event.replicas} × {kind} from {event.image}{detail}", "title"
+            detail = f" · {say(event.detail, lang)}" if event.detail else ""
+            return said("line.service", lang, service=event.service, replicas=event.replicas,
+                        kind=orchestrator_label(event.orchestrator, lang), image=event.image, detail=detail), "title"
         case PhaseStarted():
-            return f"▶ phase {event.index + 1}: {event.say}", "title"
+            return said("line.phase", lang, n=event.index + 1, say=event.say), "title"
         case ChangeApplied():
-            return f"↻ {event.service}: {event.what}", "warn"
+            return f"↻ {event.service}: {say(event.what, lang)}", "warn"
         case ChangeSettled():
-            return f"  ✓ {event.service}: {event.state} in {event.duration:.1f}s", (
+            return said("line.settled", lang, service=event.service, state=event.state, duration=event.duration), (
                 "good" if event.state == "completed" else "warn")
         case FaultInjected():
             return f"⚡ t={event.at:.1f}s {event.action} {event.replica}", "bad"
@@ -147,23 +153,25 @@ def _describe_scenario(event: Event) -> tuple[str, Tone] | None:
                 return None
             return f"  t={event.at:.1f}s {event.replica} {event.state}", "bad" if event.state in _BAD_STATES else "dim"
         case TrafficSample():
-            return (f"  {event.second:>3}s {event.requests:>4} req  errors {event.errors:>3}  lost {event.lost:>3}  "
-                    f"up {event.running}"), "bad" if event.errors else "warn" if event.lost else "dim"
+            return said("line.traffic", lang, second=event.second, requests=event.requests, errors=event.errors,
+                        lost=event.lost, running=event.running), (
+                "bad" if event.errors else "warn" if event.lost else "dim")
         case TrafficSummary():
-            return (f"■ {event.requests} requests at {event.rate:.0f}/s: {event.errors} errors, "
-                    f"{event.lost} lost sessions"), "bad" if event.errors else "warn" if event.lost else "good"
+            return said("line.traffic_summary", lang, requests=event.requests, rate=event.rate, errors=event.errors,
+                        lost=event.lost), "bad" if event.errors else "warn" if event.lost else "good"
         case MeasurementChecked():
             title = f" — {event.title}" if event.title else ""
-            detail = f" ({event.detail})" if event.detail else ""
-            return (f"{'✓' if event.ok else '✗'} {event.metric} = {measured(event)} "
-                    f"(expected {bounds(event.low, event.high)}){title}{detail}"), "good" if event.ok else "bad"
+            detail = f" ({say(event.detail, lang)})" if event.detail else ""
+            return said("line.measured", lang, mark="✓" if event.ok else "✗", metric=event.metric,
+                        value=measured(event, lang), bounds=bounds(event.low, event.high), title=title,
+                        detail=detail), "good" if event.ok else "bad"
         case PhaseFinished():
-            held = "every measurement holds" if event.ok else "a measurement does not hold"
-            return f"■ {event.phase}: {held} ({event.duration:.1f}s)", "good" if event.ok else "bad"
+            key = "line.phase_held" if event.ok else "line.phase_broke"
+            return said(key, lang, phase=event.phase, duration=event.duration), "good" if event.ok else "bad"
         case AutoscalerDecided():
             arrow = "↑" if event.desired > event.current else "↓" if event.desired < event.current else "="
-            return (f"  t={event.at:.0f}s autoscaler: {event.observed:g} req/s over {event.current} = "
-                    f"{event.per_replica:g}/replica (target {event.target:g}) {arrow} {event.desired} · "
-                    f"{event.reason}"), "warn" if event.desired != event.current else "dim"
+            return said("line.autoscaler", lang, at=event.at, observed=event.observed, current=event.current,
+                        per=event.per_replica, target=event.target, arrow=arrow, desired=event.desired,
+                        reason=event.reason), "warn" if event.desired != event.current else "dim"
         case _:
             return None

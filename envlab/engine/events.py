@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from envlab.engine.inspect import DriftReport, DriftRow
+from envlab.engine.wording import Words
 
 SetupKind = Literal["host", "fix"]
 #: passed: ran and passed as declared; failed-as-expected: failed with the declared error;
@@ -173,12 +174,14 @@ class InspectionFinished(Event):
 
 
 def step_label(index: int) -> str:
-    """How people name a step by its index: step 1, build, probe, fix 1."""
+    """How people name a step by its index: step 1, build, probe, fix 1 (words a face can say in any language)."""
     if index == BUILD_STEP:
-        return "build"
+        return Words("step.build")
     if index == PROBE_STEP:
-        return "probe"
-    return f"fix {index - SOLUTION_STEP + 1}" if index >= SOLUTION_STEP else f"step {index + 1}"
+        return Words("step.probe")
+    if index >= SOLUTION_STEP:
+        return Words("step.fix", n=index - SOLUTION_STEP + 1)
+    return Words("step.runbook", n=index + 1)
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

@@ -17,28 +17,28 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from envlab.lessons.model import INSPECT_ITEMS, DriftLesson
+from envlab.engine.wording import WORDS, Words
+from envlab.lessons.model import DriftLesson
 from envlab.runtime.bounds import FileTooLarge
 from envlab.runtime.contract import Runtime
 
 DriftStatus = Literal["same", "differs", "missing", "unknown"]
 #: How each status reads in every face.
-STATUS_LABELS: dict[str, str] = {"same": "= same", "differs": "≠ differs", "missing": "∅ missing",
-                                 "unknown": "? not read"}
+STATUS_LABELS: dict[str, str] = {status: Words(f"status.{status}") for status in ("same", "differs", "missing",
+                                                                                "unknown")}
 
-#: The fixed items, in the order a fingerprint lists them, with the label people read.
-BASE_ITEMS = INSPECT_ITEMS
 #: The variable every lesson compares by default: it decides which programs a command finds.
 DEFAULT_ENV = ("PATH",)
 #: How a missing value reads, by item kind (the part of the key before ``:``).
-MISSING = {"python": "not installed", "openssl": "not installed", "package": "not installed",
-           "env": "unset", "file": "absent", "libc": "not found"}
+MISSING = {"python": Words("value.not_installed"), "openssl": Words("value.not_installed"),
+           "package": Words("value.not_installed"), "env": Words("value.unset"), "file": Words("value.absent"),
+           "libc": Words("value.not_found")}
 OS_RELEASE = ("/etc/os-release", "/usr/lib/os-release")  # the os-release(5) lookup order
 TIMEOUT = 20.0
 #: A probe that did not finish is asked again, each time with twice the time: on a loaded machine a
 #: `uname -r` can take seconds, and a missed answer must never read as a value.
 ATTEMPTS = 3
-UNREAD = "could not be read (no answer in time, or too large)"
+UNREAD = Words("value.unread")
 
 
 @dataclass(frozen=True)
@@ -170,25 +170,25 @@ def summarize(report: DriftReport, skipped: Iterable[str] = ()) -> list[SummaryL
     """What differs, what the lesson names as the cause, and what is shared (the kernel)."""
     lines: list[SummaryLine] = []
     if report.drifted:
-        names = ", ".join(r.label for r in report.drifted)
-        lines.append(SummaryLine("drift", f"{len(report.drifted)} of {len(report.rows)} items differ:", names))
+        lines.append(SummaryLine("drift", Words("summary.drift", n=len(report.drifted), total=len(report.rows)),
+                                 Words("list", items=[r.label for r in report.drifted])))
     elif not report.unread:
-        lines.append(SummaryLine("same", f"all {len(report.rows)} items are the same on every setup", ""))
+        lines.append(SummaryLine("same", Words("summary.same", total=len(report.rows)), ""))
     if report.unread:
-        names = ", ".join(r.label for r in report.unread)
-        lines.append(SummaryLine("unread", "? not known:", f"{names} (a setup did not answer in time; inspect again)"))
+        lines.append(SummaryLine("unread", Words("summary.unread_lead"),
+                                 Words("summary.unread", names=[r.label for r in report.unread])))
     if report.causes:
-        same = ", ".join(r.label for r in report.causes if r.status == "same")
-        note = f" (the same everywhere in this run: {same})" if same else ""
-        lines.append(SummaryLine("cause", "▶ the cause:", ", ".join(r.label for r in report.causes) + note))
+        same = [r.label for r in report.causes if r.status == "same"]
+        note = Words("summary.cause_same", names=same) if same else ""
+        lines.append(SummaryLine("cause", Words("summary.cause_lead"),
+                                 Words("summary.cause", names=[r.label for r in report.causes], note=note)))
     kernel = report.row("kernel")
     if kernel is not None and kernel.shared_kernel:
         release = next(iter(kernel.values.values()))
-        lines.append(SummaryLine("kernel", "= shared:",
-                                 f"every setup runs on the engine's one kernel ({release}); only the userland differs"))
+        lines.append(SummaryLine("kernel", Words("summary.shared_lead"), Words("summary.shared", release=release)))
     skipped = list(skipped)
     if skipped:
-        lines.append(SummaryLine("skipped", "not inspected (not running):", ", ".join(skipped)))
+        lines.append(SummaryLine("skipped", Words("summary.skipped_lead"), Words("list", items=list(skipped))))
     return lines
 
 
@@ -203,14 +203,15 @@ def short_value(value: str, width: int | None = None) -> str:
 
 def label(key: str) -> str:
     """How an item key reads in a table: ``package:python3`` → ``package python3``."""
-    return BASE_ITEMS.get(key) or key.replace(":", " ", 1)
+    kind, _, name = key.partition(":")
+    return Words(f"item.{kind}", name=name) if f"item.{kind}" in WORDS else key.replace(":", " ", 1)
 
 
 def shown(key: str, value: str | None) -> str:
     """A value as people read it; a missing one says how it is missing."""
     if value is not None:
         return value
-    return MISSING.get(key.split(":", 1)[0], "unknown")
+    return MISSING.get(key.split(":", 1)[0], Words("value.unknown"))
 
 
 def diff(fingerprints: Mapping[str, Fingerprint], *, focus: Iterable[str] = ()) -> DriftReport:
@@ -344,12 +345,12 @@ def parse_timezone(code: int, output: str) -> str:
     """``Etc/UTC`` from a zoneinfo link or /etc/timezone; ``TZ=...`` when the variable decides."""
     zone = output.strip().splitlines()[0].strip() if output.strip() else ""
     zone = re.sub(r"^.*/zoneinfo/", "", zone)
-    return zone or "UTC (no zone configured)"
+    return zone or Words("value.no_zone")
 
 
 def parse_locale(code: int, output: str) -> str:
     """The locale a program gets from ``LC_ALL`` or ``LANG``; neither set means POSIX."""
-    return output.strip() or "POSIX (LANG unset)"
+    return output.strip() or Words("value.lang_unset")
 
 
 # The zone a process gets: TZ if set, else the /etc/localtime link, else Debian's /etc/timezone.

@@ -23,14 +23,11 @@ from envlab.engine.events import (
     Verdict,
 )
 from envlab.engine.scenario.events import MeasurementChecked, PhaseFinished
+from envlab.engine.wording import Words
 
 #: How each verdict reads, and whether it is as the lesson claims.
-VERDICT_LABELS: dict[Verdict, str] = {
-    "passed": "✓ passed",
-    "failed-as-expected": "✓ failed as expected",
-    "failed-unexpectedly": "✗ failed unexpectedly",
-    "passed-unexpectedly": "✗ passed unexpectedly",
-}
+VERDICT_LABELS: dict[Verdict, str] = {verdict: Words(f"verdict.{verdict}") for verdict in (
+    "passed", "failed-as-expected", "failed-unexpectedly", "passed-unexpectedly")}
 TAIL_LINES = 6  # output lines kept per setup, to say why a setup did not go as claimed
 
 

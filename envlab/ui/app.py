@@ -28,7 +28,7 @@ from envlab.ui.inline import inline_plain
 from envlab.ui.key_labels import localize_bindings
 from envlab.ui.messages import CatalogLoaded, LessonTornDown, RuntimeConnected, RuntimeFailed
 from envlab.ui.runs import RunRegistry
-from envlab.ui.strings import t
+from envlab.ui.strings import STRINGS, t
 
 # The lesson models, the runner and the Docker SDK take longer to import than Textual itself: they
 # load in workers after the first paint (see docs/performance.md), so here they are only types.
@@ -72,7 +72,7 @@ class EnvlabApp(App[int]):
 
     CSS_PATH = "envlab.tcss"
     TITLE = "envlab"
-    SUB_TITLE = "why it works on my machine"
+    SUB_TITLE = STRINGS["app_subtitle"]["en"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -97,6 +97,7 @@ class EnvlabApp(App[int]):
         self.catalog = catalog
         self.lesson_dirs = list(lessons)
         self.set_reactive(EnvlabApp.lang, lang)
+        self.sub_title = t("app_subtitle", lang)
         #: Whether ``--lang`` or ``ENVLAB_LANG`` chose the language: then no profile's own choice overrides it.
         self.lang_given = lang_given
         self.runtime_factory = runtime_factory
@@ -175,7 +176,7 @@ class EnvlabApp(App[int]):
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         self.catalog = message.catalog
         for problem in message.catalog.problems:
-            self.notify(str(problem), title="Lesson skipped", severity="warning", timeout=10)
+            self.notify(str(problem), title=t("lesson_skipped", self.lang), severity="warning", timeout=10)
         self.lessons_ready = True
         heap.settle()
 
@@ -202,8 +203,8 @@ class EnvlabApp(App[int]):
         """Show the unexpected error ``worker`` ended with. A screen's workers tell their screen, not the
         app (Textual's ``Worker.StateChanged`` does not bubble), so a screen with workers calls this too."""
         error = worker.error
-        self.notify(f"{type(error).__name__}: {error}\nPlease report this; press Ctrl+Q to quit.",
-                    title=f"envlab hit a bug ({worker.name})", severity="error", timeout=30)
+        self.notify(t("bug_body", self.lang, error=f"{type(error).__name__}: {error}"),
+                    title=t("bug_title", self.lang, worker=worker.name), severity="error", timeout=30)
 
     # the engine --------------------------------------------------------------------------------
     def action_connect(self) -> None:
@@ -229,7 +230,7 @@ class EnvlabApp(App[int]):
     def on_runtime_failed(self, message: RuntimeFailed) -> None:
         self.engine_error = message
         self.engine_state = "failed"
-        self.notify(f"{message.message}\n{message.hint}", title="Docker is not available",
+        self.notify(f"{message.message}\n{message.hint}", title=t("docker_unavailable", self.lang),
                     severity="error", timeout=15)
 
     # lessons -----------------------------------------------------------------------------------
@@ -269,6 +270,7 @@ class EnvlabApp(App[int]):
 
     def watch_lang(self, lang: str) -> None:
         """The key labels follow the language on the app and every open screen, footers included."""
+        self.sub_title = t("app_subtitle", lang)
         localize_bindings(self, lang)
         for screen in self.screen_stack:
             localize_bindings(screen, lang)
@@ -301,12 +303,16 @@ class EnvlabApp(App[int]):
         """Hand the terminal to a shell inside ``container``; return its exit code, ``None`` if none ran.
 
         The terminal is cleared first (screen and scrollback: nothing of an earlier shell or lesson shows),
-        then ``banner`` says where the learner is and what they have."""
+        then ``banner`` says where the learner is and what they have, wrapped to the terminal's width as
+        the TUI wraps text (a Japanese line breaks between phrases, not inside a word)."""
+        from envlab.ui.linebreak import wrap
+
+        width = max(20, shutil.get_terminal_size().columns - 3)  # two columns of indent, and the last one free
+        lines = [row for line in banner.splitlines() for row in wrap(line, width)]
         try:
             try:
                 with self.suspend():
-                    sys.stdout.write(CLEAR_TERMINAL + "".join(f"\n  {line}" for line in banner.splitlines())
-                                     + "\n\n")
+                    sys.stdout.write(CLEAR_TERMINAL + "".join(f"\n  {line}" for line in lines) + "\n\n")
                     sys.stdout.flush()
                     return self.shell(container, setup)
             except SuspendNotSupported:
@@ -314,8 +320,8 @@ class EnvlabApp(App[int]):
                     raise
                 return self.shell(container, setup)  # no terminal to hand over (tests, automation)
         except (EnvlabError, SuspendNotSupported, OSError) as exc:
-            hint = getattr(exc, "hint", "") or f"run `docker exec -it {container} sh` in another terminal"
-            self.notify(f"{getattr(exc, 'message', exc)}\n{hint}", title="No shell", severity="error")
+            hint = getattr(exc, "hint", "") or t("no_shell_hint", self.lang, container=container)
+            self.notify(f"{getattr(exc, 'message', exc)}\n{hint}", title=t("no_shell", self.lang), severity="error")
             return None
 
     # teardown ----------------------------------------------------------------------------------
@@ -337,7 +343,7 @@ class EnvlabApp(App[int]):
             self.exit(0)
             return
         self._quitting = True
-        self.notify("Removing the lesson's containers…", title="Quitting")
+        self.notify(t("quitting_body", self.lang), title=t("quitting", self.lang))
         await asyncio.to_thread(self.runs.tear_down_all)
         self.exit(0)
 

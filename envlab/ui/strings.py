@@ -5,6 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 STRINGS: dict[str, dict[str, str]] = {
+    "app_subtitle": {"en": "why it works on my machine", "ja": "「自分のマシンでは動く」のはなぜか"},
+    "lesson_skipped": {"en": "Lesson skipped", "ja": "読み込めなかったレッスン"},
+    "bug_title": {"en": "envlab hit a bug ({worker})", "ja": "envlab の不具合です({worker})"},
+    "bug_body": {"en": "{error}\nPlease report this; press Ctrl+Q to quit.",
+                 "ja": "{error}\nこの内容を報告してください。Ctrl+Q で終了します。"},
+    "docker_unavailable": {"en": "Docker is not available", "ja": "Docker が使えません"},
+    "no_shell": {"en": "No shell", "ja": "シェルを開けません"},
+    "no_shell_hint": {"en": "run `docker exec -it {container} sh` in another terminal",
+                      "ja": "別のターミナルで `docker exec -it {container} sh` を実行してください"},
+    "quitting": {"en": "Quitting", "ja": "終了しています"},
+    "quitting_body": {"en": "Removing the lesson's containers…", "ja": "レッスンのコンテナを片付けています…"},
+    "no_challenge": {"en": "This lesson has no challenge.", "ja": "このレッスンには課題がありません。"},
+    "no_challenge_to_verify": {"en": "This lesson has no challenge to verify.",
+                               "ja": "このレッスンには確かめる課題がありません。"},
+    "no_quiz": {"en": "This lesson has no quiz.", "ja": "このレッスンにはクイズがありません。"},
+    "progress_label": {"en": "Progress", "ja": "進捗"},
+    "progress_reset": {"en": "Progress in {title} reset.", "ja": "「{title}」の進捗をリセットしました。"},
+    "forget_progress": {"en": "Forget your progress in [b]{title}[/b]?", "ja": "[b]{title}[/b] の進捗を消しますか?"},
+    # a setup's pane
+    "badge_idle": {"en": "○ not run", "ja": "○ 未実行"},
+    "badge_waiting": {"en": "… waiting", "ja": "… 待機中"},
+    "badge_running": {"en": "● running", "ja": "● 実行中"},
+    "pane_host": {"en": "host", "ja": "ホスト"},
+    "pane_fix": {"en": "fix", "ja": "解決策"},
+    "pane_topology": {"en": "topology", "ja": "構成"},
+    "pane_scenario": {"en": "scenario", "ja": "シナリオ"},
+    "pane_topology_title": {"en": "services, phases and traffic", "ja": "サービス、フェーズ、トラフィック"},
+    # the drift inspector
+    "drift_title": {"en": "[b]Drift between the setups[/b] · Esc closes",
+                    "ja": "[b]セットアップ間のドリフト[/b] · Esc で閉じる"},
+    "drift_item": {"en": "item", "ja": "項目"},
+    "drift_page": {"en": "setups {first}–{last} of {total} · ← → the others",
+                   "ja": "セットアップ {total} 個中 {first}–{last} · ← → ほかのセットアップ"},
+    "drift_shared_kernel": {"en": "= shared kernel", "ja": "= 共有カーネル"},
     # home
     "curriculum": {"en": "Curriculum", "ja": "カリキュラム"},
     "chapter": {"en": "Chapter {n}", "ja": "第{n}章"},
@@ -108,8 +142,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "- Press **i** to inspect the drift: what differs between the setups, and what they share.\n"
               "- The checks under this guide show how each setup looks from outside.",
         "ja": "**r** を押すと、{setups} が本物のコンテナで並んで起動し、右の各ペインにそれぞれの出力が流れます。\n\n"
-              "- バッジが結果を示します: **passed**(成功)、**failed as expected**(レッスンの狙いどおりの失敗)、"
-              "**failed unexpectedly**(想定外の失敗: ペインを読んでください)。\n"
+              "- バッジが結果を示します: **成功**、**狙いどおりの失敗**(レッスンの狙い)、"
+              "**想定外の失敗**(別の何かがうまくいっていません: ペインを読んでください)。\n"
               "- **i** でドリフトを調べます: セットアップ間で何が違い、何が共通か。\n"
               "- このガイドの下のチェックは、各セットアップを外から見た結果です。",
     },

@@ -504,7 +504,7 @@ async def test_a_scenario_pane_names_measurements_in_the_learners_language(tmp_p
             screen.inbox.put(event)
         panes = screen.query_one(SetupPanes)
         panes.drain()
-        assert panes.pane("scenario").lines[-4:] == ["▶ phase 2: Two replicas crash at once",
+        assert panes.pane("scenario").lines[-4:] == ["▶ フェーズ 2: Two replicas crash at once",
                                                      "✓ 復旧時間: 9.1 秒(期待値 ≤ 15 秒)",
                                                      "✓ 最後に稼働していたレプリカ: 3(期待値 = 3)",
                                                      "✗ エラー率: 0.4 %(期待値 ≤ 0.1 %)"]

@@ -1,5 +1,6 @@
 """Every screen of every built-in lesson fits at 80×24 and 120×36, in English and Japanese: no text is cut
-without a sign (tests/ui/geometry.py says what a cut is).
+without a sign (tests/ui/geometry.py says what a cut is). In Japanese, no screen shows an English word the
+lesson or the containers did not give it (tests/ui/english.py says which words are fine).
 
 Drift lessons run on the fake runtime; a scenario lesson's phases take real seconds of traffic, so its
 phases are shown from the lesson's own words through the events a run posts (a service per topology
@@ -8,6 +9,7 @@ entry, then each phase), which is what the panes and the live panel draw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from envlab.engine.scenario.events import PhaseStarted, ServiceStarted, TrafficSample
+from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.lessons.catalog import Catalog, load_catalog
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.text import pick
@@ -24,6 +27,7 @@ from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.screens.quiz_modal import QuizModal
 from envlab.ui.widgets.setup_panes import SetupPanes
 from tests.helpers import os_skew_runtime
+from tests.ui.english import allowed_words, untranslated
 from tests.ui.geometry import Cut, cuts
 from tests.ui.support import async_test, build, fake_with_images, settle, wait_until
 
@@ -32,13 +36,17 @@ LANGS = ["en", "ja"]
 LESSONS = [loaded.lesson.id for loaded in load_catalog().lessons]
 
 
+Measure = Callable[[Screen[object]], list[str]]
+
+
 async def _look(pilot: Pilot[int], screen: Screen[object], where: str, found: list[str]) -> None:
-    """Note every cut on ``screen`` once what was posted is handled and the screen laid out again (a toast
-    that just arrived is mounted, then the layout gives it its rows)."""
+    """Note what the walk's measure finds on ``screen`` once what was posted is handled and the screen laid
+    out again (a toast that just arrived is mounted, then the layout gives it its rows)."""
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
-    found += [f"{where}: {cut}" for cut in cuts(screen)]
+    measure: Measure = getattr(pilot.app, "measure", lambda seen: [str(cut) for cut in cuts(seen)])
+    found += [f"{where}: {finding}" for finding in measure(screen)]
 
 
 async def _scenario_phases(pilot: Pilot[int], screen: LessonScreen, lesson: ScenarioLesson, lang: str,
@@ -111,6 +119,28 @@ async def test_every_screen_fits_without_an_unmarked_cut(tmp_path: Path, lesson_
     found: list[str] = []
     async with h.app.run_test(size=size, notifications=True) as pilot:  # toasts on: they must not cover text
         await _walk(pilot, lesson_id, lang, found)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("lesson_id", LESSONS)
+@async_test
+async def test_every_screen_in_japanese_says_nothing_in_english(tmp_path: Path, lesson_id: str) -> None:
+    catalog = _catalog()
+    fake = os_skew_runtime() if lesson_id == "os-skew" else fake_with_images(
+        Catalog(lessons=[catalog.get(lesson_id)]))
+    output = [line for _code, lines in fake.script.values() for line in lines]  # what the containers print
+    manifests = kubernetes_manifests(catalog.get(lesson_id))
+    allowed = allowed_words(catalog, "ja", output=output, shown=[manifests] if manifests else [])
+
+    def english(screen: Screen[object]) -> list[str]:
+        words = untranslated(screen, allowed)
+        return [f"English words: {' '.join(words)}"] if words else []
+
+    h = build(tmp_path, fake=fake, lang="ja", catalog=catalog)
+    h.app.measure = english  # type: ignore[attr-defined]
+    found: list[str] = []
+    async with h.app.run_test(size=(120, 36), notifications=True) as pilot:
+        await _walk(pilot, lesson_id, "ja", found)
     assert not found, "\n".join(found)
 
 

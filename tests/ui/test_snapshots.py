@@ -140,7 +140,8 @@ def test_a_drift_lesson_after_a_run_at_80x24(snap_compare, tmp_path: Path,  # ty
     scrollbar (the why goes on below), and three panes on the right whose lines wrap instead of being cut:
     prod-server shows "'tomllib'", the end of "ModuleNotFoundError: No module named" wrapped onto its own
     row (the pane scrolls up to the rest), and the container's command ends in "--config
-    "$INVENTORY_CONFIG" --once". In Japanese the guide breaks between phrases ("実行を" / "見る")."""
+    "$INVENTORY_CONFIG" --once". In Japanese the guide breaks between phrases ("実行を" / "見る") and the
+    panes speak it too: "ホスト · ✓ 成功", "✓ 狙いどおりの失敗", "終了コード 1、宣言どおりのエラー"."""
     assert snap_compare(build(tmp_path, lang=lang).app, terminal_size=(80, 24), run_before=_run_os_skew)
 
 
@@ -150,7 +151,8 @@ def test_the_drift_inspector_at_80x24(snap_compare, tmp_path: Path,  # type: ign
     """You should see "setups 1–2 of 3 · ← → the others", the table with the item labels on the left,
     dev-laptop and prod-server, and the status column ("= same", "∅ missing" on Python); under it the
     highlighted row (OS release) with every setup's value, then the summary; the footer has "esc Close"
-    and "→ Other setups"."""
+    and "→ Other setups". In Japanese all of it is Japanese but the values the hosts gave ("Python 3.9.2"):
+    "項目", "OS リリース", "未インストール", "= 同じ", "∅ ない", "11 項目中 1 項目が違います: Python"."""
 
     async def inspect(pilot: Pilot[int]) -> None:
         await _run_os_skew(pilot)

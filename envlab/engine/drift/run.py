@@ -33,6 +33,7 @@ from envlab.engine.images import fix_image, fix_need, host_image
 from envlab.engine.inspect import DriftReport, Fingerprint, InspectSpec, collect, diff
 from envlab.engine.interrupts import signals_deferred
 from envlab.engine.run import Emit, RunBase
+from envlab.engine.wording import Words
 from envlab.errors import EnvlabError
 from envlab.lessons.assets import Budget, read_tree
 from envlab.lessons.model import Check, DriftLesson, Expect, Fix, Host, Probe
@@ -46,20 +47,20 @@ KEEP_ALIVE = ["sleep", "infinity"]
 def judge(expect: Expect, result: ExecResult) -> tuple[Verdict, str]:
     """Compare what a setup did with what the lesson declares; return the verdict and why."""
     matched = expect.output is None or search(expect.output, result.output)
-    pattern = f"/{expect.output}/"
+    pattern, code = f"/{expect.output}/", result.exit_code
     if result.timed_out:
-        return "failed-unexpectedly", "it did not finish in time"
+        return "failed-unexpectedly", Words("judge.timed_out")
     if expect.outcome == "pass":
-        if result.exit_code != 0:
-            return "failed-unexpectedly", f"exit code {result.exit_code}, expected success"
+        if code != 0:
+            return "failed-unexpectedly", Words("judge.expected_success", code=code)
         if not matched:
-            return "failed-unexpectedly", f"succeeded but the output does not match {pattern}"
-        return "passed", "exit code 0" + (", output as declared" if expect.output else "")
-    if result.exit_code == 0:
-        return "passed-unexpectedly", f"exit code 0, but the lesson says it fails with {pattern}"
+            return "failed-unexpectedly", Words("judge.output_differs", pattern=pattern)
+        return "passed", Words("judge.exit_0_output" if expect.output else "judge.exit_0")
+    if code == 0:
+        return "passed-unexpectedly", Words("judge.passed_unexpectedly", pattern=pattern)
     if not matched:
-        return "failed-unexpectedly", f"exit code {result.exit_code}, but not with the declared error {pattern}"
-    return "failed-as-expected", f"exit code {result.exit_code}, with the declared error"
+        return "failed-unexpectedly", Words("judge.not_declared_error", code=code, pattern=pattern)
+    return "failed-as-expected", Words("judge.declared_error", code=code)
 
 
 @dataclass
@@ -157,7 +158,7 @@ class DriftRun(RunBase):
                                     step.timeout, emit)
                 if result.exit_code != 0:
                     verdict, reason = judge(setup.probe.expect, result)
-                    return verdict, f"runbook step {index + 1}: {reason}", result.exit_code
+                    return verdict, Words("judge.runbook_step", n=index + 1, reason=reason), result.exit_code
         else:
             image = fix_image(self.lesson_id)
             emit(SetupStarted(setup.name, "fix", image))
@@ -174,7 +175,7 @@ class DriftRun(RunBase):
     def _build_fix(self, fix: Fix, image: str, emit: Emit) -> None:
         need = fix_need(self.loaded)
         command = "docker build" + (f" -f {fix.build.dockerfile}" if fix.build.dockerfile else "")
-        emit(StepStarted(fix.name, BUILD_STEP, "build the image", f"{command} -t {image} {fix.build.context}"))
+        emit(StepStarted(fix.name, BUILD_STEP, Words("step.build_say"), f"{command} -t {image} {fix.build.context}"))
         started = time.monotonic()
 
         def line(text: str) -> None:
@@ -186,10 +187,9 @@ class DriftRun(RunBase):
             present = self.runtime.image_labels(image)
             if present is not None and present.get(CONTEXT_LABEL) == inputs.digest:
                 # The same Dockerfile and files made the image that is here: no build, and no network.
-                line(f"{image} is up to date with the lesson's files (build digest {inputs.digest}): not rebuilt")
+                line(Words("build.up_to_date", image=image, digest=inputs.digest))
             else:
-                line(f"building {image}: " + ("the lesson's files changed since it was built" if present is not None
-                                             else "it is not on this engine yet") + " (no network is needed)")
+                line(Words("build.changed" if present is not None else "build.missing", image=image))
                 self.runtime.build_image(context=inputs.context, dockerfile=inputs.dockerfile, tag=image,
                                          labels=inputs.labels(need.kind), on_line=line)
         except EnvlabError:
@@ -266,7 +266,8 @@ class DriftRun(RunBase):
             check, expected = item
             container = self.containers.get(check.target)
             if container is None:
-                return CheckFinished(check.name, check.target, False, expected, f"{check.target} is not running",
+                return CheckFinished(check.name, check.target, False, expected,
+                                     Words("check.not_running", target=check.target),
                                      after_fix=expect_fixed)
             result = run_check(check, self.runtime, container)
             return CheckFinished(check.name, check.target, result.passed, expected, result.detail,
@@ -292,8 +293,8 @@ class DriftRun(RunBase):
             say = pick(step.say, self.lang)
             result = self._exec(host.name, container, SOLUTION_STEP + index, say, step.run, step.timeout, emit)
             if result.exit_code != 0:
-                emit(SetupFinished(host.name, "failed-unexpectedly", "pass after the fix", result.exit_code,
-                                   f"solution step {index + 1} exited {result.exit_code}", 0.0))
+                emit(SetupFinished(host.name, "failed-unexpectedly", Words("expect.after_fix"), result.exit_code,
+                                   Words("judge.solution_step", n=index + 1, code=result.exit_code), 0.0))
                 return False
         return self.probe_after_fix(emit)
 
@@ -311,7 +312,7 @@ class DriftRun(RunBase):
         started = time.monotonic()
         result = self.probe(host.name, host.probe, emit)
         verdict, reason = judge(Expect(outcome="pass"), result)
-        emit(SetupFinished(host.name, verdict, "pass after the fix", result.exit_code, reason,
+        emit(SetupFinished(host.name, verdict, Words("expect.after_fix"), result.exit_code, reason,
                            round(time.monotonic() - started, 2)))
         return verdict == "passed"
 
@@ -368,4 +369,4 @@ class DriftRun(RunBase):
 
 
 def _describe(expect: Expect) -> str:
-    return "pass" if expect.outcome == "pass" else f"fail with /{expect.output}/"
+    return Words("expect.pass") if expect.outcome == "pass" else Words("expect.fail", pattern=f"/{expect.output}/")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from envlab.engine.scenario.events import AutoscalerDecided
 from envlab.engine.scenario.traffic import TrafficRun
+from envlab.engine.wording import Words
 from envlab.lessons.scenario import Autoscaler
 
 
@@ -49,15 +50,15 @@ class ControlLoop:
         observed = round(len(answered) / window, 1)
         current = self.current()
         wanted = wanted_replicas(observed, self.spec)
-        desired, reason = current, "at target"
+        desired, reason = current, Words("autoscale.at_target")
         if wanted > current:
-            desired, reason, self.low_since = wanted, "above target: scale up", None
+            desired, reason, self.low_since = wanted, Words("autoscale.up"), None
         elif wanted < current:
             self.low_since = now if self.low_since is None else self.low_since
             if now - self.low_since >= self.spec.stabilize:
-                desired, reason, self.low_since = wanted, "below target long enough: scale down", None
+                desired, reason, self.low_since = wanted, Words("autoscale.down"), None
             else:
-                reason = f"below target for {now - self.low_since:.0f}s of {self.spec.stabilize:g}s: wait"
+                reason = Words("autoscale.wait", low=now - self.low_since, stabilize=self.spec.stabilize)
         else:
             self.low_since = None
         self.emit(AutoscalerDecided(self.phase, self.spec.service, round(now, 1), observed,

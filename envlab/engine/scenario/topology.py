@@ -18,6 +18,7 @@ from typing import Any
 from envlab.engine.events import Event, OutputLine
 from envlab.engine.images import ImageNeed, service_need
 from envlab.engine.scenario.events import ChangeApplied, ServiceStarted
+from envlab.engine.wording import Words
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import ScenarioLesson
@@ -218,21 +219,22 @@ class Deployment:
         what: list[str] = []
         if change.env is not None:
             updates["env"] = {**spec.env, **change.env}
-            what.append("set " + ", ".join(f"{k}={v}" for k, v in change.env.items()))
+            what.append(Words("change.env", values=", ".join(f"{k}={v}" for k, v in change.env.items())))
         if change.health is not None:
             updates["health"] = None if change.health == "none" else health_of(change.health)
-            what.append("no health check" if change.health == "none" else "health check: " + change.health.run)
+            what.append(Words("change.no_health") if change.health == "none"
+                        else Words("change.health", run=change.health.run))
         if change.update is not None:
             updates["update"] = update_of(change.update)
-            what.append(f"update order {change.update.order}, on failure {change.update.failure_action}")
+            what.append(Words("change.update", order=change.update.order, failure=change.update.failure_action))
         if change.restart is not None:
             updates["restart"] = change.restart
-            what.append(f"restart policy {change.restart}")
+            what.append(Words("change.restart", policy=change.restart))
         if change.replicas is not None:
             updates["replicas"] = change.replicas
-            what.append(f"scale to {change.replicas}")
+            what.append(Words("change.scale", n=change.replicas))
         handle.spec = ServiceSpec(**{**spec.__dict__, **updates})
-        self.emit(ChangeApplied(phase, change.service, "; ".join(what), change.replicas))
+        self.emit(ChangeApplied(phase, change.service, Words("change.joined", parts=what), change.replicas))
         if handle.swarm_id is not None:
             self.runtime.update_service(
                 handle.swarm_id, env=change.env, replicas=change.replicas,
@@ -253,12 +255,13 @@ class Deployment:
         replace = change.env is not None or change.health is not None or change.restart is not None
 
         def remove(index: int, replica: Replica) -> None:
-            self.emit(ChangeApplied(phase, change.service, f"by hand: docker rm -f {new.alias}-{index}"))
+            line = f"docker rm -f {new.alias}-{index}"
+            self.emit(ChangeApplied(phase, change.service, Words("change.by_hand", line=line)))
             self.runtime.remove_container(replica.id, stop_grace=old.stop_grace)
 
         def start(index: int) -> None:
             line = docker_run_line(new, index, self.network_name)
-            self.emit(ChangeApplied(phase, change.service, f"by hand: {line}"))
+            self.emit(ChangeApplied(phase, change.service, Words("change.by_hand", line=line)))
             self.runtime.run_replica(new, index)
 
         for index, replica in sorted(by_index.items()):

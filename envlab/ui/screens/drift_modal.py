@@ -23,6 +23,8 @@ from textual.widgets import DataTable, Label
 
 from envlab.engine.describe import visible
 from envlab.engine.inspect import STATUS_LABELS, DriftReport, DriftRow, short_value, summarize
+from envlab.engine.wording import say
+from envlab.ui.strings import t
 from envlab.ui.widgets.fit_text import FitText
 from envlab.ui.widgets.key_bar import KeyBar
 
@@ -33,9 +35,9 @@ PADDING = 2  # the DataTable pads each cell by one on both sides
 SCROLLBAR = 1  # the table keeps a column for its vertical scrollbar
 
 
-def status_of(row: DriftRow) -> str:
-    """How a row's status reads: ``= same``, ``≠ differs``... (the kernel they all share says so)."""
-    return "= shared kernel" if row.shared_kernel else STATUS_LABELS[row.status]
+def status_of(row: DriftRow, lang: str) -> str:
+    """How a row's status reads in ``lang``: ``= same``, ``≠ differs``... (the kernel they all share says so)."""
+    return t("drift_shared_kernel", lang) if row.shared_kernel else say(STATUS_LABELS[row.status], lang)
 
 
 def fit_cell(value: str, width: int) -> str:
@@ -75,10 +77,11 @@ class DriftModal(ModalScreen[None]):
         Binding("left", "previous_setups", "Previous setups", show=False, priority=True),
     ]
 
-    def __init__(self, report: DriftReport, skipped: list[str]) -> None:
+    def __init__(self, report: DriftReport, skipped: list[str], lang: str) -> None:
         super().__init__()
         self.report = report
         self.skipped = skipped
+        self.lang = lang
         #: The first setup shown, and how many fit.
         self.first = 0
         self.shown = len(report.setups)
@@ -86,7 +89,7 @@ class DriftModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="drift"):  # a short screen (or a toast) leaves less room: the box scrolls
-            yield Label("[b]Drift between the setups[/b] · Esc closes", id="drift-title")
+            yield Label(t("drift_title", self.lang), id="drift-title")
             yield Label(id="drift-page")
             yield DriftTable(id="drift-table", cursor_type="row", zebra_stripes=False)
             yield FitText(id="drift-row")
@@ -111,7 +114,7 @@ class DriftModal(ModalScreen[None]):
 
     @property
     def label_width(self) -> int:
-        return min(LABEL_WIDTH, max((cell_len(r.label) + 2 for r in self.report.rows), default=4))
+        return min(LABEL_WIDTH, max((cell_len(say(r.label, self.lang)) + 2 for r in self.report.rows), default=4))
 
     def _draw(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
@@ -121,7 +124,7 @@ class DriftModal(ModalScreen[None]):
         page = setups[self.first:self.first + self.shown]
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column("item", width=self.label_width)
+        table.add_column(t("drift_item", self.lang), width=self.label_width)
         for setup in page:
             table.add_column(fit_cell(setup, value_width), width=value_width)
         table.add_column("", width=STATUS_WIDTH)
@@ -130,21 +133,22 @@ class DriftModal(ModalScreen[None]):
         table.move_cursor(row=cursor)
         more = len(setups) > self.shown
         self.query_one("#drift-page", Label).update(
-            f"setups {self.first + 1}–{self.first + len(page)} of {len(setups)} · ← → the others" if more else "")
+            t("drift_page", self.lang, first=self.first + 1, last=self.first + len(page), total=len(setups))
+            if more else "")
         self.query_one("#drift-page", Label).display = more
         self._show_row()
 
     def _cells(self, row: DriftRow, page: list[str], width: int) -> list[Text]:
         theme = self.app.theme_variables
         differs = f"bold {theme['warning']}"
-        label = fit_cell(("▶ " if row.cause else "") + row.label, self.label_width)
+        label = fit_cell(("▶ " if row.cause else "") + say(row.label, self.lang), self.label_width)
         item = Text(label, style=f"bold {theme['error']}" if row.cause else ("bold" if row.status != "same" else ""))
         values = []
         for setup in page:
-            value = fit_cell(short_value(visible(row.values[setup])), width)
+            value = fit_cell(short_value(visible(say(row.values[setup], self.lang))), width)
             style = differs if row.status != "same" else (theme["accent"] if row.shared_kernel else "")
             values.append(Text(value, style=style))
-        return [item, *values, Text(status_of(row), style=differs if row.status != "same" else "dim")]
+        return [item, *values, Text(status_of(row, self.lang), style=differs if row.status != "same" else "dim")]
 
     def action_next_setups(self) -> None:
         """Show the setups after these, the labels and statuses staying where they are."""
@@ -170,14 +174,17 @@ class DriftModal(ModalScreen[None]):
         if not rows or table.cursor_row >= len(rows):
             return
         row = rows[max(table.cursor_row, 0)]
-        values = " · ".join(f"[b]{escape(s)}[/b] {escape(visible(row.values[s]))}" for s in self.report.setups)
-        self.query_one("#drift-row", FitText).update(f"{escape(row.label)} ({escape(status_of(row))}): {values}")
+        values = " · ".join(f"[b]{escape(s)}[/b] {escape(visible(say(row.values[s], self.lang)))}"
+                            for s in self.report.setups)
+        self.query_one("#drift-row", FitText).update(
+            f"{escape(say(row.label, self.lang))} ({escape(status_of(row, self.lang))}): {values}")
 
     def _summary(self) -> str:
         colours = {"drift": "$warning", "same": "", "cause": "$error", "kernel": "$accent", "skipped": "dim",
                    "unread": "$warning"}
         lines = []
         for line in summarize(self.report, self.skipped):
-            lead = f"[{colours[line.kind]}]{escape(line.lead)}[/]" if colours[line.kind] else escape(line.lead)
-            lines.append(f"{lead} {escape(line.text)}".rstrip())
+            said = escape(say(line.lead, self.lang))
+            lead = f"[{colours[line.kind]}]{said}[/]" if colours[line.kind] else said
+            lines.append(f"{lead} {escape(say(line.text, self.lang))}".rstrip())
         return "\n".join(lines)

@@ -100,12 +100,12 @@ class HomeScreen(Screen[None]):
 
         from envlab.ui.widgets.curriculum_tree import CurriculumTree
 
-        tree = CurriculumTree("Curriculum", id="curriculum")
+        tree = CurriculumTree(t("curriculum", self.envlab.lang), id="curriculum")
         tree.show_root = False
         # Enter (or a click) on a chapter header opens the chapter; only Space or the arrow folds it.
         tree.auto_expand = False
-        overall = Horizontal(Label("Progress", id="overall-label"), ProgressBar(id="overall-bar", show_eta=False),
-                             id="overall")
+        overall = Horizontal(Label(t("progress_label", self.envlab.lang), id="overall-label"),
+                             ProgressBar(id="overall-bar", show_eta=False), id="overall")
         await self.query_one("#home-left").mount_all([tree, overall])
         tree.focus()
 
@@ -412,7 +412,7 @@ class HomeScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.envlab.store.reset(lesson_id)
-                self.notify(f"Progress in {title} reset.")
+                self.notify(t("progress_reset", self.envlab.lang, title=title))
                 self._refresh()
 
-        self.app.push_screen(ConfirmModal(f"Forget your progress in [b]{title}[/b]?"), answered)
+        self.app.push_screen(ConfirmModal(t("forget_progress", self.envlab.lang, title=title)), answered)

@@ -312,7 +312,7 @@ class LessonScreen(Screen[None]):
         run = self._live_run()
         if challenge is None or run is None:
             if challenge is None:
-                self.notify("This lesson has no challenge.")
+                self.notify(self.say("no_challenge"))
             return
         container = run.containers.get(challenge.target)
         if container is None:
@@ -332,7 +332,7 @@ class LessonScreen(Screen[None]):
     def action_verify(self) -> None:
         challenge = self.drift.challenge if self.drift else None
         if challenge is None:
-            self.notify("This lesson has no challenge to verify.")
+            self.notify(self.say("no_challenge_to_verify"))
             return
         run = self._live_run()
         if run is not None:
@@ -413,7 +413,7 @@ class LessonScreen(Screen[None]):
         for error in message.errors:
             self._show_error(error)
         if message.report is not None:
-            self.app.push_screen(DriftModal(message.report.report, message.report.skipped))
+            self.app.push_screen(DriftModal(message.report.report, message.report.skipped, self.envlab.lang))
 
     def action_kubernetes(self) -> None:
         """Show what ran on Swarm beside the lesson's Kubernetes manifests: the manifests before any run too."""
@@ -432,7 +432,7 @@ class LessonScreen(Screen[None]):
 
     def action_quiz(self) -> None:
         if not self.lesson.quiz:
-            self.notify("This lesson has no quiz.")
+            self.notify(self.say("no_quiz"))
             return
         self.app.push_screen(QuizModal(self.lesson.quiz, self.envlab.lang), self._quiz_done)
 

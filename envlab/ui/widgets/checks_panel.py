@@ -8,6 +8,7 @@ from textual.markup import escape
 
 from envlab.engine.describe import visible
 from envlab.engine.events import CheckFinished
+from envlab.engine.wording import say
 from envlab.lessons.model import DriftLesson
 from envlab.lessons.text import pick
 from envlab.ui.inline import inline_markup
@@ -45,7 +46,7 @@ class ChecksPanel(VerticalScroll):
                 lines.append(f"[$success]✓[/] {title} [dim]({result.target})[/dim]{both}")
                 continue
             lines.append(f"[$error]✗[/] {title} [dim]({result.target})[/dim]{both}")
-            lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(result.detail))}")
+            lines.append(f"    [dim]{t('why', lang)}[/dim] {escape(visible(say(result.detail, lang)))}")
             if check and check.explain:
                 lines.append(f"    [i]{inline_markup(pick(check.explain, lang))}[/i]")
         self.query_one("#checks-text", FitText).update("\n".join(lines))

@@ -14,17 +14,22 @@ from textual.reactive import reactive
 from textual.widgets import Log, Static
 
 from envlab.engine.outcome import VERDICT_LABELS
+from envlab.engine.wording import say
 from envlab.ui.linebreak import line_spans, wrap
+from envlab.ui.strings import t
 
 MAX_LINES = 2000  # a pane never holds more; a flood scrolls through without growing memory
 
-#: Badge text per state; the state is also the pane's CSS class (``-passed``...).
-BADGES: dict[str, str] = {
-    "idle": "○ not run",
-    "waiting": "… waiting",
-    "running": "● running",
-    **{str(verdict): label for verdict, label in VERDICT_LABELS.items()},
-}
+#: The states before a verdict; the state is also the pane's CSS class (``-passed``...).
+STATES = ("idle", "waiting", "running")
+
+
+def badge(state: str, lang: str) -> str:
+    """A pane's badge in ``lang``: ``○ not run``, ``● running``, the verdict (``✓ failed as expected``)…"""
+    if state in STATES:
+        return t(f"badge_{state}", lang)
+    labels: dict[str, str] = {str(verdict): label for verdict, label in VERDICT_LABELS.items()}
+    return say(labels[state], lang) if state in labels else state
 
 
 #: Theme variables, not colours: the badge follows the theme.
@@ -103,11 +108,15 @@ class SetupPane(Vertical):
     duration: reactive[float | None] = reactive(None)
     reason: reactive[str] = reactive("")
 
-    def __init__(self, setup: str, title: str, kind: str, *, id: str | None = None) -> None:
+    def __init__(self, setup: str, title: str, kind: str, lang: str, *, label: str | None = None,
+                 id: str | None = None) -> None:
+        """``setup`` is the setup's name, shown unless a ``label`` to show is given."""
         super().__init__(id=id, classes="setup-pane -idle")
         self.setup = setup
+        self.label = label or setup
         self.title_text = title
         self.kind = kind
+        self.lang = lang
 
     def compose(self) -> ComposeResult:
         yield Static(id="pane-title", classes="pane-title")
@@ -148,11 +157,11 @@ class SetupPane(Vertical):
         if not self.query("#pane-title"):
             return  # not composed yet: on_mount draws it
         took = f" {self.duration:.1f}s" if self.duration is not None else ""
-        what = self.kind  # host, fix or topology
-        badge = BADGES.get(self.state, self.state)
+        what = t(f"pane_{self.kind}", self.lang)  # host, fix or topology
+        shown = escape(badge(self.state, self.lang))
         if self.state in BADGE_STYLE:
-            badge = f"[{BADGE_STYLE[self.state]}]{badge}[/]"
+            shown = f"[{BADGE_STYLE[self.state]}]{shown}[/]"
         self.query_one("#pane-title", Static).update(
-            f"[b]{escape(self.setup)}[/b] [dim]{what}[/dim] · {badge}{took}"
+            f"[b]{escape(self.label)}[/b] [dim]{what}[/dim] · {shown}{took}"
         )
         self.tooltip = f"{self.title_text}\n{self.reason}" if self.reason else self.title_text

@@ -22,6 +22,7 @@ from envlab.engine.events import (
     WaitingForRoom,
 )
 from envlab.engine.scenario.events import KubernetesShown, MeasurementChecked, PhaseStarted
+from envlab.engine.wording import say
 from envlab.lessons.model import DriftLesson, ScenarioLesson
 from envlab.lessons.scenario import metric_bounds, metric_label, metric_value
 from envlab.lessons.text import pick
@@ -64,10 +65,11 @@ class SetupPanes(Vertical):
                 for setup in self.lesson.setups:
                     kind = "host" if setup in self.lesson.hosts else "fix"
                     title = inline_plain(pick(setup.title, self.lang)) if setup.title else setup.name
-                    yield SetupPane(setup.name, title, kind, id=f"pane-{setup.name}")
+                    yield SetupPane(setup.name, title, kind, self.lang, id=f"pane-{setup.name}")
             case ScenarioLesson():  # the live picture over the story of its phases
                 yield LivePanel(self.lang, id="live")
-                yield SetupPane(SCENARIO, "services, phases and traffic", "topology", id=f"pane-{SCENARIO}")
+                yield SetupPane(SCENARIO, t("pane_topology_title", self.lang), "topology", self.lang,
+                                label=t("pane_scenario", self.lang), id=f"pane-{SCENARIO}")
 
     def on_mount(self) -> None:
         for pane in self.query(SetupPane):
@@ -121,7 +123,7 @@ class SetupPanes(Vertical):
                 self.pane(event.setup).state = "running"
             case SetupFinished():
                 pane = self.pane(event.setup)
-                pane.state, pane.duration, pane.reason = event.verdict, event.duration, event.reason
+                pane.state, pane.duration, pane.reason = event.verdict, event.duration, say(event.reason, self.lang)
             case CheckFinished():
                 self.checks.append(event)
                 return  # the checks panel shows them
@@ -152,21 +154,23 @@ class SetupPanes(Vertical):
         measurements named and in their units in the learner's language, the rest as the engine says it."""
         match event:
             case OutputLine():
-                return f"  {visible(event.text)}"  # the pane is the setup's own terminal: no frame around its output
+                # The pane is the setup's own terminal: no frame around its output (envlab's own notes said in
+                # the learner's language).
+                return f"  {visible(say(event.text, self.lang))}"
             case StepStarted() | PhaseStarted():
-                event = replace(event, say=inline_plain(event.say))
+                event = replace(event, say=inline_plain(say(event.say, self.lang)))
             case MeasurementChecked():
                 return visible(measurement_line(event, self.lang))
             case KubernetesShown():
                 return t("kubernetes_in_pane", self.lang)
-        described = describe(event)
+        described = describe(event, self.lang)
         return described[0] if described is not None else None
 
 
 def measurement_line(event: MeasurementChecked, lang: str) -> str:
     """``✓ recovery time: 9.1 s (expected ≤ 15 s) — the lesson's title``, in ``lang``."""
     title = f" — {inline_plain(event.title)}" if event.title else ""
-    detail = f" ({event.detail})" if event.detail else ""
+    detail = f" ({say(event.detail, lang)})" if event.detail else ""
     return t("measurement", lang, mark="✓" if event.ok else "✗", label=metric_label(event.metric, lang),
              value=metric_value(event.metric, event.value, lang),
              bounds=metric_bounds(event.metric, event.low, event.high, lang)) + title + detail
