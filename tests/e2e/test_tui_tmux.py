@@ -26,8 +26,10 @@ PATIENCE = 90.0  # seconds a step may take on a cold engine
 class Terminal:
     """One tmux server of our own (its own socket), holding one window that runs `envlab`."""
 
-    def __init__(self, data_dir: Path, *, shell: str | None = None, env: dict[str, str] | None = None) -> None:
-        """Start `envlab` itself (its pid is the pane's), or ``shell``, a command line for /bin/bash."""
+    def __init__(self, data_dir: Path, *, shell: str | None = None, env: dict[str, str] | None = None,
+                 width: int = WIDTH, height: int = HEIGHT) -> None:
+        """Start `envlab` itself (its pid is the pane's), or ``shell``, a command line for /bin/bash, in a
+        window of ``width`` columns and ``height`` rows; ``env`` comes after ``ENVLAB_LANG=en``, so it wins."""
         self.socket = f"envlab-test-{uuid.uuid4().hex[:8]}"
         program = ("/bin/bash", "-c", shell) if shell else (sys.executable, "-m", "envlab")
         settings = [f"{k}={v}" for k, v in (env or {}).items()]
@@ -35,7 +37,7 @@ class Terminal:
             # pytest may export COLUMNS/LINES, which Textual would prefer to the real window size.
             "exec", "env", "-u", "COLUMNS", "-u", "LINES", f"ENVLAB_DATA_DIR={data_dir}", "ENVLAB_LANG=en",
             *settings, *program))
-        self.tmux("new-session", "-d", "-s", "envlab", "-x", str(WIDTH), "-y", str(HEIGHT), command)
+        self.tmux("new-session", "-d", "-s", "envlab", "-x", str(width), "-y", str(height), command)
         # `exec` all the way down: the pane's process is envlab itself, and its pid labels its containers.
         self.pid = int(self.tmux("list-panes", "-t", "envlab", "-F", "#{pane_pid}").strip())
 
@@ -95,6 +97,36 @@ def require_tmux() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs tmux for the end-to-end test (install it in .ci/run)")
         pytest.skip("tmux is not installed")
+
+
+def typed(terminal: Terminal, text: str) -> None:
+    """Type ``text`` into the terminal as it is (no key names) and press Enter."""
+    terminal.tmux("send-keys", "-t", "envlab", "-l", text)
+    terminal.keys("Enter")
+
+
+def fix_os_skew_in_the_shell(terminal: Terminal) -> None:
+    """In the fix-it shell of os-skew's production server: install tomli from the wheel the lesson ships, make
+    the import use it in the host's own editor as the banner offers (nano: replace, save, leave), and exit."""
+    typed(terminal, "python3 -m pip install --no-index --find-links /tmp/release/wheels tomli")
+    terminal.wait_for("Successfully installed tomli")
+    typed(terminal, "nano /opt/inventory/inventory.py")  # nano's prompts are its own English, at any size
+    terminal.wait_for("GNU nano", "import tomllib")
+    terminal.keys("C-\\")
+    terminal.wait_for("Search (to replace)")
+    typed(terminal, "import tomllib")
+    terminal.wait_for("Replace with")
+    typed(terminal, "import tomli as tomllib")
+    terminal.wait_for("Replace this instance?")
+    terminal.keys("y")
+    terminal.wait_for("Replaced 1 occurrence")
+    terminal.keys("C-o")
+    terminal.wait_for("File Name to Write")
+    terminal.keys("Enter")
+    terminal.wait_for("Wrote")
+    terminal.keys("C-x")
+    terminal.wait_until(lambda screen: "GNU nano" not in screen, "the shell again, nano closed")
+    typed(terminal, "exit")
 
 
 @pytest.fixture
@@ -181,30 +213,7 @@ def test_fix_it_yourself_in_a_real_shell_then_verify(terminal: Terminal, docker_
     terminal.keys("f")  # envlab steps aside; the terminal is a shell inside the production server
     terminal.wait_for("You are inside prod-server", "Edit a file with `nano FILE`", "root@prod-server:/#")
 
-    def typed(text: str) -> None:
-        terminal.tmux("send-keys", "-t", "envlab", "-l", text)
-        terminal.keys("Enter")
-
-    typed("python3 -m pip install --no-index --find-links /tmp/release/wheels tomli")
-    terminal.wait_for("Successfully installed tomli")
-    # The edit in the host's own editor, as the banner offers: replace the import, save, leave.
-    typed("nano /opt/inventory/inventory.py")
-    terminal.wait_for("GNU nano", "import tomllib")
-    terminal.keys("C-\\")
-    terminal.wait_for("Search (to replace)")
-    typed("import tomllib")
-    terminal.wait_for("Replace with")
-    typed("import tomli as tomllib")
-    terminal.wait_for("Replace this instance?")
-    terminal.keys("y")
-    terminal.wait_for("Replaced 1 occurrence")
-    terminal.keys("C-o")
-    terminal.wait_for("File Name to Write")
-    terminal.keys("Enter")
-    terminal.wait_for("Wrote")
-    terminal.keys("C-x")
-    terminal.wait_until(lambda screen: "GNU nano" not in screen, "the shell again")
-    typed("exit")
+    fix_os_skew_in_the_shell(terminal)
     # ...and the guide moves on to the quiz.
     terminal.wait_for("Your fix works", "✓ The report runs on the production server", "Step 4 of 4")
     # The fixed server's pane runs its probe again: the report instead of the traceback.
