@@ -7,10 +7,13 @@ else imports the Docker implementation (import-linter keeps it so).
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from envlab.errors import EnvlabError
-from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import Session
+
+if TYPE_CHECKING:  # the TUI imports this module before its first frame: the contract's values load later
+    from envlab.runtime.contract import Runtime
 
 #: Runtimes opened for a session, whose leases end with the process (see :func:`release_leases`).
 _OPENED: list[tuple[Runtime, Session]] = []

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import socket
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +48,8 @@ def machine_id(folder: Path) -> str | None:
     found = _read(path)
     if found is not None:
         return found
+    import secrets  # only the first time a data folder is used: the store opens before home lists lessons
+
     made = secrets.token_hex(8)
     spare = folder / f".{MACHINE_ID_FILE}-{made}"
     try:
@@ -81,5 +81,7 @@ def _read(path: Path) -> str | None:
 
 def _hostname() -> str:
     """The host name, reduced to characters any file name and table can hold."""
+    import socket
+
     name = _HOSTNAME_UNSAFE.sub("-", socket.gethostname())[:64].strip("-.")
     return name or "unnamed"

@@ -1,12 +1,35 @@
-"""The progress database's plumbing: its schema and migrations, a soundness check, a damaged file kept aside."""
+"""The progress database's plumbing: its schema and migrations, a soundness check, a damaged file kept aside,
+and the rules a profile's name and its records follow (here, not in ``progress_file``'s pydantic models, so
+opening the store at start-up imports no pydantic)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
 
-from envlab.engine.progress_file import ProgressError
+from envlab.errors import EnvlabError
+
+MAX_SECONDS_SPENT = 10_000_000.0  # about 115 days in one lesson: more is not a measurement
+#: A learner's name as typed: anything but what a terminal would obey (controls, bidirectional overrides).
+PROFILE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+$"
+MAX_PROFILE_NAME = 64
+
+
+class ProgressError(EnvlabError):
+    """The progress database or an import file cannot be used."""
+
+
+def check_profile_name(name: str) -> None:
+    """Refuse a name no profile can have (what an export would refuse too).
+
+    Raises:
+        ProgressError: ``name`` is empty, longer than 64 characters, or holds control characters.
+    """
+    if not (1 <= len(name) <= MAX_PROFILE_NAME and re.fullmatch(PROFILE_NAME, name)):
+        raise ProgressError(f"{name!r} cannot name a profile",
+                            hint="a profile name has 1 to 64 characters and no control characters")
 
 #: Each entry brings the schema from version ``index`` to ``index + 1``. Append; never edit.
 MIGRATIONS: tuple[str, ...] = (

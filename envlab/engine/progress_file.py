@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from envlab.errors import EnvlabError
+from envlab.engine.progress_db import MAX_PROFILE_NAME, MAX_SECONDS_SPENT, PROFILE_NAME, ProgressError
 
 EXPORT_FORMAT = "envlab-progress"
 #: Version 2 names the machine and the envlab that wrote it, and records time spent; version 1 is still read.
@@ -24,12 +24,9 @@ MAX_PROFILES = 10_000
 MAX_LESSONS = 1_000  # per profile; the built-in course has 14
 #: Timestamps are seconds since 1970; anything outside 2000–2200 is not a time this file can mean.
 EARLIEST, LATEST = 946_684_800.0, 7_258_118_400.0
-MAX_SECONDS_SPENT = 10_000_000.0  # about 115 days in one lesson: more is not a measurement
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-#: A learner's name as typed: anything but what a terminal would obey (controls, bidirectional overrides).
-PROFILE_NAME = r"^[^\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+$"
-ProfileName = Annotated[str, Field(min_length=1, max_length=64, pattern=PROFILE_NAME)]
+ProfileName = Annotated[str, Field(min_length=1, max_length=MAX_PROFILE_NAME, pattern=PROFILE_NAME)]
 Hostname = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 MachineId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
 Version = Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
@@ -37,28 +34,8 @@ Moment = Annotated[float, Field(ge=EARLIEST, le=LATEST, allow_inf_nan=False)]
 Step = Literal["run", "fix", "quiz"]
 
 
-class ProgressError(EnvlabError):
-    """The progress database or an import file cannot be used."""
-
-
 class ProgressFileError(ProgressError):
     """A progress export cannot be read or is not a valid one."""
-
-
-_PROFILE_NAME: TypeAdapter[str] = TypeAdapter(ProfileName)
-
-
-def check_profile_name(name: str) -> None:
-    """Refuse a name no profile can have (what an export would refuse too).
-
-    Raises:
-        ProgressError: ``name`` is empty, longer than 64 characters, or holds control characters.
-    """
-    try:
-        _PROFILE_NAME.validate_python(name)
-    except ValidationError:
-        raise ProgressError(f"{name!r} cannot name a profile",
-                            hint="a profile name has 1 to 64 characters and no control characters") from None
 
 
 class _Strict(BaseModel):

@@ -17,11 +17,11 @@ from typing import Any
 from envlab import __version__
 from envlab.engine.machine import Machine, this_machine
 from envlab.engine.progress import DEFAULT_PROFILE, LessonProgress, ProgressStore
+from envlab.engine.progress_db import ProgressError
 from envlab.engine.progress_file import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
     LessonRecord,
-    ProgressError,
     ProgressFile,
     parse_export,
     read_export,

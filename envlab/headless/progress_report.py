@@ -20,7 +20,7 @@ from rich.text import Text
 
 from envlab import __version__
 from envlab.engine.describe import visible
-from envlab.engine.progress_file import ProgressError
+from envlab.engine.progress_db import ProgressError
 from envlab.engine.progress_report import Report, ReportRow
 
 NOT_RECORDED = "not recorded"

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _open(args: argparse.Namespace, console: Console) -> ProgressStore:
     from envlab.engine.progress import ProgressStore, data_dir
-    from envlab.engine.progress_file import check_profile_name
+    from envlab.engine.progress_db import check_profile_name
 
     if args.profile is not None:
         check_profile_name(args.profile)  # an export must be readable wherever it goes

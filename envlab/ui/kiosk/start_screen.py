@@ -98,7 +98,7 @@ class KioskStartScreen(Screen[None]):
 
     def _profile(self, name: str | None) -> str:
         from envlab.engine.progress import DEFAULT_PROFILE
-        from envlab.engine.progress_file import check_profile_name
+        from envlab.engine.progress_db import check_profile_name
 
         store = self.envlab.store
         known = store.profile_names() | {DEFAULT_PROFILE}
