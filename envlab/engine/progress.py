@@ -18,13 +18,23 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import platformdirs
 
 from envlab.engine.machine import machine_id
-from envlab.engine.progress_db import MIGRATIONS, SCHEMA_VERSION, check, damaged, migrate, set_aside
-from envlab.engine.progress_file import MAX_SECONDS_SPENT, ProgressError, check_profile_name
+from envlab.engine.progress_db import (
+    MAX_SECONDS_SPENT,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ProgressError,
+    check,
+    check_profile_name,
+    damaged,
+    migrate,
+    set_aside,
+)
+from envlab.lessons.cards import LessonCard
 
 if TYPE_CHECKING:  # only a type here: the TUI paints before the lesson models load
     from envlab.lessons.model import Lesson
@@ -33,6 +43,8 @@ __all__ = ["DEFAULT_PROFILE", "MIGRATIONS", "SCHEMA_VERSION", "LessonProgress", 
            "ProgressStore", "data_dir", "first_unfinished", "lesson_steps", "migrate", "next_step"]
 
 State = Literal["new", "in-progress", "done"]
+#: A lesson as it is listed: loaded, or as home's card of it.
+Listed = TypeVar("Listed", bound="Lesson | LessonCard")
 DEFAULT_PROFILE = "default"
 
 
@@ -42,22 +54,26 @@ def data_dir() -> Path:
     return Path(override).expanduser() if override else Path(platformdirs.user_data_dir("envlab"))
 
 
-def lesson_steps(lesson: Lesson) -> list[str]:
-    """The steps a learner completes in ``lesson``: watch the run, fix the host, take the quiz."""
+def lesson_steps(lesson: Lesson | LessonCard) -> list[str]:
+    """The steps a learner completes in ``lesson``: watch the run, fix the host, take the quiz (a lesson's card
+    has them written on it)."""
+    if isinstance(lesson, LessonCard):
+        return list(lesson.steps)
     challenge = lesson.kind == "drift" and lesson.challenge is not None  # only drift lessons have one, so far
     return ["run", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
 
 
-def first_unfinished(lessons: Sequence[Lesson], records: Mapping[str, LessonProgress], *,
-                     after: str | None = None) -> Lesson | None:
-    """The first lesson of ``lessons`` (in curriculum order) not done in ``records``, or ``None``.
+def first_unfinished(lessons: Sequence[Listed], records: Mapping[str, LessonProgress], *,
+                     after: str | None = None) -> Listed | None:
+    """The first lesson of ``lessons`` (in curriculum order, loaded or as cards) not done in ``records``, or
+    ``None``.
 
     Args:
         after: Look past this lesson first, then from the start (never at ``after`` itself): the
             lesson that comes next, and else one left open earlier.
     """
     ids = [lesson.id for lesson in lessons]
-    start = ids.index(after) + 1 if after in ids else 0
+    start: int = ids.index(after) + 1 if after is not None and after in ids else 0
     for lesson in [*lessons[start:], *lessons[:start]]:
         if lesson.id == after:
             continue
@@ -88,7 +104,7 @@ class LessonProgress:
     #: Seconds the lesson was open, summed over visits; ``None``: not recorded (older records).
     seconds_spent: float | None = None
 
-    def state(self, lesson: Lesson) -> State:
+    def state(self, lesson: Lesson | LessonCard) -> State:
         """``done`` once every step of ``lesson`` is done; ``in-progress`` once anything is."""
         if self.completed_at is not None or set(lesson_steps(lesson)) <= set(self.steps_done):
             return "done"

@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlab.errors import LessonError
-from envlab.lessons.assets import PACK_FILE
 from envlab.lessons.assets import builtin_root as builtin_root  # where it always was for its importers
 from envlab.lessons.base import NAME_PATTERN
-from envlab.lessons.limits import MAX_FILE_BYTES, MAX_LESSON_FILES
+from envlab.lessons.discover import lesson_dirs as lesson_dirs  # where they always were for their importers
+from envlab.lessons.discover import lesson_files as lesson_files
+from envlab.lessons.discover import scan as scan
+from envlab.lessons.limits import MAX_FILE_BYTES
 from envlab.lessons.loader import LessonFileError, LoadedLesson, Problem, load_lesson, read_yaml
 from envlab.lessons.pack import LoadedPack, pack_of
 from envlab.lessons.parse_cache import ParseCache
 from envlab.lessons.validate import asset_problems, reference_problems, semantic_problems
-
-
-def lesson_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
-    """Built-in lessons first, then ``ENVLAB_LESSONS`` (os.pathsep-separated), then ``extra``."""
-    dirs = [builtin_root() / "lessons"]
-    env = os.environ.get("ENVLAB_LESSONS", "")
-    dirs += [Path(p).expanduser() for p in env.split(os.pathsep) if p]
-    dirs += [Path(p).expanduser() for p in extra]
-    return dirs
 
 
 def display_path(path: Path) -> str:
@@ -203,52 +195,6 @@ def _loaded_or_raise(result: LoadedLesson | list[Problem]) -> LoadedLesson:
     if isinstance(result, list):
         raise LessonFileError(result)
     return result
-
-
-def lesson_files(dirs: Iterable[Path]) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` directly inside each folder but ``pack.yaml`` (folders that do not exist
-    are skipped)."""
-    return scan(dirs)[0]
-
-
-def scan(dirs: Iterable[Path], *, required: Sequence[Path] = ()) -> tuple[list[Path], list[Problem]]:
-    """The lesson files directly inside each folder, each file once, and the problems met listing them.
-
-    Args:
-        dirs: The folders, in order.
-        required: Folders whose absence is a problem (an instructor named them).
-    """
-    files: list[Path] = []
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    for folder in dirs:
-        try:
-            if not folder.is_dir():
-                if folder in required:
-                    problems.append(Problem(str(folder), 1, 1, "lesson folder does not exist"))
-                continue
-            # A pack's own description (pack.yaml) sits beside its lessons but is not one.
-            found = sorted(p for p in folder.iterdir()
-                           if p.suffix in {".yaml", ".yml"} and p.name != PACK_FILE and p.is_file())
-        except OSError as exc:
-            problems.append(Problem(str(folder), 1, 1, f"cannot list this folder: {exc.strerror or exc}"))
-            continue
-        if len(found) > MAX_LESSON_FILES:
-            problems.append(Problem(str(folder), 1, 1, f"holds {len(found)} lesson files; only the first "
-                                                       f"{MAX_LESSON_FILES} are read"))
-        for path in found[:MAX_LESSON_FILES]:
-            key = _identity(path)
-            if key not in seen:  # the same folder named twice (--lessons and ENVLAB_LESSONS)
-                seen.add(key)
-                files.append(path)
-    return files, problems
-
-
-def _identity(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path.absolute()
 
 
 def catalog_of(files: Iterable[Path], *, cache: ParseCache | None = None) -> Catalog:

@@ -27,16 +27,19 @@ Parsed = tuple[Any, dict[Loc, tuple[int, int]]]
 FORMAT = 3
 
 
-def cache_file() -> Path:
-    """``ENVLAB_CACHE_DIR``, else the user cache folder; one file per envlab version and parser format."""
+def cache_folder() -> Path:
+    """``ENVLAB_CACHE_DIR``, else the user cache folder."""
     override = os.environ.get("ENVLAB_CACHE_DIR")
     if override:
-        folder = Path(override)
-    else:
-        import platformdirs
+        return Path(override)
+    import platformdirs
 
-        folder = Path(platformdirs.user_cache_dir("envlab"))
-    return folder / f"parsed-lessons-{__version__}-{FORMAT}.json"
+    return Path(platformdirs.user_cache_dir("envlab"))
+
+
+def cache_file() -> Path:
+    """One file in :func:`cache_folder` per envlab version and parser format."""
+    return cache_folder() / f"parsed-lessons-{__version__}-{FORMAT}.json"
 
 
 def digest(text: str) -> str:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from envlab.engine.progress import ProgressStore
     from envlab.engine.readiness import Reach
     from envlab.kiosk.config import KioskConfig
+    from envlab.lessons.cards import Cards
     from envlab.lessons.catalog import Catalog
     from envlab.lessons.loader import LoadedLesson
     from envlab.runtime.contract import Runtime
@@ -81,6 +82,8 @@ class EnvlabApp(App[int]):
     lang: reactive[str] = reactive("en")
     #: ``False`` until the lessons are loaded (they load in a worker unless given to :func:`make_app`).
     lessons_ready: reactive[bool] = reactive(False)
+    #: ``True`` once home can list the lessons: from the cards the last load left, or from the loaded ones.
+    lessons_listed: reactive[bool] = reactive(False)
     #: ``connecting``, ``ready`` or ``failed`` (then :attr:`engine_error` says why).
     engine_state: reactive[str] = reactive("connecting")
 
@@ -110,6 +113,10 @@ class EnvlabApp(App[int]):
         #: Every live run and its teardown.
         self.runs = RunRegistry(self.session)
         self._quitting = False
+        #: The lessons as home lists them (:mod:`envlab.lessons.cards`); ``None`` until known.
+        self._cards: Cards | None = None
+        #: A lesson asked for before the lessons loaded, and whether to resume it: opened once they have.
+        self._opening: tuple[str, bool] | None = None
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
@@ -160,25 +167,59 @@ class EnvlabApp(App[int]):
         if store.kept_aside is not None:
             self.notify(t("progress_kept_aside", self.lang, path=str(store.kept_aside)),
                         title=t("progress_damaged", self.lang), severity="warning", timeout=20)
+        if self.catalog is not None:
+            self.on_catalog_loaded(CatalogLoaded(self.catalog))
+        elif self._list_saved_cards():
+            # Listed from the cards: draw them before the load and Docker's SDK take the interpreter's time.
+            self.call_after_refresh(self._load_and_connect)
+            return
+        self._load_and_connect()
+
+    def _load_and_connect(self) -> None:
         if self.catalog is None:
             self.load_lessons()
-        else:
-            self.on_catalog_loaded(CatalogLoaded(self.catalog))
         self.action_connect()
+
+    def _list_saved_cards(self) -> bool:
+        """List the lessons from the cards their last load left, if their files are unchanged (a few ms:
+        no model is built), so home lists them while they load again; whether there were such cards."""
+        from envlab.lessons.cards import saved_cards, source_key
+
+        self._cards = saved_cards(source_key(self.lesson_dirs))
+        if self._cards is not None:
+            self.lessons_listed = True
+        return self._cards is not None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lessons")
     def load_lessons(self) -> None:
         """Find and validate the lessons; a broken file becomes a problem, never a crash."""
+        from envlab.engine.progress import lesson_steps
+        from envlab.lessons.cards import cards_of, save_cards, source_key
         from envlab.lessons.catalog import load_catalog
 
-        self.post_message(CatalogLoaded(load_catalog(self.lesson_dirs)))
+        key = source_key(self.lesson_dirs)  # of the files as they are before they are read
+        catalog = load_catalog(self.lesson_dirs)
+        save_cards(key, cards_of(catalog, lesson_steps))  # for the next start's home
+        self.post_message(CatalogLoaded(catalog))
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+        from envlab.engine.progress import lesson_steps
+        from envlab.lessons.cards import cards_of
+
         self.catalog = message.catalog
+        self._cards = cards_of(message.catalog, lesson_steps)
         for problem in message.catalog.problems:
             self.notify(str(problem), title=t("lesson_skipped", self.lang), severity="warning", timeout=10)
         self.lessons_ready = True
+        if self.lessons_listed:
+            self.mutate_reactive(EnvlabApp.lessons_listed)  # listed from saved cards: home lists the loaded ones
+        else:
+            self.lessons_listed = True
         heap.settle()
+        if self._opening is not None:
+            lesson_id, resume = self._opening
+            self._opening = None
+            self.open_lesson(lesson_id, resume=resume)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with an unexpected error is shown, never silently dropped."""
@@ -236,8 +277,21 @@ class EnvlabApp(App[int]):
     # lessons -----------------------------------------------------------------------------------
     @property
     def lessons(self) -> list[LoadedLesson]:
-        """The lessons in curriculum order (none until they are loaded)."""
-        return self.catalog.lessons if self.catalog is not None else []
+        """The lessons offered, in curriculum order (none until they are loaded)."""
+        chapters = set(self.offered_chapters())
+        lessons = self.catalog.lessons if self.catalog is not None else []
+        return [loaded for loaded in lessons if not chapters or loaded.lesson.chapter in chapters]
+
+    @property
+    def cards(self) -> Cards:
+        """The lessons offered as home lists them, in curriculum order (none until they are known)."""
+        from envlab.lessons.cards import Cards, offered
+
+        return offered(self._cards, self.offered_chapters()) if self._cards is not None else Cards()
+
+    def offered_chapters(self) -> Sequence[int]:
+        """The chapters offered; none named means every one (a kiosk offers those of its configuration)."""
+        return ()
 
     def lesson(self, lesson_id: str) -> LoadedLesson | None:
         """The loaded lesson with ``lesson_id``, if the catalog has it."""
@@ -245,11 +299,13 @@ class EnvlabApp(App[int]):
 
     def open_lesson(self, lesson_id: str, *, resume: bool = False) -> None:
         """Show a lesson (from any screen); with ``resume``, a lesson under way opens at its first step not done."""
-        from envlab.ui.screens.lesson_screen import LessonScreen  # brings in the runner
-
         loaded = self.lesson(lesson_id)
         if loaded is not None:
+            from envlab.ui.screens.lesson_screen import LessonScreen  # brings in the runner
+
             self.push_screen(LessonScreen(loaded, resume=resume))
+        elif self.catalog is None:
+            self._opening = (lesson_id, resume)  # listed from its card, still loading: it opens once loaded
 
     def action_switch_language(self) -> None:
         """Cycle through the languages lessons are written in; the profile remembers the choice."""

@@ -19,7 +19,7 @@ import contextlib
 import functools
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -36,7 +36,6 @@ from envlab.ui.strings import t
 
 if TYPE_CHECKING:
     from envlab.kiosk.config import KioskConfig
-    from envlab.lessons.loader import LoadedLesson
     from envlab.ui.kiosk.countdown_modal import CountdownModal
     from envlab.ui.kiosk.start_screen import KioskStartScreen
 
@@ -135,11 +134,9 @@ class KioskApp(EnvlabApp):
             return self.learner is not None and not self.leaving
         return True
 
-    @property
-    def lessons(self) -> list[LoadedLesson]:
-        """The lessons of the chapters the kiosk offers, in curriculum order."""
-        chapters = set(self.config.chapters)
-        return [ll for ll in super().lessons if not chapters or ll.lesson.chapter in chapters]
+    def offered_chapters(self) -> Sequence[int]:
+        """The chapters the kiosk's configuration offers (none named: every one)."""
+        return self.config.chapters
 
     def action_switch_language(self) -> None:
         """Cycle through the languages the kiosk offers; a learner's profile remembers the choice."""

@@ -27,18 +27,18 @@ if TYPE_CHECKING:
     from textual.widgets.tree import TreeNode
 
     from envlab.engine.readiness import Reach
+    from envlab.lessons.cards import Cards, LessonCard
     from envlab.lessons.catalog import Catalog
-    from envlab.lessons.loader import LoadedLesson
-    from envlab.lessons.model import Lesson
     from envlab.ui.app import EnvlabApp
 
 #: How each lesson state reads in the curriculum tree.
 STATE_MARK = {"new": "○", "in-progress": "◐", "done": "✓"}
 
 
-def chapter_label(catalog: Catalog | None, chapter: int, lang: str) -> str:
-    """``Chapter N: its title`` (as markup) when a pack titles it, else ``Chapter N``."""
-    title = catalog.chapter_title(chapter) if catalog is not None else None
+def chapter_label(titles: Cards | Catalog | None, chapter: int, lang: str) -> str:
+    """``Chapter N: its title`` (as markup) when a pack titles it (as the lessons or their cards say), else
+    ``Chapter N``."""
+    title = titles.chapter_title(chapter) if titles is not None else None
     if title is None:
         return t("chapter", lang, n=chapter)
     return t("chapter_titled", lang, n=chapter, title=inline_markup(pick(title, lang)))
@@ -87,6 +87,7 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "lang", self._language_changed, init=False)
         self.watch(self.app, "engine_state", self._show_engine)
+        self.watch(self.app, "lessons_listed", self._lessons_listed)
         self.watch(self.app, "lessons_ready", self._lessons_ready)
         self.call_after_refresh(self.envlab.start_background_work)
 
@@ -109,14 +110,20 @@ class HomeScreen(Screen[None]):
         await self.query_one("#home-left").mount_all([tree, overall])
         tree.focus()
 
-    async def _lessons_ready(self, ready: bool) -> None:
-        if not ready:
+    def _lessons_ready(self, ready: bool) -> None:
+        if ready:
+            self._check_images()
+
+    async def _lessons_listed(self, listed: bool) -> None:
+        """List the lessons: from their saved cards at first, again once they have loaded."""
+        if not listed:
             self.query_one("#lesson-detail", Static).update(t("loading_lessons", self.envlab.lang))
             return
-        if not self.query("#curriculum"):
-            await self._mount_curriculum()
+        if self.query("#curriculum"):
+            self._refresh()  # the loaded lessons after their cards: the cursor stays where it is
+            return
+        await self._mount_curriculum()
         self._refresh()
-        self._check_images()
         tree = self.curriculum
         # The cursor starts where c would go on: the first unfinished lesson (else the last one opened).
         target = self._first_unfinished()
@@ -158,8 +165,7 @@ class HomeScreen(Screen[None]):
         done = total = 0
         chapters: dict[int, TreeNode[str]] = {}
         self.chapter_nodes.clear()
-        for loaded in app.lessons:
-            lesson = loaded.lesson
+        for lesson in app.cards.lessons:
             record = progress.get(lesson.id)
             state = record.state(lesson) if record else "new"
             steps = lesson_steps(lesson)
@@ -171,8 +177,8 @@ class HomeScreen(Screen[None]):
                 self.chapter_nodes[header.id] = lesson.chapter
             title = inline_markup(pick(lesson.title, app.lang))
             label = f"{STATE_MARK[state]} {title}"
-            if loaded.pack is not None and not loaded.pack.builtin:  # a stranger's lesson says whose it is
-                label += f" [dim]· {escape(loaded.pack.manifest.id)}[/]"
+            if lesson.pack is not None and not lesson.pack.builtin:  # a stranger's lesson says whose it is
+                label += f" [dim]· {escape(lesson.pack.id)}[/]"
             node = chapters[lesson.chapter].add_leaf(label, data=lesson.id)
             if lesson.id == cursor:
                 self.call_after_refresh(tree.move_cursor, node)
@@ -181,15 +187,15 @@ class HomeScreen(Screen[None]):
         self._show_highlighted()
 
     def _chapter_label(self, chapter: int) -> str:
-        return chapter_label(self.envlab.catalog, chapter, self.envlab.lang)
+        return chapter_label(self.envlab.cards, chapter, self.envlab.lang)
 
-    def _highlighted(self) -> LoadedLesson | None:
+    def _highlighted(self) -> LessonCard | None:
         if not self.query("#curriculum"):
             return None
         node = self.curriculum.cursor_node
         if node is None or node.data is None:
             return None
-        return self.envlab.lesson(node.data)
+        return self.envlab.cards.get(node.data)
 
     def _show_highlighted(self) -> None:
         node = self.curriculum.cursor_node if self.query("#curriculum") else None
@@ -224,14 +230,14 @@ class HomeScreen(Screen[None]):
         if target is not None:
             self.envlab.open_lesson(target.id, resume=True)
 
-    def _chapter_lessons(self, chapter: int) -> list[Lesson]:
-        return [loaded.lesson for loaded in self.envlab.lessons if loaded.lesson.chapter == chapter]
+    def _chapter_lessons(self, chapter: int) -> list[LessonCard]:
+        return [card for card in self.envlab.cards.lessons if card.chapter == chapter]
 
-    def _first_unfinished(self, lessons: list[Lesson] | None = None) -> Lesson | None:
+    def _first_unfinished(self, lessons: list[LessonCard] | None = None) -> LessonCard | None:
         """The first lesson not done yet, in curriculum order, of ``lessons`` (default: the whole course)."""
         from envlab.engine.progress import first_unfinished
 
-        course = lessons if lessons is not None else [loaded.lesson for loaded in self.envlab.lessons]
+        course = lessons if lessons is not None else list(self.envlab.cards.lessons)
         return first_unfinished(course, self.envlab.store.all())
 
     def _describe_chapter(self, chapter: int) -> None:
@@ -248,20 +254,20 @@ class HomeScreen(Screen[None]):
             lines.append(t("chapter_opens", lang, title=inline_markup(pick(target.title, lang))))
         self.query_one("#lesson-detail", Static).update("\n".join(lines))
 
-    def _describe(self, loaded: LoadedLesson | None) -> None:
+    def _describe(self, lesson: LessonCard | None) -> None:
         detail = self.query_one("#lesson-detail", Static)
-        if loaded is None:
+        if lesson is None:
             detail.update(t("choose_lesson", self.envlab.lang))
             return
-        lesson, lang = loaded.lesson, self.envlab.lang
+        lang = self.envlab.lang
         record = self.envlab.store.get(lesson.id)
         state = record.state(lesson)
         lines = [f"[b $primary]{inline_markup(pick(lesson.title, lang))}[/]", "",
                  inline_markup(pick(lesson.summary, lang)), ""]
-        pack = loaded.pack
+        pack = lesson.pack
         if pack is not None and not pack.builtin:
-            source = t("from_pack", lang, title=inline_markup(pick(pack.manifest.title, lang)),
-                       id=escape(pack.manifest.id), version=escape(pack.manifest.version))
+            source = t("from_pack", lang, title=inline_markup(pick(pack.title, lang)),
+                       id=escape(pack.id), version=escape(pack.version))
             lines[1:1] = [f"[i]{source}[/i]"]
         if lesson.goals:
             goals = (f" • {inline_markup(pick(goal, lang))}" for goal in lesson.goals)
@@ -353,7 +359,7 @@ class HomeScreen(Screen[None]):
 
     def action_profiles(self) -> None:
         """Switch to another learner profile, or make a new one and switch to it."""
-        from envlab.engine.progress_file import ProgressError
+        from envlab.engine.progress_db import ProgressError
         from envlab.ui.screens.profile_modal import ProfileModal
 
         store, lang = self.envlab.store, self.envlab.lang
@@ -391,7 +397,7 @@ class HomeScreen(Screen[None]):
 
     def action_resume(self) -> None:
         """Go on at the first lesson not done yet, in curriculum order, at its first step not done."""
-        if not self.envlab.lessons_ready:
+        if not self.envlab.lessons_listed:
             return
         target = self._first_unfinished()
         if target is None:
@@ -401,11 +407,11 @@ class HomeScreen(Screen[None]):
 
     def action_forget(self) -> None:
         """Ask, then forget the learner's progress in the highlighted lesson."""
-        loaded = self._highlighted()
-        if loaded is None:
+        lesson = self._highlighted()
+        if lesson is None:
             return
-        lesson_id = loaded.lesson.id
-        title = inline_markup(pick(loaded.lesson.title, self.envlab.lang))
+        lesson_id = lesson.id
+        title = inline_markup(pick(lesson.title, self.envlab.lang))
 
         from envlab.ui.screens.confirm_modal import ConfirmModal
 
