@@ -5,9 +5,10 @@ them:
 
 * **first paint**: from spawning the process to the first screen drawn, for a hello-world Textual
   app and for envlab's home screen (real catalog, real progress store, Docker connecting in its
-  worker). Alternating rounds; medians and their ratio (goal: at most 1.3x).
+  worker). Alternating rounds; medians and their ratio (goal: at most 1.2x). It also reports when home
+  lists the lessons (goal: at most 1.6x the hello-world's first paint) and when they have loaded.
 * **flood**: a real container prints 50,000 lines into one pane while a probe task measures how
-  late the event loop wakes up (goal: no stall over 100 ms) and the pane stays bounded.
+  late the event loop wakes up (goal: no stall of 50 ms or more) and the pane stays bounded.
 * **memory**: peak RSS (VmHWM) of each process (goal for envlab: at most 150 MB).
 
     python bench/tui_bench.py [--rounds N] [--lines N]
@@ -100,10 +101,13 @@ def child_home() -> None:
         while not isinstance(pilot.app.screen, HomeScreen):
             await pilot.pause(0.001)
         first = await next_paint(pilot)
-        while not app.lessons_ready:  # the lessons load in a worker after the first paint
+        while not app.lessons_listed:  # from the cards the last load left, else once the lessons load
             await pilot.pause(0.005)
         listed = await next_paint(pilot)
-        report(painted=first, listed=listed, rss=peak_rss_mb())
+        while not app.lessons_ready:  # the lessons load in a worker after the first paint
+            await pilot.pause(0.005)
+        loaded = time.time()
+        report(painted=first, listed=listed, loaded=loaded, rss=peak_rss_mb())
         pilot.app.exit()
 
     from envlab.cli.root import open_runtime
@@ -185,7 +189,8 @@ def spawn(*args: str) -> tuple[float, dict[str, Any]]:
     if done.returncode != 0 or not found:
         raise SystemExit(f"child {args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     values = json.loads(found[-1][6:])
-    values["listed"] = values.get("listed", started) - started
+    for moment in ("listed", "loaded"):
+        values[moment] = values.get(moment, started) - started
     return values.get("painted", started) - started, values
 
 
@@ -206,6 +211,7 @@ def main() -> int:
     hello: list[float] = []
     home: list[float] = []
     listed: list[float] = []
+    loaded: list[float] = []
     rss: dict[str, float] = {"hello": 0.0, "home": 0.0}
     for _ in range(args.rounds):  # alternate, so machine noise hits both alike
         for name, times in (("hello", hello), ("home", home)):
@@ -214,16 +220,20 @@ def main() -> int:
             rss[name] = max(rss[name], values["rss"])
             if name == "home":
                 listed.append(values["listed"])
+                loaded.append(values["loaded"])
     _, flood = spawn("flood", str(args.lines))
 
-    ratio = statistics.median(home) / statistics.median(hello)
-    print(f"first paint, median of {args.rounds}: hello-world {statistics.median(hello) * 1000:.0f} ms, "
-          f"envlab home {statistics.median(home) * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.3x); "
-          f"lessons listed at {statistics.median(listed) * 1000:.0f} ms")
+    first = statistics.median(hello)
+    ratio = statistics.median(home) / first
+    print(f"first paint, median of {args.rounds}: hello-world {first * 1000:.0f} ms, "
+          f"envlab home {statistics.median(home) * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.2x)")
+    print(f"lessons listed on home at {statistics.median(listed) * 1000:.0f} ms, "
+          f"{statistics.median(listed) / first:.2f}x the hello-world's first paint (goal <= 1.6x); "
+          f"lessons loaded (a lesson can open) at {statistics.median(loaded) * 1000:.0f} ms")
     print(f"peak RSS: hello-world {rss['hello']:.0f} MB, envlab home {rss['home']:.0f} MB, "
           f"envlab after the flood {flood['rss']:.0f} MB (goal <= 150 MB)")
     print(f"flood of {args.lines} lines: run finished in {flood['seconds']:.1f} s, longest event-loop stall "
-          f"{flood['max_stall_ms']:.0f} ms, p99 {flood['p99_stall_ms']:.0f} ms (goal < 100 ms), "
+          f"{flood['max_stall_ms']:.0f} ms, p99 {flood['p99_stall_ms']:.0f} ms (goal < 50 ms), "
           f"pane holds {flood['pane_lines']} lines (bounded), ends with {flood['last_line'].strip()!r}")
     return 0
 
