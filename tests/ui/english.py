@@ -11,9 +11,9 @@ A word of Latin letters on a screen drawn in Japanese is fine when it comes from
   the panes show (``$ …``): code.
 
 Letters among digits or the characters paths and tags are made of are data, not words (``sha256:9f2c…``,
-``envlab-fix/os-skew:latest``, ``dev-laptop``, ``3.11``, ``t=2s``), and a word a table cell cut with ``…`` is fine when an
-allowed word starts with it. Any other word is an English text of envlab's that
-was never translated.
+``envlab-fix/os-skew:latest``, ``dev-laptop``, ``3.11``, ``t=2s``), and a word a table cell cut with ``…`` is
+fine when an allowed word starts with it. Any other word is an English text of envlab's that was never
+translated.
 """
 
 from __future__ import annotations
