@@ -108,6 +108,15 @@ class RoomAwaited(Message):
 
 
 @dataclass
+class HostAnswered(Message, bubble=False):
+    """Whether the challenge's host still runs (its main process has not ended), asked before a shell opens."""
+
+    setup: str
+    container: str
+    running: bool
+
+
+@dataclass
 class ShellClosed(Message, bubble=False):
     """The learner left the shell inside a host."""
 

@@ -137,7 +137,8 @@ async def test_a_full_engine_makes_the_learner_wait_for_room_and_says_so(
 async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_the_key_that_starts_again(
         tmp_path: Path) -> None:
     """In the shell the learner kills the host's PID 1: the check that runs a command in it says the host has
-    stopped (no engine error, no container id) and the lesson says x starts it again."""
+    stopped (no engine error, no container id) and the lesson says x starts it again; f then opens no shell
+    in it and says so again."""
     pack = tmp_path / "pack"
     shutil.copytree(CURRICULUM / "assets" / "tiny-drift", pack / "assets" / "tiny-drift")
     text = (CURRICULUM / "tiny-drift.yaml").read_text(encoding="utf-8")
@@ -150,7 +151,10 @@ async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_th
     fake.script = dict(GREETING)
     h = build(tmp_path, fake=fake, catalog=curriculum, fix_in_shell=False)
 
+    shells: list[str] = []
+
     def learner_kills_pid_1(container: str, setup: str) -> int:
+        shells.append(setup)
         fake.crash(container)  # `kill -9 1`: the container exits
         return 137
 
@@ -165,6 +169,11 @@ async def test_a_host_whose_main_process_the_learner_killed_is_explained_with_th
         assert result.detail.startswith("old has stopped (its main process ended)")
         assert any(n.startswith("A host has stopped: old has stopped") and "Press x to start the lesson again" in n
                    for n in h.notices()), h.notices()
+        stopped = [n for n in h.notices() if n.startswith("A host has stopped")]
+        await pilot.press("f")  # again: no shell opens in a stopped host (Docker would only print its error)
+        await settle(pilot)
+        assert shells == ["old"]
+        assert [n for n in h.notices() if n.startswith("A host has stopped")] == [*stopped, stopped[-1]]
         await pilot.press("escape")
         await settle(pilot)
     assert fake.list_resources() == []

@@ -24,7 +24,7 @@ from envlab.engine.images import has_editor
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
 from envlab.engine.scenario.kubernetes import kubernetes_manifests
-from envlab.errors import EnvlabError
+from envlab.errors import ContainerStopped, EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Host, ScenarioLesson
 from envlab.lessons.text import pick
@@ -35,6 +35,7 @@ from envlab.ui.messages import (
     ChecksVerified,
     DriftInspected,
     EngineErrorReported,
+    HostAnswered,
     RoomAwaited,
     RunFinished,
     ShellClosed,
@@ -318,12 +319,32 @@ class LessonScreen(Screen[None]):
         if container is None:
             self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
-        banner = self.say("shell_banner", setup=challenge.target)
-        host = self.drift.setup(challenge.target) if self.drift else None
+        self.ask_host(run, challenge.target, container)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-shell")
+    def ask_host(self, run: DriftRun, setup: str, container: str) -> None:
+        """Whether the host still runs: a shell in a host whose main process ended would only print Docker's
+        own error and come straight back."""
+        try:
+            run.runtime.exec(container, "true", on_line=lambda _line: None, timeout=10)
+        except ContainerStopped:
+            self.post_message(HostAnswered(setup, container, running=False))
+            return
+        except EnvlabError:
+            pass  # the shell says what is wrong itself
+        self.post_message(HostAnswered(setup, container, running=True))
+
+    def on_host_answered(self, message: HostAnswered) -> None:
+        if not message.running:
+            self.notify(self.say("host_stopped", setup=message.setup), title=self.say("host_stopped_title"),
+                        severity="error", timeout=20)
+            return
+        banner = self.say("shell_banner", setup=message.setup)
+        host = self.drift.setup(message.setup) if self.drift else None
         if isinstance(host, Host) and has_editor(host):
             banner += "\n" + self.say("shell_editor")
-        code = self.envlab.open_shell(container, challenge.target, banner=banner)
-        self.post_message(ShellClosed(challenge.target, code))
+        code = self.envlab.open_shell(message.container, message.setup, banner=banner)
+        self.post_message(ShellClosed(message.setup, code))
 
     def on_shell_closed(self, message: ShellClosed) -> None:
         if message.exit_code is not None:
