@@ -31,6 +31,22 @@ def recorded(name: str) -> list[Event]:
     return [event_from_dict(json.loads(line)) for line in lines]
 
 
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a text of a string table is filled with."""
+    import string
+
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def untranslated(table: dict[str, dict[str, str]]) -> list[str]:
+    """The keys of a string table that lack a language lessons are written in, or whose Japanese is filled
+    with other values than their English."""
+    from envlab.lessons.text import SUPPORTED_LANGUAGES
+
+    return [key for key, texts in table.items()
+            if set(texts) != set(SUPPORTED_LANGUAGES) or placeholders(texts["ja"]) != placeholders(texts["en"])]
+
+
 def os_skew_runtime() -> FakeRuntime:
     """A fake that behaves like the real engine does for lessons/01-os-skew.yaml."""
     from envlab.engine.images import image_needs
