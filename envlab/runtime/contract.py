@@ -130,6 +130,7 @@ class ServiceSpec:
     cpus: float = 0.5
     pids: int = 128
     ports: list[int] = field(default_factory=list)  # published on 127.0.0.1
+    constraints: tuple[str, ...] = ()  # where an orchestrator may place its tasks (node.role==manager)
 
     def replica(self, index: int, *, name: str | None = None) -> ContainerSpec:
         """Replica ``index`` as a plain container: found on the network by the service's alias and its
@@ -217,6 +218,9 @@ class ImageFacts:
 #: Where a cluster's nodes find the registry beside them (a name on the cluster's private network; the nodes
 #: trust it over plain HTTP), and so the prefix of every image distributed through it.
 REGISTRY_HOST = "registry:5000"
+#: Memory of a whole cluster node (its engine and every task on it) and of the registry beside the nodes.
+NODE_MEMORY = "1g"
+REGISTRY_MEMORY = "256m"
 
 
 @dataclass(frozen=True)
@@ -230,14 +234,17 @@ class NodeSpec:
         labels: The swarm node's own labels (what placement constraints match), not envlab's.
         memory: Memory of the whole node, its daemon and every task on it.
         cpus: CPUs of the whole node.
+        ports: Ports of the node published on the host's loopback: what a container on the node publishes on
+            the same port of its node is reached there (a balancer's front door).
     """
 
     name: str
     image: str
     role: str = "worker"
     labels: dict[str, str] = field(default_factory=dict)
-    memory: str = "1g"
+    memory: str = NODE_MEMORY
     cpus: float = 1.0
+    ports: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -533,8 +540,40 @@ class Clusters(Protocol):
     def start_node(self, cluster: str, node: str) -> None:
         """Start a stopped node again and wait until its engine answers (it rejoins the swarm itself)."""
 
+    def drain_node(self, cluster: str, node: str) -> None:
+        """Take a node out of service for maintenance, as an operator would: the swarm moves its tasks to the
+        other nodes (starting each new one before the old one stops only when the service says so)."""
+
+    def cluster_engine(self, cluster: str) -> ClusterEngine:
+        """The cluster as one engine a scenario deploys onto (see :class:`ClusterEngine`)."""
+
     def remove_cluster(self, cluster: str) -> None:
         """Remove every node, its volume, the registry and the network, by the cluster's label."""
+
+
+class Deployable(Services, Events, Protocol):
+    """What a scenario's services are deployed onto: an engine itself, or a cluster (:class:`ClusterEngine`)."""
+
+    def create_network(self, name: str, labels: dict[str, str], *, overlay: bool = False) -> str:
+        """Create a network for the services (an attachable overlay one for orchestrated services)."""
+
+    def published_port(self, container: str, port: int) -> tuple[str, int]:
+        """The address and port a container port is published on."""
+
+
+class ClusterEngine(Deployable, Protocol):
+    """A started cluster as one engine, for a scenario's services: networks and services are made on its
+    managers, replicas are listed and hit (crashed, frozen, stopped) on whichever running node holds them,
+    events come from every running node, and a port a container publishes is reached on the host's loopback
+    (the container publishes it on the same port of its node, which publishes it on the host:
+    :attr:`NodeSpec.ports`). The images a service names must already be on the nodes
+    (:meth:`Clusters.distribute_image`)."""
+
+    def node_of(self, container: str) -> str:
+        """The name of the node holding ``container``."""
+
+    def close(self) -> None:
+        """Let go of every connection to the nodes' engines."""
 
 
 class Runtime(Images, Containers, Services, Events, Leases, Rooms, Clusters, Protocol):

@@ -9,6 +9,8 @@ come last. Everything it creates carries a session of its own, removed afterward
 from __future__ import annotations
 
 import collections
+import os
+import stat
 from collections.abc import Iterator
 
 import docker
@@ -18,7 +20,7 @@ from envlab.engine.images import cluster_needs, node_image, registry_image
 from envlab.engine.prepare import prepare_all
 from envlab.runtime.contract import REGISTRY_HOST, ClusterSpec, NodeSpec, registry_ref, wait_for
 from envlab.runtime.docker import DockerRuntime
-from envlab.runtime.docker.nodes import run_in_node
+from envlab.runtime.docker.nodes import engines_folder, node_socket, run_in_node
 from envlab.runtime.labels import CLUSTER, KIND, SESSION, Session
 
 pytestmark = pytest.mark.engine
@@ -27,8 +29,7 @@ REPLICAS = 6
 
 
 def _prepare_images(runtime: DockerRuntime) -> None:
-    """Make the node and registry images present the way `envlab images prepare` does for a lesson with servers
-    (no built-in lesson has servers yet, so the suite's own prepare does not make them)."""
+    """Make the node and registry images present the way `envlab images prepare` does for a lesson with servers."""
     failed = [f"{result.need.tag}: {result.message}"
               for result in prepare_all(runtime, cluster_needs([BASE], registry=True), lambda *_: None)
               if result.action == "failed"]
@@ -106,6 +107,19 @@ def _address(local: str) -> tuple[bool, int]:
     return loopback, int(port, 16)
 
 
+def test_each_node_engine_answers_envlab_on_a_socket_only_its_user_may_enter(engine: DockerRuntime,
+                                                                              cluster: ClusterSpec) -> None:
+    folder = engines_folder(cluster.name)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
+    assert sorted(p.name for p in folder.iterdir()) == ["node-1.sock", "node-2.sock", "node-3.sock"]
+    for node in ("node-1", "node-2", "node-3"):
+        client = docker.DockerClient(base_url=node_socket(cluster.name, node), timeout=10)
+        try:
+            assert client.info()["Name"] == node
+        finally:
+            client.close()
+
+
 @pytest.fixture(scope="module")
 def distributed(engine: DockerRuntime, cluster: ClusterSpec) -> list[tuple[str, str]]:
     return [(step.node, step.what) for step in engine.distribute_image(cluster.name, BASE)]
@@ -142,6 +156,21 @@ def test_a_replicated_service_spreads_over_the_nodes(engine: DockerRuntime, clus
     assert [t.name for t in engine.cluster_tasks(cluster.name)] == [f"web-{i}" for i in range(1, REPLICAS + 1)]
 
 
+def test_the_cluster_as_one_engine_finds_every_replica_on_the_node_that_holds_it(
+        engine: DockerRuntime, cluster: ClusterSpec, service: str) -> None:
+    on = engine.cluster_engine(cluster.name)
+    try:
+        def listed() -> list[tuple[str, str]]:
+            found = on.replicas({"com.docker.swarm.service.name": service})
+            return [(on.node_of(r.id), r.label) for r in found if r.state == "running"]
+
+        assert wait_for(lambda: len(listed()) == REPLICAS, timeout=90, every=0.5), listed()
+        truth = {(t.node, t.name) for t in engine.cluster_tasks(cluster.name)}
+        assert set(listed()) == truth
+    finally:
+        on.close()
+
+
 def test_a_lost_node_s_tasks_come_back_on_the_others(engine: DockerRuntime, cluster: ClusterSpec,
                                                      service: str) -> None:
     assert wait_for(lambda: sum(running_per_node(engine, cluster).values()) == REPLICAS, timeout=90, every=0.5)
@@ -173,6 +202,7 @@ def test_a_cluster_without_a_registry_loads_images_and_its_teardown_leaves_nothi
     finally:
         engine.remove_cluster(spec.name)
     assert engine.list_resources({CLUSTER: spec.name}) == []
+    assert not engines_folder(spec.name).exists()
     client = engine.client
     assert not client.containers.list(all=True, filters={"name": spec.name})
     assert not client.networks.list(names=[spec.name])

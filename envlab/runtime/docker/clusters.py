@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -22,6 +23,7 @@ from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.contract import (
     PREPARE_HINT,
     REGISTRY_HOST,
+    REGISTRY_MEMORY,
     ClusterNode,
     ClusterSpec,
     ClusterStep,
@@ -33,9 +35,12 @@ from envlab.runtime.contract import (
     wait_for,
 )
 from envlab.runtime.docker.errors import translating
+from envlab.runtime.docker.node_engine import NodesEngine
 from envlab.runtime.docker.nodes import (
+    engines_folder,
     feed_node,
     json_lines,
+    make_engines_folder,
     node_container,
     node_kwargs,
     node_labels,
@@ -46,7 +51,9 @@ from envlab.runtime.labels import CLUSTER, KIND, MANAGED, NODE, NODE_KIND, REGIS
 
 #: Seconds the swarm has to list every node as ready after they joined.
 FORM_TIMEOUT = 60.0
-REGISTRY_MEMORY = "256m"
+#: How often a node tells the managers it is alive; a silent node is down after a few of these (Swarm's own
+#: 5s makes a lost server take about 20s to notice, longer than a learner watches).
+HEARTBEAT = "2s"
 
 
 class ClusterOps:
@@ -82,6 +89,7 @@ class ClusterOps:
         began = time.monotonic()
         with translating(f"creating cluster {spec.name}'s network"):
             network = self.client.networks.create(spec.name, driver="bridge", labels=labels)
+        make_engines_folder(spec.name)
         if spec.registry:
             self.start(ContainerSpec(
                 name=f"{spec.name}-registry", image=spec.registry, hostname="registry",
@@ -115,7 +123,8 @@ class ClusterOps:
         first, *others = [n for n in spec.nodes if n.role == "manager"]
         leader = node_container(spec, first)
         began = time.monotonic()
-        run_in_node(self.api, leader, ["docker", "swarm", "init", "--advertise-addr", "eth0"],
+        run_in_node(self.api, leader, ["docker", "swarm", "init", "--advertise-addr", "eth0",
+                                       "--dispatcher-heartbeat", HEARTBEAT],
                     doing=f"initializing the swarm on {first.name}")
         yield ClusterStep(first.name, "initialized the swarm", time.monotonic() - began)
         tokens = {role: run_in_node(self.api, leader, ["docker", "swarm", "join-token", "-q", role],
@@ -237,6 +246,15 @@ class ClusterOps:
             self.api.start(container.id)
         wait_until_answering(self.api, container.id, node)
 
+    def drain_node(self, cluster: str, node: str) -> None:
+        """``docker node update --availability drain``: the swarm reschedules the node's tasks elsewhere."""
+        run_in_node(self.api, self._manager(cluster), ["docker", "node", "update", "--availability", "drain", node],
+                    doing=f"draining node {node}")
+
+    def cluster_engine(self, cluster: str) -> NodesEngine:
+        """The cluster's node engines as one, through their sockets in :func:`engines_folder`."""
+        return NodesEngine(self, cluster)
+
     # teardown --------------------------------------------------------------------------------
     def remove_cluster(self, cluster: str) -> None:
         """Everything labelled with the cluster: nodes and registry at once, then the network, then the volumes
@@ -251,6 +269,7 @@ class ClusterOps:
                 for resource, failure in zip(volumes, pool.map(self._try_remove, volumes), strict=True):
                     if failure:
                         removal.failed.append((resource, failure))
+        shutil.rmtree(engines_folder(cluster), ignore_errors=True)
         if removal.failed:
             resource, message = removal.failed[0]
             raise EnvlabError(f"removing cluster {cluster}'s {resource.kind} {resource.name} failed: {message}")
@@ -261,6 +280,20 @@ class ClusterOps:
         except EnvlabError as exc:
             return exc.message
         return ""
+
+    def running_nodes(self, cluster: str) -> list[_Node]:
+        """The cluster's nodes whose containers run, in the order they were started."""
+        return [n for n in self._nodes(cluster) if n.state == "running"]
+
+    def node_port(self, cluster: str, node: str, port: int) -> tuple[str, int]:
+        """Where the host's loopback reaches ``port`` of a node (one of its :attr:`NodeSpec.ports`)."""
+        with translating(f"inspecting node {node}"):
+            ports = self.api.inspect_container(self._node(cluster, node).id)["NetworkSettings"]["Ports"] or {}
+        bindings = ports.get(f"{port}/tcp") or []
+        if not bindings:
+            raise EnvlabError(f"node {node} does not publish port {port}",
+                              hint="a port a container on a node publishes must be one of the node's ports")
+        return bindings[0]["HostIp"] or "127.0.0.1", int(bindings[0]["HostPort"])
 
     # lookups ---------------------------------------------------------------------------------
     def _containers(self, labels: dict[str, str]) -> list[dict[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import posixpath
+import shutil
 import tarfile
 import threading
 import time
@@ -29,9 +30,10 @@ from envlab.runtime.docker.bases import bootstrap, try_pull
 from envlab.runtime.docker.builds import BuildFailed as BuildFailed
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.hardening import container_kwargs
+from envlab.runtime.docker.nodes import engines_folder
 from envlab.runtime.docker.output import LineSplitter
 from envlab.runtime.docker.watchdog import DiskWatchdog
-from envlab.runtime.labels import MANAGED
+from envlab.runtime.labels import CLUSTER, MANAGED
 
 
 class ContainerOps:
@@ -41,6 +43,9 @@ class ContainerOps:
     Args:
         client: A connected client (see :func:`envlab.runtime.docker.client.connect`).
     """
+
+    #: Whether this is a cluster node's engine (its containers publish ports on the node's same port).
+    on_node = False
 
     def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
@@ -125,7 +130,8 @@ class ContainerOps:
         if not self.image_present(spec.image):
             raise ImageMissing(f"image {spec.image} is not on this engine", hint=PREPARE_HINT)
         with translating(f"creating container {spec.name}"):
-            container = self.client.containers.create(spec.image, **container_kwargs(spec, self.api))
+            kwargs = container_kwargs(spec, self.api, on_node=self.on_node)
+            container = self.client.containers.create(spec.image, **kwargs)
         try:
             with translating(f"starting container {spec.name}"):
                 container.start()
@@ -256,6 +262,8 @@ class ContainerOps:
                     self._remove_service(resource.id)
                 elif resource.kind == "network":
                     self._remove_network(resource.id)
+                    if resource.labels.get(CLUSTER):  # the cluster's last piece: its nodes' sockets go with it
+                        shutil.rmtree(engines_folder(resource.labels[CLUSTER]), ignore_errors=True)
                 else:
                     self.api.remove_volume(resource.id, force=True)
             except docker.errors.NotFound:

@@ -37,10 +37,11 @@ def _within_policy(spec: ContainerSpec) -> None:
                           "outside what envlab gives a container", hint="see docs/authoring.md, What a lesson may do")
 
 
-def container_kwargs(spec: ContainerSpec, api: docker.APIClient) -> dict[str, Any]:
+def container_kwargs(spec: ContainerSpec, api: docker.APIClient, *, on_node: bool = False) -> dict[str, Any]:
     """``containers.create`` arguments for ``spec``: every capability dropped but the ones it gives back,
     no new privileges, memory (without swap), CPU and process limits, a disk bound, no core dumps, an
-    init process, and either no network or one network with ports published on 127.0.0.1 only.
+    init process, and either no network or one network with ports published on 127.0.0.1 only (``on_node``:
+    on the same port of a cluster's node, which the node publishes on the host's loopback in turn).
 
     The disk bound has two halves: the kernel stops any single file at half of it (``fsize``, which
     every process inherits, ``docker exec`` shells included, and which root cannot raise without
@@ -70,7 +71,7 @@ def container_kwargs(spec: ContainerSpec, api: docker.APIClient) -> dict[str, An
         kwargs["command"] = spec.command
     if spec.network:
         kwargs["network"] = spec.network
-        kwargs["ports"] = {f"{p}/tcp": ("127.0.0.1", None) for p in spec.ports}
+        kwargs["ports"] = {f"{p}/tcp": ("0.0.0.0", p) if on_node else ("127.0.0.1", None) for p in spec.ports}
         if spec.aliases:
             kwargs["networking_config"] = {spec.network: api.create_endpoint_config(aliases=spec.aliases)}
     else:

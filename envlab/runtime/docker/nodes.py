@@ -2,22 +2,31 @@
 how envlab runs its own commands on a node's engine.
 
 A node runs a Docker Engine (``dockerd`` with the vfs storage driver) in a container, which it cannot do
-with every capability dropped: it keeps Docker's default capabilities plus ``SYS_ADMIN`` and ``NET_ADMIN``,
-runs without seccomp and AppArmor profiles, and shares the host's cgroup hierarchy (writable, as its engine
-makes cgroups for its tasks). That is about root on the host, so a node is never a learner's to touch:
-nothing in the runtime contract runs a learner's command in a node, and no node's API leaves it — not even
-on loopback. envlab reaches a node's engine only by running the node's own ``docker`` CLI with a fixed
-argument list (never a shell line) through the host engine's exec API. Memory, CPUs and processes are still
-bounded; the node's engine puts its tasks' cgroups below the node's own, so the node's limits bound its tasks
-too, and removing the node removes them.
+with every capability dropped: it keeps Docker's default capabilities plus ``SYS_ADMIN``, ``NET_ADMIN``
+and ``SYS_PTRACE``, runs without seccomp and AppArmor profiles, and shares the host's cgroup hierarchy
+(writable, as its engine makes cgroups for its tasks). That is about root on the host, so a node is never
+a learner's to touch: nothing in the runtime contract runs a learner's command in a node, and no node's
+API is on any network — not even on loopback. envlab sets a cluster up by running the node's own
+``docker`` CLI with a fixed argument list (never a shell line) through the host engine's exec API. Memory,
+CPUs and processes are still bounded; the node's engine puts its tasks' cgroups below the node's own, so
+the node's limits bound its tasks too, and removing the node removes them.
+
+To deploy a scenario onto a cluster, envlab itself speaks to each node's engine API as it speaks to the
+host's: each engine also listens on a socket in a folder of the host's temporary files that only the user
+running envlab may enter (:func:`engines_folder`), with that user's group. No TCP port is opened and no
+container is given any of these sockets; whoever can use them could already use the host's engine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -29,17 +38,44 @@ from envlab.runtime.contract import NS, REGISTRY_HOST, ClusterSpec, NodeSpec, wa
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.labels import CLUSTER, KIND, NODE, NODE_KIND, ROLE
 
-#: The node's command: its engine, with its tasks' cgroups below the node's own (read from /proc, as the
-#: node shares the host's cgroup namespace), trusting the registry beside it over plain HTTP.
-NODE_COMMAND = [
-    "/bin/sh", "-c",
-    'parent=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
-    f'exec dockerd --storage-driver=vfs --insecure-registry={REGISTRY_HOST} --log-level=warn '
-    '--cgroup-parent="${parent:-/envlab-node}/node"',  # not "tasks": a cgroup v1 folder has a file of that name
-]
+#: Where a node's container sees the host's folder of engine sockets.
+ENGINES_MOUNT = "/envlab-engines"
+
+
+def node_command(node: str) -> list[str]:
+    """The node's command: its engine, with its tasks' cgroups below the node's own (read from /proc, as the
+    node shares the host's cgroup namespace), trusting the registry beside it over plain HTTP, listening on
+    its own socket and on one in the host's folder of engine sockets (group: the user running envlab's)."""
+    return [
+        "/bin/sh", "-c",
+        'parent=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
+        f'exec dockerd --storage-driver=vfs --insecure-registry={REGISTRY_HOST} --log-level=warn '
+        f"-H unix:///var/run/docker.sock -H unix://{ENGINES_MOUNT}/{node}.sock --group {os.getgid()} "
+        '--cgroup-parent="${parent:-/envlab-node}/node"',  # not "tasks": a cgroup v1 folder has a file of that name
+    ]
+
+
 NODE_PIDS = 2048
 #: Seconds a node's engine has to answer after its container starts (measured: under 2 s on 2 cores).
 ANSWER_TIMEOUT = 60.0
+
+
+def engines_folder(cluster: str) -> Path:
+    """The host folder where the cluster's node engines listen, one socket each (``node-1.sock``)."""
+    return Path(tempfile.gettempdir()) / f"{cluster}-engines"
+
+
+def make_engines_folder(cluster: str) -> Path:
+    """Create :func:`engines_folder` for the user running envlab alone (an old one is replaced)."""
+    folder = engines_folder(cluster)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def node_socket(cluster: str, node: str) -> str:
+    """The address of a node's engine for a Docker client."""
+    return f"unix://{engines_folder(cluster)}/{node}.sock"
 
 
 def node_container(spec: ClusterSpec, node: NodeSpec) -> str:
@@ -56,14 +92,18 @@ def node_kwargs(spec: ClusterSpec, node: NodeSpec, network: str, volume: str) ->
     """``containers.create`` arguments of a node: see the module's docstring for why they are what they are."""
     return {
         "name": node_container(spec, node), "hostname": node.name, "labels": node_labels(spec, node),
-        "command": NODE_COMMAND, "detach": True, "init": True, "network": network,
-        "cap_add": ["SYS_ADMIN", "NET_ADMIN"],
+        "command": node_command(node.name), "detach": True, "init": True, "network": network,
+        # SYS_PTRACE: the node's runc enters a task running as a user other than root (a health check, an
+        # exec) only if it may trace it; without it every health check of such a task fails at setns.
+        "cap_add": ["SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"],
         "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
         "cgroupns": "host",
         "volumes": {volume: {"bind": "/var/lib/docker", "mode": "rw"},
-                    "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}},
+                    "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                    str(engines_folder(spec.name)): {"bind": ENGINES_MOUNT, "mode": "rw"}},
         "mem_limit": node.memory, "memswap_limit": node.memory, "nano_cpus": int(node.cpus * NS),
         "pids_limit": NODE_PIDS, "stop_signal": "SIGTERM",
+        "ports": {f"{port}/tcp": ("127.0.0.1", None) for port in node.ports},
         # The engine's pid files and sockets: a node started again after a kill must not find stale ones.
         "tmpfs": {"/run": "rw,nosuid,nodev,mode=755"},
     }

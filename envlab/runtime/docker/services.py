@@ -123,6 +123,8 @@ class ServiceOps:
             "RestartPolicy": {"Condition": "any", "Delay": int(0.5 * NS), "MaxAttempts": 0},
             "Networks": [{"Target": spec.network, "Aliases": [spec.alias]}],
         }
+        if spec.constraints:
+            template["Placement"] = {"Constraints": list(spec.constraints)}
         with translating(f"creating service {spec.alias}"):
             created = self.api.create_service(
                 template, name=spec.name, labels=spec.labels, mode={"Replicated": {"Replicas": spec.replicas}},

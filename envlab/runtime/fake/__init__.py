@@ -47,6 +47,7 @@ __all__ = [
     "SERVICE_ID",
     "TASK_NAME",
     "FakeCluster",
+    "FakeClusterEngine",
     "FakeContainer",
     "FakeRuntime",
     "FakeService",
@@ -98,3 +99,24 @@ class FakeRuntime(ContainerOps, TransferOps, ServiceOps, ClusterOps):
         labels = self.volumes[name]
         order = f"{list(self.volumes).index(name):09d}"
         return Reservation(name, labels[SESSION], labels[LESSON], int(labels[ROOM_MEMORY]), (order, name))
+
+
+class FakeClusterEngine(FakeRuntime):
+    """A cluster's nodes as the one engine a scenario deploys onto: an orchestrator of its own in memory, whose
+    images are those the cluster's nodes hold (what :meth:`FakeRuntime.distribute_image` carried to them).
+    Its replicas are all said to run on the cluster's first node."""
+
+    def __init__(self, host: FakeRuntime, cluster: str) -> None:
+        super().__init__(swarm="active")
+        self._host, self._of_cluster = host, cluster
+
+    def image_present(self, ref: str) -> bool:
+        record = self._host.clusters.get(self._of_cluster)
+        return record is not None and any(ref in held for held in record.images.values())
+
+    def node_of(self, container: str) -> str:
+        record = self._host.clusters.get(self._of_cluster)
+        return record.spec.nodes[0].name if record is not None else ""
+
+    def close(self) -> None:
+        """Nothing to let go of: the cluster's services and replicas end with the cluster."""

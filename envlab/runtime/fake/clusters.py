@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from envlab.errors import EnvlabError, ImageMissing
 from envlab.runtime.contract import (
     PREPARE_HINT,
     REGISTRY_HOST,
+    ClusterEngine,
     ClusterNode,
     ClusterSpec,
     ClusterStep,
@@ -51,6 +52,7 @@ class FakeCluster:
     registry: set[str] = field(default_factory=set)
     tasks: dict[str, list[str]] = field(default_factory=dict)
     images_of: dict[str, str] = field(default_factory=dict)
+    engine: Any = None  # the FakeClusterEngine a scenario deploys onto, once asked for
 
 
 class ClusterOps(FakeState):
@@ -162,6 +164,24 @@ class ClusterOps(FakeState):
                 self._boot(cid)
             self._later(REACT_DELAY, functools.partial(self._node_back, cluster, node))
 
+    def drain_node(self, cluster: str, node: str) -> None:
+        """The node takes no tasks; the swarm moves its tasks ``REACT_DELAY`` later."""
+        with self._lock:
+            self._node(cluster, node)
+            self._later(REACT_DELAY, functools.partial(self._node_drained, cluster, node))
+
+    def cluster_engine(self, cluster: str) -> ClusterEngine:
+        """A :class:`~envlab.runtime.fake.FakeClusterEngine` of the cluster (one per cluster, kept with it)."""
+        from envlab.runtime.fake import FakeClusterEngine, FakeRuntime
+
+        with self._lock:
+            record = self._cluster(cluster)
+            if record.engine is None:
+                assert isinstance(self, FakeRuntime)
+                record.engine = FakeClusterEngine(self, cluster)
+            engine: ClusterEngine = record.engine
+            return engine
+
     def remove_cluster(self, cluster: str) -> None:
         for resource in sorted(self.list_resources({CLUSTER: cluster}), key=lambda r: r.kind != "container"):
             self.remove(resource)
@@ -173,6 +193,16 @@ class ClusterOps(FakeState):
         record = self.clusters.get(cluster)
         if record is None or self._node_up(cluster, node):
             return
+        self._move_tasks(record, node)
+
+    def _node_drained(self, cluster: str, node: str) -> None:
+        record = self.clusters.get(cluster)
+        if record is None:
+            return
+        self._move_tasks(record, node)  # no task goes there again while it is drained
+
+    def _move_tasks(self, record: FakeCluster, node: str) -> None:
+        """The node takes no tasks; each of its tasks goes to another node."""
         record.down.add(node)
         for service, nodes in record.tasks.items():
             for slot, placed in enumerate(nodes):
