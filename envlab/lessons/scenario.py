@@ -18,9 +18,14 @@ from envlab.lessons.base import Build, Command, Env, ImageTag, Limits, Model, Na
 #: it can never name another host ("@host/...") or split the request line.
 UrlPath = Annotated[str, Field(pattern=r"^/[!-~]*$", max_length=limits.MAX_PATH_CHARS)]
 _REPLICAS = limits.MAX_REPLICAS_PER_SERVICE
+_CONSTRAINTS = limits.MAX_SERVER_LABELS
 #: A swarm node label: a key as Docker's own are spelled, a short plain value.
 LabelKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$")]
 LabelValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,63}$")]
+#: A Swarm placement constraint on a node's role, name or one of its labels (``node.labels.zone==a``).
+Constraint = Annotated[str, Field(
+    pattern=r"^node\.(role|hostname|labels\.[a-z0-9][a-z0-9.-]{0,62}) ?(==|!=) ?[A-Za-z0-9._-]{1,63}$",
+    description="node.role, node.hostname or node.labels.KEY, then == or !=, then a value.")]
 
 
 class HealthCheck(Model):
@@ -66,6 +71,9 @@ class Service(Model):
     stop_grace: float = Field(default=10, ge=0, le=60,
                               description="Seconds between SIGTERM and SIGKILL when a replica is stopped.")
     limits: Limits = Field(default_factory=lambda: Limits(memory="128m", cpus=0.5, pids=128))
+    placement: list[Constraint] = Field(
+        default_factory=list, max_length=_CONSTRAINTS,
+        description="Swarm: the nodes its tasks may run on (all must hold), e.g. node.role==manager.")
 
     @model_validator(mode="after")
     def _one_image(self) -> Service:
@@ -171,12 +179,27 @@ class Fault(Model):
     """Something that goes wrong, at a time after the phase's traffic starts."""
 
     at: float = Field(ge=0, le=120, description="Seconds after the phase's traffic starts.")
-    action: Literal["kill", "hang", "stop"] = Field(
+    action: Literal["kill", "hang", "stop", "power-off", "drain"] = Field(
         description="kill: SIGKILL a replica; hang: freeze its processes (health checks time out); "
-        "stop: stop it gracefully.")
-    service: Name
+        "stop: stop it gracefully; power-off: a server stops at once, every task on it with it; "
+        "drain: a server is taken out of service for maintenance (the swarm moves its tasks away).")
+    service: Name | None = Field(default=None, description="The service whose replicas kill, hang and stop hit.")
+    server: Name | None = Field(default=None, description="The server power-off and drain act on.")
     count: int = Field(default=1, ge=1, le=_REPLICAS, description="How many replicas it hits.")
     title: Text | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Fault:
+        if self.action in SERVER_ACTIONS:
+            if self.server is None or self.service is not None:
+                raise ValueError(f"'{self.action}' acts on a server: give 'server' (and no 'service')")
+        elif self.service is None or self.server is not None:
+            raise ValueError(f"'{self.action}' hits replicas: give 'service' (and no 'server')")
+        return self
+
+
+#: Fault actions that act on a server of the topology rather than on a service's replicas.
+SERVER_ACTIONS = ("power-off", "drain")
 
 
 class Traffic(Model):

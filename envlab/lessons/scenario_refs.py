@@ -34,6 +34,11 @@ def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
             found.append((("topology", "balancer", "service"), f"{balanced.name} declares no 'port' to balance"))
     if topology.autoscaler is not None:
         need(("topology", "autoscaler", "service"), topology.autoscaler.service)
+    servers = [server.name for server in topology.servers]
+    for index, service in enumerate(topology.services):
+        if service.placement and topology.orchestrator != "swarm":
+            found.append((("topology", "services", index, "placement"),
+                          "placement is Swarm's: say 'orchestrator: swarm'"))
     if not lesson.phases:
         found.append((("topology",), "a topology needs at least one phase"))
     for p_index, phase in enumerate(lesson.phases):
@@ -41,6 +46,9 @@ def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
             need(("phases", p_index, "changes", c_index, "service"), change.service)
         for f_index, fault in enumerate(phase.faults):
             need(("phases", p_index, "faults", f_index, "service"), fault.service)
+            if fault.server is not None and fault.server not in servers:
+                found.append((("phases", p_index, "faults", f_index, "server"),
+                              f"unknown server {fault.server!r} (servers: {', '.join(servers) or 'none declared'})"))
         for e_index, expectation in enumerate(phase.expect):
             need(("phases", p_index, "expect", e_index, "service"), expectation.service)
         if phase.traffic is not None and topology.balancer is None:

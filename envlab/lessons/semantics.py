@@ -109,11 +109,6 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
     """The autoscaler's place, what the orchestrator ignores, and each phase against what it runs."""
     found = _autoscaler_findings(lesson) + _orchestrator_findings(lesson)
     topology = lesson.topology
-    if topology.servers:
-        # Declared, validated and prepared, but no run starts a cluster yet: say so where the author looks.
-        found.append(Finding(("topology", "servers"), "this envlab prepares the servers' images but does not start "
-                             "servers yet: a run deploys the services on one engine, as without 'servers'",
-                             "warning"))
     replicas = {service.name: service.replicas for service in topology.services}
     health: dict[str, HealthCheck | None] = {service.name: service.health for service in topology.services}
     scaler = topology.autoscaler
@@ -200,13 +195,13 @@ def _fault_findings(loc: Loc, phase: Phase, most: dict[str, int],
                     health: dict[str, HealthCheck | None]) -> list[Finding]:
     found: list[Finding] = []
     for index, fault in enumerate(phase.faults):
-        running = most.get(fault.service)
+        running = most.get(fault.service or "")
         if running is not None and fault.count > running:
             found.append(Finding((*loc, "faults", index, "count"),
                                  f"hits {fault.count} replicas of {fault.service}, which runs at most {running} in "
                                  f"this phase: lower 'count' to {running} or fewer, or give {fault.service} more "
                                  "replicas"))
-    hung = sorted({f.service for f in phase.faults if f.action == "hang"})
+    hung = sorted({f.service or "" for f in phase.faults if f.action == "hang"})
     if not phase.faults or any(f.action != "hang" for f in phase.faults):
         return found  # a crash or a stop is seen at once, by the engine's own events
     blind = [name for name in hung if name in health and health[name] is None]
@@ -245,7 +240,7 @@ def _expect_findings(loc: Loc, phase: Phase, most: dict[str, int], lesson: Scena
         if metric in FAULT_METRICS and not phase.faults:
             found.append(Finding((*at, "metric"), f"{metric} counts from the phase's first fault, and this phase has "
                                                   "none: add a fault, or drop this expectation"))
-        hit = sorted({fault.service for fault in phase.faults})
+        hit = sorted({fault.service for fault in phase.faults if fault.service is not None})
         if metric == "recovery_time" and hit and (expectation.service or balanced) not in hit:
             found.append(Finding((*at, "metric"), f"recovery_time is measured on {expectation.service or balanced}, "
                                                   f"and this phase's faults hit {', '.join(hit)}: give "

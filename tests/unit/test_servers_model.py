@@ -87,8 +87,39 @@ def test_a_release_without_a_node_image_and_a_wrong_label_are_named(tmp_path: Pa
                                                           "topology.servers[0].labels.Zone"]
 
 
-def test_servers_are_said_to_run_on_one_engine_for_now(tmp_path: Path) -> None:
-    """No run starts a cluster yet: validation says so at the servers, so no author takes one engine for three."""
-    warnings = [str(w) for w in load_checked(lesson(tmp_path)).warnings]
-    assert any(":15:5: warning: topology.servers" in w and "does not start servers yet" in w
-               for w in warnings), warnings
+def with_phase(path: Path, phase: str) -> Path:
+    """The lesson at ``path`` with its one phase replaced by ``phase`` (YAML, indented as a list item)."""
+    text = path.read_text(encoding="utf-8").replace("  - {name: one, say: s}\n", phase)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_server_fault_names_a_declared_server_and_nothing_else(tmp_path: Path) -> None:
+    power = ("  - name: one\n    say: s\n    traffic: {duration: 2}\n    faults:\n"
+             "      - {at: 1, action: power-off, server: node-4}\n")
+    found = problems(with_phase(lesson(tmp_path), power))
+    assert any("phases[0].faults[0].server: unknown server 'node-4' (servers: node-1, node-2, node-3)" in p
+               for p in found), found
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    ("{at: 1, action: drain, service: web}", "'drain' acts on a server: give 'server' (and no 'service')"),
+    ("{at: 1, action: kill, server: node-2}", "'kill' hits replicas: give 'service' (and no 'server')"),
+])
+def test_a_fault_acts_on_a_server_or_on_replicas_never_both(tmp_path: Path, fault: str, said: str) -> None:
+    phase = f"  - name: one\n    say: s\n    traffic: {{duration: 2}}\n    faults:\n      - {fault}\n"
+    found = problems(with_phase(lesson(tmp_path), phase))
+    assert any(said in p and "phases[0].faults[0]" in p for p in found), found
+
+
+def test_a_placement_constraint_is_swarm_s_and_follows_its_grammar(tmp_path: Path) -> None:
+    placed = lesson(tmp_path)
+    placed.write_text(placed.read_text(encoding="utf-8").replace(
+        "      port: 8000\n", "      port: 8000\n      placement: [node.role==manager, node.labels.zone!=b]\n"),
+        encoding="utf-8")
+    topology = load_checked(placed).lesson.topology  # type: ignore[union-attr]
+    assert topology.services[0].placement == ["node.role==manager", "node.labels.zone!=b"]
+    placed.write_text(placed.read_text(encoding="utf-8").replace("node.labels.zone!=b", "engine.os==linux"),
+                      encoding="utf-8")
+    assert any("topology.services[0].placement[1]" in p for p in problems(placed))
+
