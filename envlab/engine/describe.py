@@ -28,11 +28,14 @@ from envlab.engine.scenario.events import (
     AutoscalerDecided,
     ChangeApplied,
     ChangeSettled,
+    ClusterStepped,
     FaultInjected,
     MeasurementChecked,
     PhaseFinished,
     PhaseStarted,
     ReplicaChanged,
+    ServerFaulted,
+    ServersSeen,
     ServiceStarted,
     TrafficSample,
     TrafficSummary,
@@ -127,6 +130,12 @@ def _describe(event: Event, lang: str) -> tuple[str, Tone] | None:
             return _describe_scenario(event, lang)
 
 
+def server_status(status: str, lang: str) -> str:
+    """A server's state in the swarm (``ready``, ``down``…) in ``lang``; a word the swarm adds later, as it is."""
+    key = f"server.{status}"
+    return said(key, lang) if key in WORDS else status
+
+
 def orchestrator_label(orchestrator: str, lang: str) -> str:
     """How a service's orchestrator reads: ``Swarm service``, ``plain containers``…"""
     key = f"orchestrator.{orchestrator}"
@@ -141,6 +150,18 @@ def _describe_scenario(event: Event, lang: str) -> tuple[str, Tone] | None:
                         kind=orchestrator_label(event.orchestrator, lang), image=event.image, detail=detail), "title"
         case PhaseStarted():
             return said("line.phase", lang, n=event.index + 1, say=event.say), "title"
+        case ClusterStepped():
+            return said("line.cluster", lang, node=f"{event.node}: " if event.node else "", what=say(event.what, lang),
+                        seconds=event.seconds), "dim"
+        case ServerFaulted():
+            return said("line.server_fault", lang, at=event.at, server=event.server,
+                        action=said(f"fault.{event.action}", lang),
+                        replicas=", ".join(event.replicas) or said("server.none", lang)), "bad"
+        case ServersSeen():
+            return said("line.servers", lang, servers=[
+                said("server.line", lang, server=name, status=server_status(status, lang),
+                     tasks=" ".join(tasks) or said("server.none", lang))
+                for name, status, tasks in event.servers]), "dim"
         case ChangeApplied():
             return f"↻ {event.service}: {say(event.what, lang)}", "warn"
         case ChangeSettled():

@@ -24,7 +24,7 @@ from envlab.runtime.labels import KIND
 
 __all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "cluster_needs", "context_digest", "fix_image", "fix_need",
            "has_editor", "host_image", "host_packages", "image_needs", "missing_images", "node_image",
-           "registry_dockerfile", "registry_image", "service_need", "service_needs"]
+           "registry_dockerfile", "registry_image", "server_base", "service_need", "service_needs"]
 
 ImageKind = Literal["base", "host", "fix", "service"]
 
@@ -104,6 +104,11 @@ def node_dockerfile(base: str) -> str:
         " && rm -rf /var/lib/apt/lists/*\n"
         f"LABEL {KIND}=host\n"
     )
+
+
+def server_base(release: str) -> str:
+    """The Debian base a lesson's server of ``release`` (``bookworm``) runs on."""
+    return f"debian:{release}-slim"
 
 
 def node_image(base: str = "debian:bookworm-slim") -> str:
@@ -194,7 +199,7 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                     add_build(need, ids)
                 servers = lesson.topology.servers
                 if servers:
-                    bases = [f"debian:{server.debian}-slim" for server in servers]
+                    bases = [server_base(server.debian) for server in servers]
                     for need in cluster_needs(bases, registry=lesson.topology.registry, lessons=ids):
                         add(need)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from envlab.errors import EnvlabError
 from envlab.lessons.model import DriftLesson, Lesson, ScenarioLesson
 from envlab.policy import memory_bytes
-from envlab.runtime.contract import EngineInfo, Reservation, Runtime
+from envlab.runtime.contract import NODE_MEMORY, REGISTRY_MEMORY, EngineInfo, Reservation, Runtime
 from envlab.runtime.labels import Session
 
 MEMORY_VARIABLE = "ENVLAB_ROOM_MEMORY"
@@ -96,6 +96,9 @@ def memory_need(lesson: Lesson) -> int:
             return sum(memory_bytes(setup.limits.memory) for setup in lesson.setups)
         case ScenarioLesson():
             topology = lesson.topology
+            if topology.servers:  # every task, the balancer's included, runs inside a server and its bound
+                registry = memory_bytes(REGISTRY_MEMORY) if topology.registry else 0
+                return len(topology.servers) * memory_bytes(NODE_MEMORY) + registry
             total = BALANCER_MEMORY if topology.balancer is not None else 0
             for service in topology.services:
                 most = max([service.replicas, *(change.replicas or 0 for phase in lesson.phases

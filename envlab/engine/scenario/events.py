@@ -20,6 +20,33 @@ class ServiceStarted(Event):
 
 
 @dataclass(frozen=True)
+class ClusterStepped(Event):
+    """A step of starting the lesson's servers or of carrying an image to them ended."""
+
+    node: str  # the server it happened on, "registry", or "" for the cluster as a whole
+    what: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ServerFaulted(Event):
+    """A server of the lesson's cluster lost power or was drained, holding these replicas."""
+
+    phase: str
+    server: str
+    action: str  # power-off or drain
+    replicas: tuple[str, ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class ServersSeen(Event):
+    """Who runs where: each server's state in the swarm and the replicas running on it."""
+
+    servers: tuple[tuple[str, str, tuple[str, ...]], ...]  # (server, status, replicas)
+
+
+@dataclass(frozen=True)
 class PhaseStarted(Event):
     phase: str
     index: int

@@ -19,6 +19,8 @@ from envlab.engine.scenario.events import (
     FaultInjected,
     PhaseStarted,
     ReplicaChanged,
+    ServerFaulted,
+    ServersSeen,
     ServiceStarted,
     TrafficSample,
 )
@@ -91,6 +93,9 @@ class LiveState:
     lost: int = 0
     answered: Counter[str] = field(default_factory=Counter)  # requests per replica, this phase
     last_fault: FaultInjected | None = None
+    last_server_fault: ServerFaulted | None = None
+    #: Who runs where on the lesson's servers: (server, its state in the swarm, the replicas on it).
+    servers: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     last_decision: AutoscalerDecided | None = None
     clock: float = 0.0  # seconds into the current phase's traffic, as far as the events tell
     balanced: str = ""  # the service behind the load balancer (traffic's replica counts are of it)
@@ -117,13 +122,19 @@ class LiveState:
             self.seconds.clear()
             self.requests = self.errors = self.lost = 0
             self.answered.clear()
-            self.last_fault, self.last_decision, self.clock = None, None, 0.0
+            self.last_fault, self.last_server_fault, self.last_decision, self.clock = None, None, None, 0.0
             return True
         if isinstance(event, ChangeApplied) and event.replicas is not None and event.service in self.services:
             self.services[event.service].desired = event.replicas
             return True
         if isinstance(event, FaultInjected):
             self.last_fault = event
+            return True
+        if isinstance(event, ServerFaulted):
+            self.last_server_fault = event
+            return True
+        if isinstance(event, ServersSeen):
+            self.servers = event.servers
             return True
         if isinstance(event, AutoscalerDecided):
             self.last_decision = event

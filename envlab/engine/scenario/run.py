@@ -23,6 +23,8 @@ from envlab.engine.scenario.events import (
     PhaseFinished,
     PhaseStarted,
     ReplicaChanged,
+    ServerFaulted,
+    ServersSeen,
     TrafficSample,
     TrafficSummary,
 )
@@ -38,17 +40,19 @@ from envlab.engine.scenario.metrics import (
     versions,
     within,
 )
-from envlab.engine.scenario.topology import Deployment
+from envlab.engine.scenario.topology import Deployment, cluster_name
 from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.errors import EnvlabError
 from envlab.lessons.model import ScenarioLesson
-from envlab.lessons.scenario import Change, Phase
+from envlab.lessons.scenario import Change, Fault, Phase
 from envlab.lessons.text import pick
 from envlab.runtime.contract import replica_label
-from envlab.runtime.labels import LESSON, SERVICE, SESSION
+from envlab.runtime.labels import CLUSTER, LESSON, SERVICE, SESSION
 
 Emit = Callable[[Event], None]
 SAMPLE_EVERY = 0.25
+#: Every how many samples a run on servers asks who runs where.
+SERVERS_EVERY = 4
 #: Engine events that mean "the engine noticed a replica is gone or sick".
 DETECTED = {"die", "health_status: unhealthy"}
 
@@ -76,15 +80,29 @@ class ScenarioRun(RunBase):
         return lesson
 
     def teardown(self) -> list[str]:
-        """Remove the run's services, replicas and networks; then, when no other envlab session is
-        alive, leave a single-node swarm envlab initialized, so the engine is as it was found (a
-        user's own swarm is never touched). The next scenario lesson initializes it again, in a
+        """Remove the run's servers (when it has any), services, replicas and networks; then, when no other
+        envlab session is alive, leave a single-node swarm envlab initialized, so the engine is as it was
+        found (a user's own swarm is never touched). The next scenario lesson initializes it again, in a
         second or two."""
-        removed = super().teardown()
+        servers = self._remove_servers() if self.lesson.topology.servers else []
+        removed = servers + super().teardown()
+        if self.lesson.topology.servers:
+            return removed  # the servers formed a swarm of their own: the engine's was never asked for
         with contextlib.suppress(EnvlabError):  # the engine went away: the next run's sweep copes
             if self.lesson.topology.orchestrator == "swarm" and not self.runtime.live_sessions() - {self.session.id}:
                 self.runtime.leave_swarm_if_ours()
         return removed
+
+    def _remove_servers(self) -> list[str]:
+        """The servers first, all at once: each holds a full copy of every layer it has (removing one takes
+        seconds), and whatever ran on them goes with them. Return the names of what went."""
+        name = cluster_name(self.session, self.lesson.id)
+        try:
+            found = [r.name for r in self.runtime.list_resources({CLUSTER: name}) if r.kind != "volume"]
+            self.runtime.remove_cluster(name)
+        except EnvlabError:
+            return []  # the engine went away: the generic teardown and the next run's sweep cope
+        return found
 
     def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
         """Bring the topology up, run every phase, return whether every measurement held."""
@@ -92,10 +110,11 @@ class ScenarioRun(RunBase):
         emit(LessonStarted(self.lesson.id, self.session.id, []))
         deployment = Deployment(self.loaded, self.runtime, self.session, self.emit)
         stop = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(stop,), daemon=True, name="envlab-events")
+        watcher = threading.Thread(target=self._watch, args=(deployment, stop), daemon=True, name="envlab-events")
         self._zero = time.time()
-        watcher.start()
         try:
+            deployment.start_servers()
+            watcher.start()
             deployment.up()
             self._show_kubernetes(deployment)
             ok = True
@@ -106,6 +125,7 @@ class ScenarioRun(RunBase):
             return ok
         finally:
             stop.set()
+            deployment.close()
 
     def _show_kubernetes(self, deployment: Deployment) -> None:
         kubernetes, manifests = self.lesson.kubernetes, kubernetes_manifests(self.loaded)
@@ -115,10 +135,10 @@ class ScenarioRun(RunBase):
                                   pick(kubernetes.mapping, self.lang)))
 
     # the engine's own account of the replicas --------------------------------------------------
-    def _watch(self, stop: threading.Event) -> None:
+    def _watch(self, deployment: Deployment, stop: threading.Event) -> None:
         labels = {SESSION: self.session.id, LESSON: self.loaded.lesson.id}
         try:
-            for event in self.runtime.container_events(labels, stop):
+            for event in deployment.on.container_events(labels, stop):
                 action = str(event.get("Action") or event.get("status") or "")
                 if action.startswith(("exec_", "attach", "resize", "top", "archive", "copy")):
                     continue
@@ -173,6 +193,8 @@ class ScenarioRun(RunBase):
         return state
 
     def _sample(self, deployment: Deployment, record: PhaseRecord, stop: threading.Event) -> None:
+        seen: ServersSeen | None = None
+        looks = 0
         while not stop.is_set():
             at = round(time.time() - self._zero, 2)
             try:
@@ -181,6 +203,13 @@ class ScenarioRun(RunBase):
                 counts = {}
             for name, up in counts.items():
                 record.samples.setdefault(name, []).append(Sample(at, up))
+            if deployment.cluster and looks % SERVERS_EVERY == 0:
+                with contextlib.suppress(EnvlabError):  # no manager answers for a moment: the next look tells
+                    now = deployment.servers_seen()
+                    if now != seen:
+                        self.emit(now)
+                        seen = now
+            looks += 1
             stop.wait(SAMPLE_EVERY)
 
     def _traffic(self, deployment: Deployment, phase: Phase, record: PhaseRecord) -> None:
@@ -192,8 +221,7 @@ class ScenarioRun(RunBase):
         run = TrafficRun(plan)
         self._zero = time.time()
         run.start()
-        timers = [threading.Timer(f.at, self._fault, args=(deployment, phase, f.service, f.action, f.count,
-                                                            f.at, record)) for f in phase.faults]
+        timers = [threading.Timer(f.at, self._fault, args=(deployment, phase, f, record)) for f in phase.faults]
         timers += [threading.Timer(c.at or 0, self._timed_change, args=(deployment, c, phase.name, record))
                    for c in phase.changes if c.at is not None]
         for timer in timers:
@@ -249,19 +277,27 @@ class ScenarioRun(RunBase):
         topology = self.lesson.topology
         return topology.balancer.service if topology.balancer else topology.services[0].name
 
-    def _fault(self, deployment: Deployment, phase: Phase, service: str, action: str, count: int, at: float,
-               record: PhaseRecord) -> None:
+    def _fault(self, deployment: Deployment, phase: Phase, fault: Fault, record: PhaseRecord) -> None:
         try:
-            hit = deployment.fault(service, action, count)
+            if fault.server is not None:
+                hit = deployment.server_fault(fault.server, fault.action)
+            else:
+                hit = deployment.fault(fault.service or "", fault.action, fault.count)
         except EnvlabError as exc:
-            self.emit(ErrorRaised(f"could not {action} a replica of {service}: {exc.message}", exc.hint))
+            target = fault.server if fault.server is not None else f"a replica of {fault.service}"
+            self.emit(ErrorRaised(f"could not {fault.action} {target}: {exc.message}", exc.hint))
             return
         self._hit.update(r.id[:12] for r in hit)
         moment = round(time.time() - self._zero, 2)
         if record.first_fault is None:
             record.first_fault = moment
+        if fault.server is not None:
+            self.emit(ServerFaulted(phase.name, fault.server, fault.action,
+                                    tuple(r.label or r.name for r in hit), moment))
+            return
         for replica in hit:
-            self.emit(FaultInjected(phase.name, service, action, replica.label or replica.name, moment))
+            self.emit(FaultInjected(phase.name, fault.service or "", fault.action, replica.label or replica.name,
+                                    moment))
 
     def _timed_change(self, deployment: Deployment, change: Change, phase: str, record: PhaseRecord) -> None:
         record.changed_at = time.monotonic()

@@ -10,6 +10,7 @@ in front of one service is published on 127.0.0.1.
 from __future__ import annotations
 
 import http.client
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,13 +18,25 @@ from typing import Any
 
 from envlab.engine.events import Event, OutputLine
 from envlab.engine.images import ImageNeed, service_need
-from envlab.engine.scenario.events import ChangeApplied, ServiceStarted
+from envlab.engine.scenario.events import ChangeApplied, ClusterStepped, ServersSeen, ServiceStarted
 from envlab.engine.wording import Words
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.scenario import Change, HealthCheck, Service, Topology, UpdateConfig
-from envlab.runtime.contract import Health, Replica, Runtime, ServiceSpec, Update, wait_for
+from envlab.runtime.contract import (
+    ClusterEngine,
+    ClusterSpec,
+    Deployable,
+    Health,
+    NodeSpec,
+    Replica,
+    Runtime,
+    ServiceSpec,
+    Update,
+    registry_ref,
+    wait_for,
+)
 from envlab.runtime.labels import LESSON, SERVICE, SESSION, Session
 
 Emit = Callable[[Event], None]
@@ -72,6 +85,9 @@ class Deployment:
     network_name: str = ""
     endpoint: tuple[str, int] = ("127.0.0.1", 0)
     swarm_created: bool = False
+    #: Where the services run: the engine itself, or the lesson's cluster once :meth:`start_servers` started it.
+    engine: ClusterEngine | None = None
+    cluster: str = ""
 
     @property
     def lesson_id(self) -> str:
@@ -90,21 +106,49 @@ class Deployment:
     def labels(self, service: str) -> dict[str, str]:
         return {**self.session.labels(lesson=self.lesson_id, setup=service), SERVICE: service}
 
+    @property
+    def on(self) -> Deployable:
+        """The engine the services run on: the lesson's cluster when it has servers, else the engine itself."""
+        return self.engine if self.engine is not None else self.runtime
+
     # bring it up -------------------------------------------------------------------------------
+    def start_servers(self) -> None:
+        """Start the lesson's servers as a cluster (when it declares any), each step shown as it ends."""
+        topology = self.topology
+        if not topology.servers:
+            return
+        from envlab.engine.images import node_image, registry_image, server_base
+
+        self.cluster = cluster_name(self.session, self.lesson_id)
+        front = (topology.balancer.port,) if topology.balancer is not None else ()
+        nodes = tuple(NodeSpec(server.name, node_image(server_base(server.debian)), server.role, dict(server.labels),
+                               ports=front if server.role == "manager" else ())  # the balancer runs on a manager
+                      for server in topology.servers)
+        base = server_base(topology.servers[0].debian)
+        spec = ClusterSpec(self.cluster, self.session.labels(lesson=self.lesson_id), nodes,
+                           registry_image(base) if topology.registry else None)
+        for step in self.runtime.start_cluster(spec):
+            self.emit(ClusterStepped(step.node, cluster_words(step.what),
+                                     round(step.seconds, 2)))
+        self.engine = self.runtime.cluster_engine(self.cluster)
+
     def up(self) -> None:
         """Build the images, make the network, start every service and the balancer; wait until ready."""
         topology = self.topology
-        if self.swarm:
+        if self.swarm and self.engine is None:
             self.swarm_created = self.runtime.ensure_swarm()
         name = self.network_name = f"envlab-{self.session.id}-{self.lesson_id}"
-        self.network = self.runtime.create_network(name, self.session.labels(lesson=self.lesson_id),
-                                                  overlay=self.swarm)
+        self.network = self.on.create_network(name, self.session.labels(lesson=self.lesson_id), overlay=self.swarm)
+        # every image first: on servers, a service must not wait for the others' to travel before it can work
+        images = {service.name: self._service_image(service) for service in topology.services}
+        balancer = "" if topology.balancer is None else self._image(
+            BALANCER, service_need(self.loaded, BALANCER, topology.balancer.build))
         for service in topology.services:
-            self._start(service)
+            self._start(service, images[service.name])
         for service in topology.services:
             self._wait_ready(service.name)
         if topology.balancer is not None:
-            self._start_balancer()
+            self._start_balancer(balancer)
 
     def _image(self, name: str, need: ImageNeed) -> str:
         if not self.runtime.image_present(need.tag):
@@ -113,27 +157,37 @@ class Deployment:
             self.runtime.build_image(
                 context=inputs.context, dockerfile=inputs.dockerfile, tag=need.tag, labels=inputs.labels(need.kind),
                 on_line=lambda text: self.emit(OutputLine(name, -1, text)))
-        return self.runtime.image_id(need.tag)
+        if not self.cluster:
+            return self.runtime.image_id(need.tag)
+        for step in self.runtime.distribute_image(self.cluster, need.tag):
+            self.emit(ClusterStepped(step.node, cluster_words(step.what),
+                                     round(step.seconds, 2)))
+        return registry_ref(need.tag) if self.topology.registry else need.tag
 
-    def _start(self, service: Service) -> None:
+    def _service_image(self, service: Service) -> str:
+        """What the service's replicas run: its image built here (and carried to the servers)."""
         if service.build is not None:
-            image = self._image(service.name, service_need(self.loaded, service.name, service.build))
-        else:
-            image = self.runtime.image_id(service.image or "")
+            return self._image(service.name, service_need(self.loaded, service.name, service.build))
+        if self.cluster:
+            return self._image(service.name, ImageNeed(service.image or "", "service"))
+        return self.runtime.image_id(service.image or "")
+
+    def _start(self, service: Service, image: str) -> None:
         spec = ServiceSpec(
             name=f"envlab-{self.session.id}-{self.lesson_id}-{service.name}", alias=service.name, image=image,
             labels=self.labels(service.name), network=self.network, replicas=service.replicas,
             env=dict(service.env), command=service.command, health=health_of(service.health),
             restart=service.restart, update=update_of(service.update), stop_grace=service.stop_grace,
             memory=service.limits.memory, cpus=service.limits.cpus, pids=service.limits.pids,
+            constraints=tuple(service.placement),
         )
         handle = Handle(spec)
         self.handles[service.name] = handle
         if self.swarm:
-            handle.swarm_id = self.runtime.create_service(spec)
+            handle.swarm_id = self.on.create_service(spec)
         else:
             for index in range(1, spec.replicas + 1):
-                self.runtime.run_replica(spec, index)
+                self.on.run_replica(spec, index)
 
     def _wait_ready(self, name: str) -> None:
         handle = self.handles[name]
@@ -141,26 +195,25 @@ class Deployment:
             raise EnvlabError(f"{name}: {self.up_count(name)} of {handle.desired} replicas came up in 60s",
                               hint="`docker logs` of the replica shows why; `envlab clean` removes it")
         orchestrator = "swarm" if self.swarm else "docker"
-        self.emit(ServiceStarted(name, orchestrator, handle.desired, handle.spec.image[:19]))
+        self.emit(ServiceStarted(name, orchestrator, handle.desired, short_image(handle.spec.image)))
 
-    def _start_balancer(self) -> None:
+    def _start_balancer(self, image: str) -> None:
         topology = self.topology
         assert topology.balancer is not None
         balancer = topology.balancer
         target = self.handles[balancer.service]
         port = next(s.port for s in topology.services if s.name == balancer.service)
-        image = self._image(BALANCER, service_need(self.loaded, BALANCER, balancer.build))
         spec = ServiceSpec(
             name=f"envlab-{self.session.id}-{self.lesson_id}-{BALANCER}", alias=BALANCER, image=image,
             labels=self.labels(BALANCER), network=self.network, replicas=1,
             env={"BACKEND_HOST": balancer.service, "BACKEND_PORT": str(port), **balancer.env},
             memory="128m", cpus=1.0, pids=128, ports=[balancer.port],
         )
-        container = self.runtime.run_replica(spec, 1, name=spec.name)
-        self.endpoint = self.runtime.published_port(container, balancer.port)
+        container = self.on.run_replica(spec, 1, name=spec.name)
+        self.endpoint = self.on.published_port(container, balancer.port)
         if not self.quiesce(balancer.service, timeout=30):
             raise EnvlabError(f"the balancer did not reach all {target.desired} replicas in 30s")
-        self.emit(ServiceStarted(BALANCER, "balancer", 1, image[:19],
+        self.emit(ServiceStarted(BALANCER, "balancer", 1, short_image(image),
                                  f"{self.endpoint[0]}:{self.endpoint[1]} → {balancer.service}", balancer.service))
 
     def quiesce(self, service: str, *, timeout: float = 20) -> bool:
@@ -190,13 +243,13 @@ class Deployment:
         for name, handle in self.handles.items():
             if handle.swarm_id is None:
                 continue
-            spec = self.runtime.service_spec(handle.swarm_id)
+            spec = self.on.service_spec(handle.swarm_id)
             out.append(swarm_summary(name, spec))
         return "\n".join(out)
 
     # state -------------------------------------------------------------------------------------
     def replicas(self, name: str) -> list[Replica]:
-        return self.runtime.replicas(self.labels(name))
+        return self.on.replicas(self.labels(name))
 
     def up_count(self, name: str) -> int:
         """Replicas running and, when there is a health check, healthy (what can take traffic)."""
@@ -205,7 +258,7 @@ class Deployment:
     def up_counts(self) -> dict[str, int]:
         """Every service's ready replicas from one listing (cheap enough to sample several times a second)."""
         counts = dict.fromkeys(self.handles, 0)
-        for replica in self.runtime.replicas({SESSION: self.session.id, LESSON: self.lesson_id}):
+        for replica in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id}):
             if replica.service in counts and replica.ready:
                 counts[replica.service] += 1
         return counts
@@ -236,7 +289,7 @@ class Deployment:
         handle.spec = ServiceSpec(**{**spec.__dict__, **updates})
         self.emit(ChangeApplied(phase, change.service, Words("change.joined", parts=what), change.replicas))
         if handle.swarm_id is not None:
-            self.runtime.update_service(
+            self.on.update_service(
                 handle.swarm_id, env=change.env, replicas=change.replicas,
                 health=True if change.health is None else health_of(None if change.health == "none"
                                                                     else change.health),
@@ -257,12 +310,12 @@ class Deployment:
         def remove(index: int, replica: Replica) -> None:
             line = f"docker rm -f {new.alias}-{index}"
             self.emit(ChangeApplied(phase, change.service, Words("change.by_hand", line=line)))
-            self.runtime.remove_container(replica.id, stop_grace=old.stop_grace)
+            self.on.remove_container(replica.id, stop_grace=old.stop_grace)
 
         def start(index: int) -> None:
             line = docker_run_line(new, index, self.network_name)
             self.emit(ChangeApplied(phase, change.service, Words("change.by_hand", line=line)))
-            self.runtime.run_replica(new, index)
+            self.on.run_replica(new, index)
 
         for index, replica in sorted(by_index.items()):
             if replace or index > new.replicas:
@@ -288,7 +341,7 @@ class Deployment:
 
         def done() -> bool:
             nonlocal state
-            state = self.runtime.update_status(handle.swarm_id or "")
+            state = self.on.update_status(handle.swarm_id or "")
             if state in final:
                 return True
             # A scale alone has no update status: it is done when the replicas are.
@@ -298,7 +351,7 @@ class Deployment:
         self.quiesce(service)
         if state == "rollback_completed":
             # The engine went back to the previous spec: so does envlab's idea of the service.
-            env = self.runtime.service_env(handle.swarm_id or "")
+            env = self.on.service_env(handle.swarm_id or "")
             handle.spec = ServiceSpec(**{**handle.spec.__dict__, "env": env})
         return state or "completed"
 
@@ -309,12 +362,76 @@ class Deployment:
         hit = ready[:count]
         for replica in hit:
             if action == "kill":
-                self.runtime.crash(replica.id)
+                self.on.crash(replica.id)
             elif action == "hang":
-                self.runtime.hang(replica.id)
+                self.on.hang(replica.id)
             else:
-                self.runtime.stop(replica.id, timeout=self.handles[service].spec.stop_grace)
+                self.on.stop(replica.id, timeout=self.handles[service].spec.stop_grace)
         return hit
+
+    def server_fault(self, server: str, action: str) -> list[Replica]:
+        """Power a server off or drain it; return the replicas it held (what the swarm must move)."""
+        held = [r for r in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id})
+                if r.ready and self._held_by(r, server)]
+        if action == "power-off":
+            self.runtime.stop_node(self.cluster, server)
+        else:
+            self.runtime.drain_node(self.cluster, server)
+        return held
+
+    def servers_seen(self) -> ServersSeen:
+        """Each server's state in the swarm and the replicas running on it (the balancer included)."""
+        engine = self.engine
+        assert engine is not None
+        on: dict[str, list[str]] = {}
+        for replica in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id}):
+            if replica.state == "running":
+                on.setdefault(engine.node_of(replica.id), []).append(replica.label or replica.service)
+        nodes = self.runtime.cluster_nodes(self.cluster)
+        return ServersSeen(tuple((node.name, node.status or ("running" if node.running else "off"),
+                                  tuple(sorted(on.get(node.name, []), key=_slot_order))) for node in nodes))
+
+    def close(self) -> None:
+        """Let go of the cluster's engines (the servers themselves go with the run's teardown)."""
+        if self.engine is not None:
+            self.engine.close()
+
+    def _held_by(self, replica: Replica, server: str) -> bool:
+        engine = self.engine
+        return engine is not None and engine.node_of(replica.id) == server
+
+
+def cluster_name(session: Session, lesson: str) -> str:
+    """The engine-wide name of the cluster a run of ``lesson`` starts for its servers."""
+    return f"envlab-{session.id}-{lesson}-cluster"
+
+
+def short_image(image: str) -> str:
+    """An image as a learner reads it: a local id shortened (``sha256:0123456789ab``), a name as it is."""
+    return image[:19] if image.startswith("sha256:") else image
+
+
+def _slot_order(label: str) -> tuple[str, int]:
+    name, _, number = label.rpartition("-")
+    return (name, int(number)) if number.isdigit() else (label, 0)
+
+
+def cluster_words(what: str) -> Words:
+    """A cluster step's few words (``joined the swarm as a worker``), to be said in the learner's language."""
+    for key, pattern in CLUSTER_STEPS:
+        found = pattern.fullmatch(what)
+        if found:
+            return Words(f"cluster.{key}", **found.groupdict())
+    return Words("cluster.other", what=what)
+
+
+#: The runtime's cluster steps (:class:`~envlab.runtime.contract.ClusterStep`), each with the key it is said by.
+CLUSTER_STEPS = tuple((key, re.compile(pattern)) for key, pattern in (
+    ("started", r"(?P<n>\d+) nodes started"), ("answers", r"answers"), ("initialized", r"initialized the swarm"),
+    ("joined", r"joined the swarm as a (?P<role>manager|worker)"), ("nodes_ready", r"every node is ready in the swarm"),
+    ("ready", r"the cluster is ready"), ("loaded", r"loaded (?P<ref>\S+)"), ("pushed", r"pushed (?P<ref>\S+) to \S+"),
+    ("pulled", r"pulled (?P<ref>\S+)"),
+))
 
 
 def _ask_replica(host: str, port: int) -> str:
