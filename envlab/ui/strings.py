@@ -223,6 +223,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "live_autoscaler": {"en": "autoscaler: {observed} req/s → {desired} replicas",
                         "ja": "オートスケーラー: {observed} req/s → {desired} レプリカ"},
     "live_up": {"en": "{up}/{desired} up", "ja": "{up}/{desired} 稼働"},
+    "live_server_fault": {"en": "⚡ {server}: {action} at {at}s", "ja": "⚡ {at}s に {server}: {action}"},
+    "live_nothing_on_server": {"en": "nothing runs here", "ja": "何も動いていません"},
     "live_no_services": {"en": "no services yet", "ja": "サービスはまだありません"},
     "live_no_traffic": {"en": "traffic: none yet", "ja": "トラフィック: まだありません"},
     "live_requests": {"en": "req/s", "ja": "req/s"},

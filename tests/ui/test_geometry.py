@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from envlab.engine.scenario.events import PhaseStarted, ServiceStarted, TrafficSample
+from envlab.engine.scenario.events import PhaseStarted, ServerFaulted, ServersSeen, ServiceStarted, TrafficSample
 from envlab.engine.scenario.kubernetes import kubernetes_manifests
 from envlab.lessons.catalog import Catalog, load_catalog
 from envlab.lessons.model import ScenarioLesson
@@ -53,9 +53,17 @@ async def _scenario_phases(pilot: Pilot[int], screen: LessonScreen, lesson: Scen
                            where: str, found: list[str]) -> None:
     for service in lesson.topology.services:
         screen.inbox.put(ServiceStarted(service.name, "docker", service.replicas, f"envlab-{service.name}"))
+    servers = [server.name for server in lesson.topology.servers]
     for index, phase in enumerate(lesson.phases):
         screen.inbox.put(PhaseStarted(phase.name, index, pick(phase.say, lang)))
         screen.inbox.put(TrafficSample(phase.name, 1, 40, 0, 0, running=1))
+        for fault in phase.faults:
+            if fault.server is not None:  # the first server down, every replica on the last
+                screen.inbox.put(ServerFaulted(phase.name, fault.server, fault.action, ("web-1", "web-2"), fault.at))
+        if servers:
+            replicas = tuple(f"{s.name}-{n}" for s in lesson.topology.services for n in range(1, s.replicas + 1))
+            screen.inbox.put(ServersSeen(((servers[0], "down", ()), *((name, "ready", ()) for name in servers[1:-1]),
+                                          (servers[-1], "ready", replicas))))
         await wait_until(pilot, screen.inbox.empty)
         await pilot.pause()
         await _look(pilot, screen, f"{where} phase {phase.name}", found)

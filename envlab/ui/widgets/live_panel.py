@@ -12,8 +12,10 @@ from textual.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from envlab.engine.describe import server_status
 from envlab.engine.events import Event
 from envlab.engine.scenario.live import LiveState, ReplicaView, bar, sparkline
+from envlab.engine.wording import Words, say
 from envlab.ui.strings import t
 from envlab.ui.widgets.fit_text import FitText
 
@@ -72,6 +74,7 @@ class LivePanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield FitText(id="live-phase")
         yield FitText(id="live-replicas")
+        yield FitText(id="live-servers")
         yield FitText(id="live-charts")
 
     def on_mount(self) -> None:
@@ -103,6 +106,9 @@ class LivePanel(VerticalScroll):
         self.border_title = t("live_title", self.lang)
         self.query_one("#live-phase", Static).update(self._phase())
         self.query_one("#live-replicas", Static).update(self._replicas())
+        servers = self.query_one("#live-servers", Static)
+        servers.display = bool(self.state.servers)
+        servers.update(self._servers())
         self.query_one("#live-charts", Static).update(self._charts())
 
     def _phase(self) -> str:
@@ -116,6 +122,11 @@ class LivePanel(VerticalScroll):
         if state.last_fault is not None:
             fault = state.last_fault
             said = t("live_fault", lang, action=fault.action, replica=escape(fault.replica), at=f"{fault.at:.1f}")
+            line += f"  [$error]{said}[/]"
+        if state.last_server_fault is not None:
+            hit = state.last_server_fault
+            said = t("live_server_fault", lang, server=escape(hit.server), at=f"{hit.at:.1f}",
+                     action=say(Words(f"fault.{hit.action}"), lang))
             line += f"  [$error]{said}[/]"
         if state.last_decision is not None:
             d = state.last_decision
@@ -133,6 +144,20 @@ class LivePanel(VerticalScroll):
             chips = [chip(r) for r in self.state.of(service.name)]
             rows += flow(head, cell_len(service.name) + 1 + cell_len(counts), chips, width)
         return "\n".join(rows) or f"[dim]{t('live_no_services', self.lang)}[/dim]"
+
+    def _servers(self) -> str:
+        """One row per server: its state in the swarm, then the replicas running on it (who runs where)."""
+        rows = []
+        width = max(20, self.content_size.width)
+        for name, status, replicas in self.state.servers:
+            word = server_status(status, self.lang)
+            colour = "$success" if status == "ready" else "$error"
+            head = f"[b]▣ {escape(name)}[/b] [{colour}]{escape(word)}[/]"
+            chips = [(escape(label), cell_len(label)) for label in replicas] or [
+                (f"[dim]{t('live_nothing_on_server', self.lang)}[/dim]",
+                 cell_len(t("live_nothing_on_server", self.lang)))]
+            rows += flow(head, 2 + cell_len(name) + 1 + cell_len(word), chips, width)
+        return "\n".join(rows)
 
     def _charts(self) -> str:
         state, lang = self.state, self.lang
