@@ -265,6 +265,32 @@ class ClusterSpec:
     registry: str | None = None
 
 
+#: What a learner's console on a cluster may do: read (services, tasks, nodes, logs: always), scale (update a
+#: service), drain (update a node), create (create and remove services).
+CONSOLE_ABILITIES = ("read", "scale", "drain", "create")
+
+
+@dataclass(frozen=True)
+class ConsoleSpec:
+    """A learner's console on a cluster: a shell with the docker CLI behind an API filter.
+
+    Attributes:
+        cluster: The cluster whose manager's engine it speaks to.
+        manager: That manager's name.
+        abilities: What the filter lets through (:data:`CONSOLE_ABILITIES`).
+        workstation: The image of the learner's container (it needs the docker CLI).
+        filter: The filter's image (HAProxy).
+        labels: The session's labels (with the lesson's).
+    """
+
+    cluster: str
+    manager: str
+    abilities: tuple[str, ...]
+    workstation: str
+    filter: str
+    labels: dict[str, str]
+
+
 @dataclass(frozen=True)
 class ClusterStep:
     """One step of starting a cluster or distributing an image, as it ends: what a learner can watch.
@@ -543,6 +569,12 @@ class Clusters(Protocol):
     def drain_node(self, cluster: str, node: str) -> None:
         """Take a node out of service for maintenance, as an operator would: the swarm moves its tasks to the
         other nodes (starting each new one before the old one stops only when the service says so)."""
+
+    def start_console(self, spec: ConsoleSpec) -> str:
+        """Start a learner's console on the cluster and return its workstation container, the one a learner's
+        shell may enter: its docker CLI reaches the manager's engine only through a filter that lets through
+        what ``spec.abilities`` allow and never a request for more than the swarm's own containers (no mount,
+        added capability, host network); it reaches nothing else. It goes with the cluster."""
 
     def cluster_engine(self, cluster: str) -> ClusterEngine:
         """The cluster as one engine a scenario deploys onto (see :class:`ClusterEngine`)."""

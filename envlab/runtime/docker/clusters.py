@@ -28,6 +28,7 @@ from envlab.runtime.contract import (
     ClusterSpec,
     ClusterStep,
     ClusterTask,
+    ConsoleSpec,
     ContainerSpec,
     Resource,
     check_cluster,
@@ -250,6 +251,36 @@ class ClusterOps:
         """``docker node update --availability drain``: the swarm reschedules the node's tasks elsewhere."""
         run_in_node(self.api, self._manager(cluster), ["docker", "node", "update", "--availability", "drain", node],
                     doing=f"draining node {node}")
+
+    def start_console(self, spec: ConsoleSpec) -> str:
+        """The filter and the workstation on a network of their own (see :mod:`~envlab.runtime.docker.console`)."""
+        from envlab.runtime.docker.console import CONSOLE_KIND, FILTER_PORT, filter_kwargs, workstation_spec
+
+        for image in (spec.workstation, spec.filter):
+            if not self.image_present(image):
+                raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
+        self._node(spec.cluster, spec.manager)  # a node of this cluster, or an error that says so
+        socket_path = str(engines_folder(spec.cluster) / f"{spec.manager}.sock")
+        labels = {**spec.labels, CLUSTER: spec.cluster, KIND: CONSOLE_KIND}
+        with translating("creating the console's network"):
+            network = self.client.networks.create(f"{spec.cluster}-console", driver="bridge", internal=True,
+                                                  labels=labels)
+        with translating("starting the console's API filter"):
+            container = self.client.containers.create(spec.filter, **filter_kwargs(
+                spec.cluster, spec.labels, spec.filter, str(network.name), socket_path, spec.abilities))
+            container.start()
+        workstation = self.start(workstation_spec(spec.cluster, spec.labels, spec.workstation, str(network.name)))
+
+        def answers() -> bool:
+            probe = self.exec(workstation, f"bash -c 'exec 3<>/dev/tcp/engine/{FILTER_PORT}'",
+                              on_line=lambda _: None, timeout=5)
+            return probe.exit_code == 0
+
+        if not wait_for(answers, timeout=30, every=0.2):
+            with translating("reading the console filter's log"):
+                log = self.api.logs(container.id, tail=5).decode(errors="replace").strip()
+            raise EnvlabError(f"the console's API filter did not answer within 30s: {log or 'no log'}")
+        return workstation
 
     def cluster_engine(self, cluster: str) -> NodesEngine:
         """The cluster's node engines as one, through their sockets in :func:`engines_folder`."""

@@ -24,6 +24,7 @@ from envlab.runtime.contract import (
     ClusterSpec,
     ClusterStep,
     ClusterTask,
+    ConsoleSpec,
     ContainerSpec,
     Resource,
     check_cluster,
@@ -169,6 +170,17 @@ class ClusterOps(FakeState):
         with self._lock:
             self._node(cluster, node)
             self._later(REACT_DELAY, functools.partial(self._node_drained, cluster, node))
+
+    def start_console(self, spec: ConsoleSpec) -> str:
+        """The workstation as a fake container of the cluster (the filter is not modelled)."""
+        for image in (spec.workstation, spec.filter):
+            if not self.image_present(image):
+                raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
+        with self._lock:
+            self._node(spec.cluster, spec.manager)
+            labels = {**spec.labels, CLUSTER: spec.cluster, KIND: "console"}
+            return self._create(ContainerSpec(f"{spec.cluster}-console", spec.workstation, labels, "console",
+                                              command=["sleep", "infinity"]))
 
     def cluster_engine(self, cluster: str) -> ClusterEngine:
         """A :class:`~envlab.runtime.fake.FakeClusterEngine` of the cluster (one per cluster, kept with it)."""

@@ -1,0 +1,113 @@
+"""A learner's console on a cluster: a shell with the docker CLI whose only way out is an API filter in
+front of one manager's engine.
+
+Two containers on a network of their own with no way out of it (``internal``):
+
+- the **filter**, HAProxy from Debian (the socket-proxy pattern), given the manager's engine socket and
+  nothing else: it lets through only the requests :func:`filter_config` lists for the lesson's abilities,
+  and refuses, before any path is looked at, every request whose body could ask for more than a container
+  of the swarm's own (a bind or volume mount, an added capability, the host's network, an SELinux label, a
+  sysctl) — spelled any way Docker's JSON decoder would still read it (its keys match whatever their case,
+  and Unicode folding lets ``ſ`` stand for ``s``: escapes and non-ASCII bytes are refused outright, as are
+  bodies too long to be read whole and chunked ones);
+- the **workstation**, an ordinary hardened container (every capability dropped, no new privileges) of
+  the node image, for its ``docker`` CLI, with ``DOCKER_HOST`` set to the filter.
+
+Neither is given the host engine's socket, and the workstation's network reaches nothing but the filter.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from envlab.runtime.contract import CONSOLE_ABILITIES, NS, ContainerSpec
+from envlab.runtime.labels import CLUSTER, KIND
+
+CONSOLE_KIND = "console"  # the kind of a console's two containers and its network
+#: What the filter answers a request it refuses (a learner reads it as the CLI's "Error response from daemon").
+REFUSED = "the envlab console does not allow this"
+FILTER_PORT = 2375
+#: Where the filter sees the manager's engine socket.
+ENGINE_SOCKET = "/run/engine.sock"
+#: The longest request body the filter reads whole (every CLI request of the allowed kinds is far shorter).
+MAX_BODY = 16384
+
+_VERSION = r"(/v[0-9]+\.[0-9]+)?"
+_ID = r"[A-Za-z0-9_.-]+"
+#: What each ability lets through: (methods, path pattern) pairs.
+ALLOWED: dict[str, tuple[tuple[str, str], ...]] = {
+    "read": (("GET HEAD", rf"^{_VERSION}/(_ping|version|info)$"),
+             ("GET HEAD", rf"^{_VERSION}/(services|tasks|nodes)(/{_ID})?$"),
+             ("GET HEAD", rf"^{_VERSION}/(services|tasks)/{_ID}/logs$"),
+             ("GET HEAD", rf"^{_VERSION}/distribution/[A-Za-z0-9_./:@-]+/json$")),
+    "scale": (("POST", rf"^{_VERSION}/services/{_ID}/update$"),),
+    "drain": (("POST", rf"^{_VERSION}/nodes/{_ID}/update$"),),
+    "create": (("POST", rf"^{_VERSION}/services/create$"), ("DELETE", rf"^{_VERSION}/services/{_ID}$")),
+}
+#: Bodies refused whatever the path: what a swarm task could use to reach its node (keys matched in any case).
+REFUSED_BODIES = (
+    ("mounts", r'"mounts"[[:space:]]*:[[:space:]]*\[[[:space:]]*\{'),
+    ("capabilities", r'"capabilityadd"[[:space:]]*:[[:space:]]*\[[[:space:]]*"'),
+    ("the host network", r'"target"[[:space:]]*:[[:space:]]*"host"'),
+    ("an SELinux label", r'"selinuxcontext"[[:space:]]*:[[:space:]]*\{'),
+    ("sysctls", r'"sysctls"[[:space:]]*:[[:space:]]*\{[[:space:]]*"'),
+)
+
+
+def filter_config(abilities: tuple[str, ...]) -> str:
+    """The filter's HAProxy configuration for a console with ``abilities`` (``read`` is always among them)."""
+    unknown = sorted(set(abilities) - set(CONSOLE_ABILITIES))
+    if unknown:
+        raise ValueError(f"unknown console abilities: {', '.join(unknown)}")
+    wanted = ["read", *(a for a in CONSOLE_ABILITIES if a in abilities and a != "read")]
+    refusal = ("http-request deny deny_status 403 content-type application/json string "
+               "'{\"message\":\"%s: %%s\"}'" % REFUSED)
+    lines = [
+        "global", "    maxconn 64", f"    tune.bufsize {MAX_BODY * 2}",
+        "defaults", "    mode http", "    timeout connect 2s", "    timeout client 120s",
+        "    timeout server 120s", "    timeout tunnel 120s",
+        "frontend api", f"    bind :{FILTER_PORT}", "    option http-buffer-request",
+        "    acl chunked req.hdr(transfer-encoding) -m found",
+        f"    acl too_long req.hdr_val(content-length) gt {MAX_BODY}",
+        "    acl escaped req.body -m sub '\\u'",
+        "    acl not_ascii req.body -m reg '[^[:ascii:]]'",
+    ]
+    lines += [f"    acl refused_{index} req.body -m reg -i '{pattern}'"
+              for index, (_what, pattern) in enumerate(REFUSED_BODIES)]
+    lines += ["    " + refusal % "a chunked or too long request body" + " if chunked or too_long",
+              "    " + refusal % "escapes or non-ASCII characters in a request body" + " if escaped or not_ascii"]
+    lines += ["    " + refusal % what + f" if refused_{index}" for index, (what, _p) in enumerate(REFUSED_BODIES)]
+    for ability in wanted:
+        for number, (methods, pattern) in enumerate(ALLOWED[ability]):
+            name = f"{ability}_{number}"
+            lines += [f"    acl {name}_method method {methods}", f"    acl {name}_path path_reg '{pattern}'",
+                      f"    http-request allow if {name}_method {name}_path"]
+    lines += ["    " + refusal % f"the console may only {', '.join(wanted)}", "    default_backend engine",
+              "backend engine", f"    server engine {ENGINE_SOCKET}"]
+    return "\n".join(lines) + "\n"
+
+
+def filter_kwargs(cluster: str, labels: dict[str, str], image: str, network: str, socket_path: str,
+                  abilities: tuple[str, ...]) -> dict[str, Any]:
+    """``containers.create`` arguments of the filter: see the module's docstring."""
+    return {
+        "name": f"{cluster}-console-filter", "hostname": "engine", "detach": True, "init": True,
+        "labels": {**labels, CLUSTER: cluster, KIND: CONSOLE_KIND},
+        "user": f"65534:{os.getgid()}",  # nobody, in the group the node engines' sockets belong to
+        "environment": {"FILTER_CONFIG": filter_config(abilities)},
+        "command": ["/bin/sh", "-c", 'printf "%s" "$FILTER_CONFIG" > /tmp/filter.cfg '
+                                     "&& exec haproxy -W -db -f /tmp/filter.cfg"],
+        "cap_drop": ["ALL"], "security_opt": ["no-new-privileges:true"], "read_only": True,
+        "tmpfs": {"/tmp": "rw,nosuid,nodev,size=1m"},
+        "mem_limit": "64m", "memswap_limit": "64m", "nano_cpus": int(0.5 * NS), "pids_limit": 64,
+        "network": network, "volumes": {socket_path: {"bind": ENGINE_SOCKET, "mode": "rw"}},
+    }
+
+
+def workstation_spec(cluster: str, labels: dict[str, str], image: str, network: str) -> ContainerSpec:
+    """The learner's workstation: a hardened container whose docker CLI speaks to the filter."""
+    return ContainerSpec(
+        name=f"{cluster}-console", image=image, labels={**labels, CLUSTER: cluster, KIND: CONSOLE_KIND},
+        hostname="console", command=["sleep", "infinity"], network=network,
+        env={"DOCKER_HOST": f"tcp://engine:{FILTER_PORT}"}, memory="128m", cpus=0.5, pids=128)

@@ -1,0 +1,59 @@
+"""The console's API filter configuration: what each ability lets through, and the refusals that come before
+any of it (the engine test tests/engine/test_engine_console.py proves them against a real engine)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from envlab.runtime.docker.console import ALLOWED, REFUSED_BODIES, filter_config
+
+
+def allowed_paths(config: str) -> list[str]:
+    return re.findall(r"path_reg '([^']+)'", config)
+
+
+def allowed(config: str, method: str, path: str) -> bool:
+    """Whether an ``http-request allow`` of ``config`` lets ``method path`` through."""
+    methods = dict(re.findall(r"acl (\w+)_method method ([A-Z ]+)", config))
+    paths = dict(re.findall(r"acl (\w+)_path path_reg '([^']+)'", config))
+    return any(method in methods[name].split() and re.search(paths[name], path)
+               for name in re.findall(r"http-request allow if (\w+)_method", config))
+
+
+def test_reading_is_always_allowed_and_nothing_else_unless_asked() -> None:
+    config = filter_config(())
+    assert allowed_paths(config) == [pattern for _methods, pattern in ALLOWED["read"]]
+    assert "method POST" not in config and "method DELETE" not in config
+
+
+@pytest.mark.parametrize(("ability", "method", "path"), [
+    ("scale", "POST", "/v1.41/services/web/update"), ("drain", "POST", "/v1.41/nodes/node-2/update"),
+    ("create", "POST", "/v1.41/services/create"), ("create", "DELETE", "/v1.41/services/web"),
+])
+def test_each_ability_lets_its_own_requests_through(ability: str, method: str, path: str) -> None:
+    assert not allowed(filter_config(()), method, path)
+    assert allowed(filter_config((ability,)), method, path)
+
+
+def test_reading_lets_the_cli_s_reads_through_and_nothing_of_the_engine_s_own() -> None:
+    config = filter_config(())
+    for path in ("/_ping", "/v1.41/services", "/v1.41/tasks", "/v1.41/nodes/node-1", "/v1.41/services/web/logs"):
+        assert allowed(config, "GET", path), path
+    for path in ("/v1.41/containers/json", "/v1.41/images/json", "/v1.41/swarm", "/v1.41/services/../containers/json",
+                 "/v1.41/networks", "/v1.41/volumes", "/v1.41/exec/x/json"):
+        assert not allowed(config, "GET", path), path
+
+
+def test_every_refusal_comes_before_the_first_allow() -> None:
+    lines = filter_config(("scale", "drain", "create")).splitlines()
+    first_allow = next(i for i, line in enumerate(lines) if "http-request allow" in line)
+    denies = [i for i, line in enumerate(lines) if "http-request deny" in line]
+    assert len(denies) == len(REFUSED_BODIES) + 3  # + too long or chunked, escapes or non-ASCII, the last word
+    assert all(i < first_allow for i in denies[:-1]) and denies[-1] > first_allow
+
+
+def test_an_unknown_ability_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown console abilities: exec"):
+        filter_config(("read", "exec"))
