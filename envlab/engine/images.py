@@ -22,9 +22,27 @@ from envlab.lessons.model import DriftLesson, Fix, Host, ScenarioLesson
 from envlab.runtime.contract import Runtime
 from envlab.runtime.labels import KIND
 
-__all__ = ["CONTEXT_LABEL", "ImageKind", "ImageNeed", "cluster_needs", "context_digest", "fix_image", "fix_need",
-           "has_editor", "host_image", "host_packages", "image_needs", "missing_images", "node_image",
-           "registry_dockerfile", "registry_image", "server_base", "service_need", "service_needs"]
+__all__ = [
+    "CONTEXT_LABEL",
+    "ImageKind",
+    "ImageNeed",
+    "cluster_needs",
+    "console_image",
+    "context_digest",
+    "fix_image",
+    "fix_need",
+    "has_editor",
+    "host_image",
+    "host_packages",
+    "image_needs",
+    "missing_images",
+    "node_image",
+    "registry_dockerfile",
+    "registry_image",
+    "server_base",
+    "service_need",
+    "service_needs",
+]
 
 ImageKind = Literal["base", "host", "fix", "service"]
 
@@ -136,10 +154,29 @@ def registry_image(base: str = "debian:bookworm-slim") -> str:
     return f"envlab-registry:{hashlib.sha256(registry_dockerfile(base).encode()).hexdigest()[:12]}"
 
 
-def cluster_needs(bases: Iterable[str], *, registry: bool, lessons: tuple[str, ...] = ()) -> list[ImageNeed]:
+def console_dockerfile(base: str) -> str:
+    """The Dockerfile of a learner's console's API filter: HAProxy from Debian (its configuration is given when
+    it starts)."""
+    return (
+        f"FROM {base}\n"
+        "RUN apt-get update \\\n"
+        " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+        f"LABEL {KIND}=host\n"
+    )
+
+
+def console_image(base: str = "debian:bookworm-slim") -> str:
+    """The tag of the console's filter image on ``base``."""
+    return f"envlab-apifilter:{hashlib.sha256(console_dockerfile(base).encode()).hexdigest()[:12]}"
+
+
+def cluster_needs(bases: Iterable[str], *, registry: bool, lessons: tuple[str, ...] = (),
+                  console: bool = False) -> list[ImageNeed]:
     """The images a cluster of nodes on ``bases`` needs: each base, a node image per base, and the registry's
-    (on the first base) when it has one. They are ``host`` images: a Debian base and packages, built by
-    envlab's own package step, the one build with a network."""
+    (on the first base) when it has one, and the console's filter (on the first base) when a learner gets a
+    console. They are ``host`` images: a Debian base and packages, built by envlab's own package step, the
+    one build with a network."""
     bases = list(dict.fromkeys(bases))
     needs = [ImageNeed(base, "base", lessons=lessons) for base in bases]
     needs += [ImageNeed(node_image(base), "host", base=base, dockerfile=node_dockerfile(base),
@@ -148,6 +185,9 @@ def cluster_needs(bases: Iterable[str], *, registry: bool, lessons: tuple[str, .
         needs.append(ImageNeed(registry_image(bases[0]), "host", base=bases[0],
                                dockerfile=registry_dockerfile(bases[0]), lessons=lessons,
                                packages=("docker-registry",)))
+    if console and bases:
+        needs.append(ImageNeed(console_image(bases[0]), "host", base=bases[0], dockerfile=console_dockerfile(bases[0]),
+                               lessons=lessons, packages=("haproxy",)))
     return needs
 
 
@@ -200,7 +240,8 @@ def image_needs(lessons: Iterable[LoadedLesson]) -> list[ImageNeed]:
                 servers = lesson.topology.servers
                 if servers:
                     bases = [server_base(server.debian) for server in servers]
-                    for need in cluster_needs(bases, registry=lesson.topology.registry, lessons=ids):
+                    for need in cluster_needs(bases, registry=lesson.topology.registry, lessons=ids,
+                                              console=bool(lesson.topology.console)):
                         add(need)
     order = {"base": 0, "host": 1, "fix": 2, "service": 3}
     return _layered(sorted(found.values(), key=lambda n: order[n.kind]))

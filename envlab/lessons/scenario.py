@@ -140,12 +140,19 @@ class Topology(Model):
         default_factory=list, max_length=limits.MAX_SERVERS,
         description="Servers forming one swarm, each with a Docker Engine of its own (none: the engine itself).")
     registry: bool = Field(default=False, description="A registry beside the servers that images travel through.")
+    console: list[Literal["read", "scale", "drain", "create"]] = Field(
+        default_factory=list, max_length=4,
+        description="A console for the learner (the docker CLI against the servers' swarm, through a filter), and "
+        "what it may do: read (services, tasks, nodes, logs), scale (update services), drain (update nodes), "
+        "create (create and remove services). None: no console.")
 
     @model_validator(mode="after")
     def _cluster(self) -> Topology:
         names = [server.name for server in self.servers]
         if self.registry and not self.servers:
             raise ValueError("'registry' needs 'servers': it stands beside them")
+        if self.console and not self.servers:
+            raise ValueError("'console' needs 'servers': it speaks to their swarm")
         if self.servers and self.orchestrator != "swarm":
             raise ValueError("'servers' form a swarm: say 'orchestrator: swarm'")
         if len(set(names)) != len(names):
