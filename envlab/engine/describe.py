@@ -29,6 +29,7 @@ from envlab.engine.scenario.events import (
     ChangeApplied,
     ChangeSettled,
     ClusterStepped,
+    ConsoleReady,
     FaultInjected,
     MeasurementChecked,
     PhaseFinished,
@@ -157,6 +158,9 @@ def _describe_scenario(event: Event, lang: str) -> tuple[str, Tone] | None:
             return said("line.server_fault", lang, at=event.at, server=event.server,
                         action=said(f"fault.{event.action}", lang),
                         replicas=", ".join(event.replicas) or said("server.none", lang)), "bad"
+        case ConsoleReady():
+            return said("line.console", lang, abilities=", ".join(event.abilities), container=event.container[:12]), (
+                "title")
         case ServersSeen():
             return said("line.servers", lang, servers=[
                 said("server.line", lang, server=name, status=server_status(status, lang),

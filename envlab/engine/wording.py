@@ -181,6 +181,8 @@ WORDS: dict[str, dict[str, str]] = {
     "line.server_fault": {"en": "⚡ t={at:.1f}s {server}: {action}, holding {replicas}",
                           "ja": "⚡ t={at:.1f}s {server}: {action}(動いていたもの: {replicas})"},
     "line.servers": {"en": "  servers: {servers}", "ja": "  サーバー: {servers}"},
+    "line.console": {"en": "⌨ a console on the servers' swarm ({abilities}): docker exec -it {container} bash",
+                     "ja": "⌨ サーバーの Swarm を操作するコンソール({abilities}): docker exec -it {container} bash"},
     "line.servers.separator": {"en": " · ", "ja": " · "},
     "server.line": {"en": "{server} [{status}] {tasks}", "ja": "{server} [{status}] {tasks}"},
     "server.none": {"en": "nothing", "ja": "なし"},

@@ -281,6 +281,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "host_stopped_title": {"en": "A host has stopped", "ja": "ホストが止まりました"},
     "shell_banner": {"en": "You are inside {setup}. Fix it, then type `exit` to go back to envlab.",
                      "ja": "{setup} の中にいます。直したら `exit` と入力して envlab に戻ります。"},
+    "console_banner": {"en": "The console of this lesson's servers: the docker CLI speaks to their swarm's manager "
+                             "(allowed: {abilities}). Type `exit` to go back to envlab; the lesson keeps running.",
+                       "ja": "このレッスンのサーバーのコンソールです。docker CLI が Swarm のマネージャーと話します"
+                             "(許可: {abilities})。`exit` で envlab に戻ります。レッスンは動き続けます。"},
+    "console_commands": {"en": "Swarm → Kubernetes:", "ja": "Swarm → Kubernetes:"},
+    "console_not_ready": {"en": "The console comes with the lesson's servers: press r, and f once they run.",
+                          "ja": "コンソールはレッスンのサーバーと一緒に用意されます。r を押し、サーバーが動いたら f を押してください。"},
     "verified": {"en": "Verified", "ja": "確認しました"},
     "fixed": {"en": "Fixed! Every check passes. Press t for the quiz.",
               "ja": "直りました!すべてのチェックが通ります。t でクイズへ。"},

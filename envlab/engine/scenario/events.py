@@ -29,6 +29,14 @@ class ClusterStepped(Event):
 
 
 @dataclass(frozen=True)
+class ConsoleReady(Event):
+    """The learner's console on the lesson's servers runs: a shell may enter ``container``."""
+
+    container: str
+    abilities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ServerFaulted(Event):
     """A server of the lesson's cluster lost power or was drained, holding these replicas."""
 

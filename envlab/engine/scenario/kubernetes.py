@@ -25,3 +25,27 @@ def kubernetes_manifests(loaded: LoadedLesson) -> str | None:
     if not isinstance(lesson, ScenarioLesson) or lesson.kubernetes is None:
         return None
     return read_text(lesson_assets(loaded), lesson.kubernetes.manifests)
+
+
+#: The docker commands a console's abilities allow, each beside the Kubernetes command that does the same.
+CONSOLE_COMMANDS = {
+    "read": (("docker service ls", "kubectl get deployments"),
+             ("docker service ps {service}", "kubectl get pods -o wide -l app={service}"),
+             ("docker node ls", "kubectl get nodes"),
+             ("docker service logs {service}", "kubectl logs -l app={service}")),
+    "scale": (("docker service scale {service}=N", "kubectl scale deployment {service} --replicas=N"),),
+    "drain": (("docker node update --availability drain NODE", "kubectl drain NODE"),
+              ("docker node update --availability active NODE", "kubectl uncordon NODE")),
+    "create": (("docker service create --name NAME IMAGE", "kubectl create deployment NAME --image=IMAGE"),
+               ("docker service rm NAME", "kubectl delete deployment NAME")),
+}
+
+
+def console_commands(lesson: ScenarioLesson) -> list[tuple[str, str]]:
+    """The Swarm commands a lesson's console allows, each with its Kubernetes equivalent, for the lesson's
+    balanced service (else its first)."""
+    topology = lesson.topology
+    service = topology.balancer.service if topology.balancer else topology.services[0].name
+    abilities = ["read", *(a for a in topology.console if a != "read")]
+    return [(swarm.format(service=service), kubectl.format(service=service))
+            for ability in abilities for swarm, kubectl in CONSOLE_COMMANDS[ability]]

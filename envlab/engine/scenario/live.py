@@ -165,7 +165,7 @@ class LiveState:
     # what the faces draw ------------------------------------------------------------------------
     def of(self, service: str) -> list[ReplicaView]:
         """The slots of one service, in replica order (``web-2`` before ``web-10``)."""
-        return sorted((r for r in self.replicas.values() if r.service == service), key=lambda r: _order(r.label))
+        return sorted((r for r in self.replicas.values() if r.service == service), key=lambda r: slot_order(r.label))
 
     def desired(self, service: str) -> int:
         found = self.services.get(service)
@@ -208,6 +208,7 @@ def bar(share: float, width: int = 24) -> str:
     return "█" * filled + "·" * (width - filled)
 
 
-def _order(label: str) -> tuple[str, int]:
+def slot_order(label: str) -> tuple[str, int]:
+    """How replicas sort: by service, then by number (``web-2`` before ``web-10``)."""
     name, _, number = label.rpartition("-")
     return (name, int(number)) if number.isdigit() else (label, 0)

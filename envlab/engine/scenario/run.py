@@ -69,6 +69,8 @@ class ScenarioRun(RunBase):
     """
 
     emit: Emit = _no_events
+    #: The learner's console's container while the run's servers run ("" without one).
+    console: str = ""
     _record: PhaseRecord | None = None
     _zero: float = 0.0  # wall-clock time the current phase's clock started
     _hit: set[str] = field(default_factory=set)
@@ -84,6 +86,7 @@ class ScenarioRun(RunBase):
         envlab session is alive, leave a single-node swarm envlab initialized, so the engine is as it was
         found (a user's own swarm is never touched). The next scenario lesson initializes it again, in a
         second or two."""
+        self.console = ""
         servers = self._remove_servers() if self.lesson.topology.servers else []
         removed = servers + super().teardown()
         if self.lesson.topology.servers:
@@ -114,6 +117,7 @@ class ScenarioRun(RunBase):
         self._zero = time.time()
         try:
             deployment.start_servers()
+            self.console = deployment.console
             watcher.start()
             deployment.up()
             self._show_kubernetes(deployment)

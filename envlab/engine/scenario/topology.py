@@ -18,7 +18,8 @@ from typing import Any
 
 from envlab.engine.events import Event, OutputLine
 from envlab.engine.images import ImageNeed, service_need
-from envlab.engine.scenario.events import ChangeApplied, ClusterStepped, ServersSeen, ServiceStarted
+from envlab.engine.scenario.events import ChangeApplied, ClusterStepped, ConsoleReady, ServersSeen, ServiceStarted
+from envlab.engine.scenario.live import slot_order
 from envlab.engine.wording import Words
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
@@ -27,6 +28,7 @@ from envlab.lessons.scenario import Change, HealthCheck, Service, Topology, Upda
 from envlab.runtime.contract import (
     ClusterEngine,
     ClusterSpec,
+    ConsoleSpec,
     Deployable,
     Health,
     NodeSpec,
@@ -88,6 +90,7 @@ class Deployment:
     #: Where the services run: the engine itself, or the lesson's cluster once :meth:`start_servers` started it.
     engine: ClusterEngine | None = None
     cluster: str = ""
+    console: str = ""  # the learner's console's container, once the servers run (when the lesson has one)
 
     @property
     def lesson_id(self) -> str:
@@ -117,7 +120,7 @@ class Deployment:
         topology = self.topology
         if not topology.servers:
             return
-        from envlab.engine.images import node_image, registry_image, server_base
+        from envlab.engine.images import console_image, node_image, registry_image, server_base
 
         self.cluster = cluster_name(self.session, self.lesson_id)
         front = (topology.balancer.port,) if topology.balancer is not None else ()
@@ -131,6 +134,13 @@ class Deployment:
             self.emit(ClusterStepped(step.node, cluster_words(step.what),
                                      round(step.seconds, 2)))
         self.engine = self.runtime.cluster_engine(self.cluster)
+        if topology.console:
+            manager = next(server for server in topology.servers if server.role == "manager")
+            abilities = ("read", *(a for a in topology.console if a != "read"))
+            self.console = self.runtime.start_console(ConsoleSpec(
+                self.cluster, manager.name, abilities, node_image(server_base(manager.debian)), console_image(base),
+                self.session.labels(lesson=self.lesson_id)))
+            self.emit(ConsoleReady(self.console, abilities))
 
     def up(self) -> None:
         """Build the images, make the network, start every service and the balancer; wait until ready."""
@@ -389,7 +399,7 @@ class Deployment:
                 on.setdefault(engine.node_of(replica.id), []).append(replica.label or replica.service)
         nodes = self.runtime.cluster_nodes(self.cluster)
         return ServersSeen(tuple((node.name, node.status or ("running" if node.running else "off"),
-                                  tuple(sorted(on.get(node.name, []), key=_slot_order))) for node in nodes))
+                                  tuple(sorted(on.get(node.name, []), key=slot_order))) for node in nodes))
 
     def close(self) -> None:
         """Let go of the cluster's engines (the servers themselves go with the run's teardown)."""
@@ -409,11 +419,6 @@ def cluster_name(session: Session, lesson: str) -> str:
 def short_image(image: str) -> str:
     """An image as a learner reads it: a local id shortened (``sha256:0123456789ab``), a name as it is."""
     return image[:19] if image.startswith("sha256:") else image
-
-
-def _slot_order(label: str) -> tuple[str, int]:
-    name, _, number = label.rpartition("-")
-    return (name, int(number)) if number.isdigit() else (label, 0)
 
 
 def cluster_words(what: str) -> Words:

@@ -23,7 +23,8 @@ from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFi
 from envlab.engine.images import has_editor
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
-from envlab.engine.scenario.kubernetes import kubernetes_manifests
+from envlab.engine.scenario.kubernetes import console_commands, kubernetes_manifests
+from envlab.engine.scenario.run import ScenarioRun
 from envlab.errors import ContainerStopped, EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Host, ScenarioLesson
@@ -111,8 +112,9 @@ class LessonScreen(Screen[None]):
         are hidden."""
         lesson, drift = self.lesson, self.drift
         challenge = drift is not None and drift.challenge is not None
+        console = isinstance(lesson, ScenarioLesson) and bool(lesson.topology.console)
         available = {
-            "fix_it": challenge, "verify": challenge,
+            "fix_it": challenge or console, "verify": challenge,
             "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
             "kubernetes": isinstance(lesson, ScenarioLesson) and lesson.kubernetes is not None,
         }
@@ -308,7 +310,11 @@ class LessonScreen(Screen[None]):
         story.call_after_refresh(story.scroll_end, animate=False)  # once the new step is laid out
 
     def action_fix_it(self) -> None:
-        """Suspend the app and open a shell inside the challenge's host; verify on return."""
+        """Suspend the app and open a shell inside the challenge's host (verify on return), or in a scenario
+        lesson with servers, the learner's console on them."""
+        if isinstance(self.lesson, ScenarioLesson):
+            self._open_console()
+            return
         challenge = self.drift.challenge if self.drift else None
         run = self._live_run()
         if challenge is None or run is None:
@@ -320,6 +326,19 @@ class LessonScreen(Screen[None]):
             self.notify(self.say("not_running", setup=challenge.target), severity="warning")
             return
         self.ask_host(run, challenge.target, container)
+
+    def _open_console(self) -> None:
+        run = self.run
+        container = run.console if isinstance(run, ScenarioRun) else ""
+        if not container:
+            self.notify(self.say("console_not_ready"), severity="warning")
+            return
+        lesson = self.lesson
+        assert isinstance(lesson, ScenarioLesson)
+        abilities = ", ".join(["read", *(a for a in lesson.topology.console if a != "read")])
+        banner = "\n".join([self.say("console_banner", abilities=abilities), "", self.say("console_commands"),
+                             *(f"  {swarm}  →  {kubectl}" for swarm, kubectl in console_commands(lesson))])
+        self.envlab.open_shell(container, "console", banner=banner)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-shell")
     def ask_host(self, run: DriftRun, setup: str, container: str) -> None:

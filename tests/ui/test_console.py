@@ -1,0 +1,51 @@
+"""A scenario lesson whose servers come with a console: f opens the learner's shell in the console's
+workstation once the servers run (and says how to get there before), with the Swarm commands it allows
+beside their Kubernetes equivalents; a lesson without a console has no f."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from envlab.engine.scenario.kubernetes import console_commands
+from envlab.engine.scenario.run import ScenarioRun
+from envlab.lessons.model import ScenarioLesson
+from envlab.ui.screens.lesson_screen import LessonScreen
+from envlab.ui.strings import t
+from envlab.ui.widgets.key_bar import KeyBar
+from tests.helpers import FIXTURES
+from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
+
+
+@async_test
+async def test_f_opens_the_console_once_the_servers_run(tmp_path: Path) -> None:
+    catalog = fixture_curriculum(FIXTURES / "servers")
+    h = build(tmp_path, fake=fake_with_images(catalog), catalog=catalog, fix_in_shell=False)
+    async with h.app.run_test(size=(120, 36), message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-servers")
+        await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        assert "fix_it" in {key.action for key in screen.query_one(KeyBar).keys}
+        await pilot.press("f")
+        await pilot.pause()
+        assert any(t("console_not_ready", "en") in notice for notice in h.notices())
+        assert h.shells == []
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(screen.run, ScenarioRun) and bool(screen.run.console))
+        run = screen.run
+        assert isinstance(run, ScenarioRun)
+        await pilot.press("f")
+        await wait_until(pilot, lambda: bool(h.shells))
+        assert h.shells == [(run.console, "console")]
+        await settle(pilot)
+
+
+def test_the_console_s_commands_are_shown_with_their_kubernetes_equivalents() -> None:
+    catalog = fixture_curriculum(FIXTURES / "servers")
+    lesson = catalog.lessons[0].lesson
+    assert isinstance(lesson, ScenarioLesson)
+    commands = dict(console_commands(lesson))
+    assert commands["docker service ps web"] == "kubectl get pods -o wide -l app=web"
+    assert commands["docker service scale web=N"] == "kubectl scale deployment web --replicas=N"
+    assert not any("drain" in swarm for swarm in commands)  # the fixture's console may read and scale only
