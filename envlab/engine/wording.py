@@ -188,6 +188,7 @@ WORDS: dict[str, dict[str, str]] = {
     "server.none": {"en": "nothing", "ja": "なし"},
     "server.ready": {"en": "ready", "ja": "稼働中"},
     "server.down": {"en": "down", "ja": "ダウン"},
+    "server.drained": {"en": "drained", "ja": "ドレイン済み"},
     "server.unknown": {"en": "unknown", "ja": "不明"},
     "server.disconnected": {"en": "disconnected", "ja": "切断"},
     "server.off": {"en": "powered off", "ja": "電源オフ"},

@@ -316,6 +316,8 @@ class ClusterNode:
         running: Whether its container runs.
         status: The swarm's word for it: ``ready``, ``down``, ``unknown`` (or ``""`` when no manager answers).
         leader: Whether it leads the swarm's managers.
+        availability: Whether the swarm gives it tasks: ``active``, ``drain`` or ``pause`` (``""`` when no
+            manager answers).
     """
 
     name: str
@@ -323,6 +325,7 @@ class ClusterNode:
     running: bool
     status: str
     leader: bool = False
+    availability: str = ""
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,8 @@ STRINGS: dict[str, dict[str, str]] = {
                              "(許可: {abilities})。`exit` で envlab に戻ります。レッスンは動き続けます。"},
     "console_commands": {"en": "Swarm → Kubernetes:", "ja": "Swarm → Kubernetes:"},
     "console_not_ready": {"en": "The console comes with the lesson's servers: press r, and f once they run.",
-                          "ja": "コンソールはレッスンのサーバーと一緒に用意されます。r を押し、サーバーが動いたら f を押してください。"},
+                          "ja": "コンソールはレッスンのサーバーと一緒に用意されます。"
+                                "r を押し、サーバーが動いたら f を押してください。"},
     "verified": {"en": "Verified", "ja": "確認しました"},
     "fixed": {"en": "Fixed! Every check passes. Press t for the quiz.",
               "ja": "直りました!すべてのチェックが通ります。t でクイズへ。"},

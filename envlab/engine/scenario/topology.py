@@ -27,6 +27,7 @@ from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.scenario import Change, HealthCheck, Service, Topology, UpdateConfig
 from envlab.runtime.contract import (
     ClusterEngine,
+    ClusterNode,
     ClusterSpec,
     ConsoleSpec,
     Deployable,
@@ -398,7 +399,7 @@ class Deployment:
             if replica.state == "running":
                 on.setdefault(engine.node_of(replica.id), []).append(replica.label or replica.service)
         nodes = self.runtime.cluster_nodes(self.cluster)
-        return ServersSeen(tuple((node.name, node.status or ("running" if node.running else "off"),
+        return ServersSeen(tuple((node.name, _server_state(node),
                                   tuple(sorted(on.get(node.name, []), key=slot_order))) for node in nodes))
 
     def close(self) -> None:
@@ -409,6 +410,14 @@ class Deployment:
     def _held_by(self, replica: Replica, server: str) -> bool:
         engine = self.engine
         return engine is not None and engine.node_of(replica.id) == server
+
+
+def _server_state(node: ClusterNode) -> str:
+    """A server's state as a learner needs it: the swarm's word, ``drained`` when it takes no tasks, or whether
+    its machine runs when no manager answers."""
+    if node.status == "ready" and node.availability == "drain":
+        return "drained"
+    return node.status or ("running" if node.running else "off")
 
 
 def cluster_name(session: Session, lesson: str) -> str:

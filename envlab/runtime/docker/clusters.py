@@ -207,7 +207,8 @@ class ClusterOps:
             swarm = {str(n.get("Hostname")): n for n in json_lines(listing)}
         return [ClusterNode(n.name, n.role, n.state == "running",
                             str(swarm.get(n.name, {}).get("Status", "")).lower(),
-                            swarm.get(n.name, {}).get("ManagerStatus") == "Leader") for n in nodes]
+                            swarm.get(n.name, {}).get("ManagerStatus") == "Leader",
+                            str(swarm.get(n.name, {}).get("Availability", "")).lower()) for n in nodes]
 
     def cluster_tasks(self, cluster: str) -> list[ClusterTask]:
         """``docker service ps`` of every service, for the tasks whose desired state is running."""

@@ -18,6 +18,7 @@ Neither is given the host engine's socket, and the workstation's network reaches
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -61,8 +62,6 @@ def filter_config(abilities: tuple[str, ...]) -> str:
     if unknown:
         raise ValueError(f"unknown console abilities: {', '.join(unknown)}")
     wanted = ["read", *(a for a in CONSOLE_ABILITIES if a in abilities and a != "read")]
-    refusal = ("http-request deny deny_status 403 content-type application/json string "
-               "'{\"message\":\"%s: %%s\"}'" % REFUSED)
     lines = [
         "global", "    maxconn 64", f"    tune.bufsize {MAX_BODY * 2}",
         "defaults", "    mode http", "    timeout connect 2s", "    timeout client 120s",
@@ -75,17 +74,23 @@ def filter_config(abilities: tuple[str, ...]) -> str:
     ]
     lines += [f"    acl refused_{index} req.body -m reg -i '{pattern}'"
               for index, (_what, pattern) in enumerate(REFUSED_BODIES)]
-    lines += ["    " + refusal % "a chunked or too long request body" + " if chunked or too_long",
-              "    " + refusal % "escapes or non-ASCII characters in a request body" + " if escaped or not_ascii"]
-    lines += ["    " + refusal % what + f" if refused_{index}" for index, (what, _p) in enumerate(REFUSED_BODIES)]
+    lines += [f"    {_refuse('a chunked or too long request body')} if chunked or too_long",
+              f"    {_refuse('escapes or non-ASCII characters in a request body')} if escaped or not_ascii"]
+    lines += [f"    {_refuse(what)} if refused_{index}" for index, (what, _p) in enumerate(REFUSED_BODIES)]
     for ability in wanted:
         for number, (methods, pattern) in enumerate(ALLOWED[ability]):
             name = f"{ability}_{number}"
             lines += [f"    acl {name}_method method {methods}", f"    acl {name}_path path_reg '{pattern}'",
                       f"    http-request allow if {name}_method {name}_path"]
-    lines += ["    " + refusal % f"the console may only {', '.join(wanted)}", "    default_backend engine",
+    lines += [f"    {_refuse('the console may only ' + ', '.join(wanted))}", "    default_backend engine",
               "backend engine", f"    server engine {ENGINE_SOCKET}"]
     return "\n".join(lines) + "\n"
+
+
+def _refuse(what: str) -> str:
+    """The rule that refuses a request, saying why in the engine's own error shape (the CLI prints it)."""
+    body = json.dumps({"message": f"{REFUSED}: {what}"})
+    return f"http-request deny deny_status 403 content-type application/json string '{body}'"
 
 
 def filter_kwargs(cluster: str, labels: dict[str, str], image: str, network: str, socket_path: str,

@@ -41,6 +41,7 @@ class FakeCluster:
     Attributes:
         spec: How it was started.
         down: The nodes the swarm lists as down.
+        drained: The nodes taken out of service (``drain_node``): they take no tasks.
         images: The images each node has, by node.
         registry: The images pushed to its registry.
         tasks: Each service's tasks: the node of each slot (1-based), in slot order.
@@ -49,6 +50,7 @@ class FakeCluster:
 
     spec: ClusterSpec
     down: set[str] = field(default_factory=set)
+    drained: set[str] = field(default_factory=set)
     images: dict[str, set[str]] = field(default_factory=dict)
     registry: set[str] = field(default_factory=set)
     tasks: dict[str, list[str]] = field(default_factory=dict)
@@ -141,7 +143,9 @@ class ClusterOps(FakeState):
             answers = self._node_up(cluster, leader)
             return [ClusterNode(n.name, n.role, self._node_up(cluster, n.name),
                                 ("down" if n.name in record.down else "ready") if answers else "",
-                                answers and n.name == leader) for n in record.spec.nodes]
+                                answers and n.name == leader,
+                                ("drain" if n.name in record.drained else "active") if answers else "")
+                    for n in record.spec.nodes]
 
     def cluster_tasks(self, cluster: str) -> list[ClusterTask]:
         with self._lock:
@@ -205,17 +209,18 @@ class ClusterOps(FakeState):
         record = self.clusters.get(cluster)
         if record is None or self._node_up(cluster, node):
             return
+        record.down.add(node)
         self._move_tasks(record, node)
 
     def _node_drained(self, cluster: str, node: str) -> None:
         record = self.clusters.get(cluster)
         if record is None:
             return
-        self._move_tasks(record, node)  # no task goes there again while it is drained
+        record.drained.add(node)  # no task goes there again while it is drained
+        self._move_tasks(record, node)
 
     def _move_tasks(self, record: FakeCluster, node: str) -> None:
-        """The node takes no tasks; each of its tasks goes to another node."""
-        record.down.add(node)
+        """Each of the node's tasks goes to another node (it is down or drained: it takes none)."""
         for service, nodes in record.tasks.items():
             for slot, placed in enumerate(nodes):
                 if placed == node:
@@ -229,7 +234,7 @@ class ClusterOps(FakeState):
     def _place(self, record: FakeCluster, service: str) -> str:
         """The ready node with the fewest tasks that can get the service's image."""
         image = record.images_of[service]
-        able = [n.name for n in record.spec.nodes if n.name not in record.down
+        able = [n.name for n in record.spec.nodes if n.name not in record.down and n.name not in record.drained
                 and self._node_up(record.spec.name, n.name)
                 and (image in record.images[n.name] or image in record.registry)]
         if not able:

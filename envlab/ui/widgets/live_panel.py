@@ -151,7 +151,7 @@ class LivePanel(VerticalScroll):
         width = max(20, self.content_size.width)
         for name, status, replicas in self.state.servers:
             word = server_status(status, self.lang)
-            colour = "$success" if status == "ready" else "$error"
+            colour = {"ready": "$success", "drained": "$warning"}.get(status, "$error")
             head = f"[b]▣ {escape(name)}[/b] [{colour}]{escape(word)}[/]"
             chips = [(escape(label), cell_len(label)) for label in replicas] or [
                 (f"[dim]{t('live_nothing_on_server', self.lang)}[/dim]",
