@@ -387,6 +387,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "hint": {"ja": "ヒント"},
     "inspect": {"ja": "調査"},
     "fix_it": {"ja": "直す"},
+    "console": {"ja": "コンソール"},
     "verify": {"ja": "確認"},
     "quiz": {"ja": "クイズ"},
     "reset": {"ja": "初期化"},

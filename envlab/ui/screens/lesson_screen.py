@@ -74,6 +74,7 @@ class LessonScreen(Screen[None]):
         Binding("h", "hint", "Hint"),
         Binding("i", "inspect", "Inspect"),
         Binding("f", "fix_it", "Fix it"),
+        Binding("f", "console", "Console"),  # a lesson on servers with a console has no host to fix
         Binding("v", "verify", "Verify"),
         Binding("t", "quiz", "Quiz"),
         Binding("k", "kubernetes", "Kubernetes"),
@@ -114,7 +115,7 @@ class LessonScreen(Screen[None]):
         challenge = drift is not None and drift.challenge is not None
         console = isinstance(lesson, ScenarioLesson) and bool(lesson.topology.console)
         available = {
-            "fix_it": challenge or console, "verify": challenge,
+            "fix_it": challenge, "console": console and not challenge, "verify": challenge,
             "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
             "kubernetes": isinstance(lesson, ScenarioLesson) and lesson.kubernetes is not None,
         }
@@ -310,11 +311,7 @@ class LessonScreen(Screen[None]):
         story.call_after_refresh(story.scroll_end, animate=False)  # once the new step is laid out
 
     def action_fix_it(self) -> None:
-        """Suspend the app and open a shell inside the challenge's host (verify on return), or in a scenario
-        lesson with servers, the learner's console on them."""
-        if isinstance(self.lesson, ScenarioLesson):
-            self._open_console()
-            return
+        """Suspend the app and open a shell inside the challenge's host; verify on return."""
         challenge = self.drift.challenge if self.drift else None
         run = self._live_run()
         if challenge is None or run is None:
@@ -327,7 +324,8 @@ class LessonScreen(Screen[None]):
             return
         self.ask_host(run, challenge.target, container)
 
-    def _open_console(self) -> None:
+    def action_console(self) -> None:
+        """Suspend the app and open the learner's console on the lesson's servers (while they run)."""
         run = self.run
         container = run.console if isinstance(run, ScenarioRun) else ""
         if not container:
