@@ -9,7 +9,7 @@ from envlab.engine.images import image_needs, node_image, registry_image
 from envlab.engine.outcome import RunSummary
 from envlab.engine.run import open_run
 from envlab.engine.scenario.events import ClusterStepped, ServerFaulted, ServersSeen, ServiceStarted
-from envlab.engine.scenario.topology import cluster_words
+from envlab.engine.scenario.servers import cluster_words
 from envlab.engine.wording import Words, say
 from envlab.lessons.catalog import load_checked
 from envlab.runtime.contract import ClusterSpec, NodeSpec

@@ -40,7 +40,8 @@ from envlab.engine.scenario.metrics import (
     versions,
     within,
 )
-from envlab.engine.scenario.topology import Deployment, cluster_name
+from envlab.engine.scenario.servers import cluster_name
+from envlab.engine.scenario.topology import Deployment
 from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.errors import EnvlabError
 from envlab.lessons.model import ScenarioLesson
@@ -207,7 +208,7 @@ class ScenarioRun(RunBase):
                 counts = {}
             for name, up in counts.items():
                 record.samples.setdefault(name, []).append(Sample(at, up))
-            if deployment.cluster and looks % SERVERS_EVERY == 0:
+            if deployment.servers is not None and looks % SERVERS_EVERY == 0:
                 with contextlib.suppress(EnvlabError):  # no manager answers for a moment: the next look tells
                     now = deployment.servers_seen()
                     if now != seen:

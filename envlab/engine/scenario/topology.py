@@ -10,7 +10,6 @@ in front of one service is published on 127.0.0.1.
 from __future__ import annotations
 
 import http.client
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,28 +17,14 @@ from typing import Any
 
 from envlab.engine.events import Event, OutputLine
 from envlab.engine.images import ImageNeed, service_need
-from envlab.engine.scenario.events import ChangeApplied, ClusterStepped, ConsoleReady, ServersSeen, ServiceStarted
-from envlab.engine.scenario.live import slot_order
+from envlab.engine.scenario.events import ChangeApplied, ServersSeen, ServiceStarted
+from envlab.engine.scenario.servers import Servers, start_servers
 from envlab.engine.wording import Words
 from envlab.errors import EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import ScenarioLesson
 from envlab.lessons.scenario import Change, HealthCheck, Service, Topology, UpdateConfig
-from envlab.runtime.contract import (
-    ClusterEngine,
-    ClusterNode,
-    ClusterSpec,
-    ConsoleSpec,
-    Deployable,
-    Health,
-    NodeSpec,
-    Replica,
-    Runtime,
-    ServiceSpec,
-    Update,
-    registry_ref,
-    wait_for,
-)
+from envlab.runtime.contract import Deployable, Health, Replica, Runtime, ServiceSpec, Update, wait_for
 from envlab.runtime.labels import LESSON, SERVICE, SESSION, Session
 
 Emit = Callable[[Event], None]
@@ -88,10 +73,8 @@ class Deployment:
     network_name: str = ""
     endpoint: tuple[str, int] = ("127.0.0.1", 0)
     swarm_created: bool = False
-    #: Where the services run: the engine itself, or the lesson's cluster once :meth:`start_servers` started it.
-    engine: ClusterEngine | None = None
-    cluster: str = ""
-    console: str = ""  # the learner's console's container, once the servers run (when the lesson has one)
+    #: The lesson's own servers once :meth:`start_servers` started them (``None``: it runs on the engine itself).
+    servers: Servers | None = None
 
     @property
     def lesson_id(self) -> str:
@@ -113,40 +96,23 @@ class Deployment:
     @property
     def on(self) -> Deployable:
         """The engine the services run on: the lesson's cluster when it has servers, else the engine itself."""
-        return self.engine if self.engine is not None else self.runtime
+        return self.servers.engine if self.servers is not None else self.runtime
+
+    @property
+    def console(self) -> str:
+        """The learner's console's container while the servers run ("" without one)."""
+        return self.servers.console if self.servers is not None else ""
 
     # bring it up -------------------------------------------------------------------------------
     def start_servers(self) -> None:
-        """Start the lesson's servers as a cluster (when it declares any), each step shown as it ends."""
-        topology = self.topology
-        if not topology.servers:
-            return
-        from envlab.engine.images import console_image, node_image, registry_image, server_base
-
-        self.cluster = cluster_name(self.session, self.lesson_id)
-        front = (topology.balancer.port,) if topology.balancer is not None else ()
-        nodes = tuple(NodeSpec(server.name, node_image(server_base(server.debian)), server.role, dict(server.labels),
-                               ports=front if server.role == "manager" else ())  # the balancer runs on a manager
-                      for server in topology.servers)
-        base = server_base(topology.servers[0].debian)
-        spec = ClusterSpec(self.cluster, self.session.labels(lesson=self.lesson_id), nodes,
-                           registry_image(base) if topology.registry else None)
-        for step in self.runtime.start_cluster(spec):
-            self.emit(ClusterStepped(step.node, cluster_words(step.what),
-                                     round(step.seconds, 2)))
-        self.engine = self.runtime.cluster_engine(self.cluster)
-        if topology.console:
-            manager = next(server for server in topology.servers if server.role == "manager")
-            abilities = ("read", *(a for a in topology.console if a != "read"))
-            self.console = self.runtime.start_console(ConsoleSpec(
-                self.cluster, manager.name, abilities, node_image(server_base(manager.debian)), console_image(base),
-                self.session.labels(lesson=self.lesson_id)))
-            self.emit(ConsoleReady(self.console, abilities))
+        """Start the lesson's servers (when it declares any), each step shown as it ends."""
+        if self.topology.servers:
+            self.servers = start_servers(self.runtime, self.topology, self.session, self.lesson_id, self.emit)
 
     def up(self) -> None:
         """Build the images, make the network, start every service and the balancer; wait until ready."""
         topology = self.topology
-        if self.swarm and self.engine is None:
+        if self.swarm and self.servers is None:
             self.swarm_created = self.runtime.ensure_swarm()
         name = self.network_name = f"envlab-{self.session.id}-{self.lesson_id}"
         self.network = self.on.create_network(name, self.session.labels(lesson=self.lesson_id), overlay=self.swarm)
@@ -168,18 +134,15 @@ class Deployment:
             self.runtime.build_image(
                 context=inputs.context, dockerfile=inputs.dockerfile, tag=need.tag, labels=inputs.labels(need.kind),
                 on_line=lambda text: self.emit(OutputLine(name, -1, text)))
-        if not self.cluster:
+        if self.servers is None:
             return self.runtime.image_id(need.tag)
-        for step in self.runtime.distribute_image(self.cluster, need.tag):
-            self.emit(ClusterStepped(step.node, cluster_words(step.what),
-                                     round(step.seconds, 2)))
-        return registry_ref(need.tag) if self.topology.registry else need.tag
+        return self.servers.carry(need.tag, self.emit)
 
     def _service_image(self, service: Service) -> str:
         """What the service's replicas run: its image built here (and carried to the servers)."""
         if service.build is not None:
             return self._image(service.name, service_need(self.loaded, service.name, service.build))
-        if self.cluster:
+        if self.servers is not None:
             return self._image(service.name, ImageNeed(service.image or "", "service"))
         return self.runtime.image_id(service.image or "")
 
@@ -269,7 +232,7 @@ class Deployment:
     def up_counts(self) -> dict[str, int]:
         """Every service's ready replicas from one listing (cheap enough to sample several times a second)."""
         counts = dict.fromkeys(self.handles, 0)
-        for replica in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id}):
+        for replica in self._every_replica():
             if replica.service in counts and replica.ready:
                 counts[replica.service] += 1
         return counts
@@ -382,70 +345,26 @@ class Deployment:
 
     def server_fault(self, server: str, action: str) -> list[Replica]:
         """Power a server off or drain it; return the replicas it held (what the swarm must move)."""
-        held = [r for r in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id})
-                if r.ready and self._held_by(r, server)]
-        if action == "power-off":
-            self.runtime.stop_node(self.cluster, server)
-        else:
-            self.runtime.drain_node(self.cluster, server)
-        return held
+        assert self.servers is not None
+        return self.servers.fault(server, action, [r for r in self._every_replica() if r.ready])
 
     def servers_seen(self) -> ServersSeen:
         """Each server's state in the swarm and the replicas running on it (the balancer included)."""
-        engine = self.engine
-        assert engine is not None
-        on: dict[str, list[str]] = {}
-        for replica in self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id}):
-            if replica.state == "running":
-                on.setdefault(engine.node_of(replica.id), []).append(replica.label or replica.service)
-        nodes = self.runtime.cluster_nodes(self.cluster)
-        return ServersSeen(tuple((node.name, _server_state(node),
-                                  tuple(sorted(on.get(node.name, []), key=slot_order))) for node in nodes))
+        assert self.servers is not None
+        return self.servers.seen(self._every_replica())
 
     def close(self) -> None:
-        """Let go of the cluster's engines (the servers themselves go with the run's teardown)."""
-        if self.engine is not None:
-            self.engine.close()
+        """Let go of the servers' engines (the servers themselves go with the run's teardown)."""
+        if self.servers is not None:
+            self.servers.close()
 
-    def _held_by(self, replica: Replica, server: str) -> bool:
-        engine = self.engine
-        return engine is not None and engine.node_of(replica.id) == server
-
-
-def _server_state(node: ClusterNode) -> str:
-    """A server's state as a learner needs it: the swarm's word, ``drained`` when it takes no tasks, or whether
-    its machine runs when no manager answers."""
-    if node.status == "ready" and node.availability == "drain":
-        return "drained"
-    return node.status or ("running" if node.running else "off")
-
-
-def cluster_name(session: Session, lesson: str) -> str:
-    """The engine-wide name of the cluster a run of ``lesson`` starts for its servers."""
-    return f"envlab-{session.id}-{lesson}-cluster"
+    def _every_replica(self) -> list[Replica]:
+        return self.on.replicas({SESSION: self.session.id, LESSON: self.lesson_id})
 
 
 def short_image(image: str) -> str:
     """An image as a learner reads it: a local id shortened (``sha256:0123456789ab``), a name as it is."""
     return image[:19] if image.startswith("sha256:") else image
-
-
-def cluster_words(what: str) -> Words:
-    """A cluster step's few words (``joined the swarm as a worker``), to be said in the learner's language."""
-    for key, pattern in CLUSTER_STEPS:
-        found = pattern.fullmatch(what)
-        if found:
-            return Words(f"cluster.{key}", **found.groupdict())
-    return Words("cluster.other", what=what)
-
-
-#: The runtime's cluster steps (:class:`~envlab.runtime.contract.ClusterStep`), each with the key it is said by.
-CLUSTER_STEPS = tuple((key, re.compile(pattern)) for key, pattern in (
-    ("started", r"(?P<n>\d+) nodes started"), ("answers", r"answers"), ("initialized", r"initialized the swarm"),
-    ("joined", r"joined the swarm as a (?P<role>manager|worker)"), ("nodes_ready", r"every node is ready in the swarm"),
-    ("ready", r"the cluster is ready"), ("loaded", r"loaded (?P<ref>\S+)"), ("pushed", r"pushed (?P<ref>\S+) to \S+"),
-    ("pulled", r"pulled (?P<ref>\S+)"),
-))
 
 
 def _ask_replica(host: str, port: int) -> str:
