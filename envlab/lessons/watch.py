@@ -99,12 +99,14 @@ def _folders_below(root: Path) -> tuple[list[Path], bool]:
 
 
 def watch_lesson(lesson_file: Path, assets: str | None, lesson_id: str, *, stop: threading.Event,
-                 ready: threading.Event | None = None) -> Iterator[set[Path]]:
+                 ready: threading.Event | None = None, since: int | None = None) -> Iterator[set[Path]]:
     """Yield each batch of changed paths that concern the lesson (:meth:`Watched.concerns`) until ``stop``
     is set; the other files of the lesson's folder (other lessons, an editor's backups) are left out.
 
-    ``ready`` is set once the folders are watched (a change made before that is not seen). A batch that
-    creates or removes a folder below the assets folder makes the folders be found again.
+    ``ready`` is set once the folders are watched. A save made before that would not be seen, so with
+    ``since`` (the lesson file's ``st_mtime_ns`` when the version in use was read) a lesson file saved since
+    is yielded as soon as the folders are watched. A batch that creates or removes a folder below the assets
+    folder makes the folders be found again.
     """
     from watchfiles import watch  # its native module loads only in `envlab dev`
 
@@ -116,6 +118,10 @@ def watch_lesson(lesson_file: Path, assets: str | None, lesson_id: str, *, stop:
                            raise_interrupt=False):
             if ready is not None:
                 ready.set()
+            if since is not None:
+                missed, since = _saved_since(lesson_file, since), None
+                if missed:
+                    yield {lesson_file.resolve()}
             changed = {Path(path) for _change, path in batch if watched.concerns(Path(path))}
             if not changed:
                 continue  # a timeout (the stop event is looked at again), or other files of the folder
@@ -125,6 +131,14 @@ def watch_lesson(lesson_file: Path, assets: str | None, lesson_id: str, *, stop:
                 break
         if not rewalk:
             return
+
+
+def _saved_since(lesson_file: Path, since: int) -> bool:
+    """Whether the lesson file was written after ``since`` (a file gone counts: loading it again says so)."""
+    try:
+        return lesson_file.stat().st_mtime_ns != since
+    except OSError:
+        return True
 
 
 def _moves_folders(change: Change, path: Path, watched: Watched) -> bool:

@@ -94,3 +94,37 @@ def test_a_save_is_seen_a_new_folder_is_watched_and_the_stop_ends_it(tmp_path: P
     stop.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_a_save_made_before_the_watch_began_is_caught_up_once_it_has(tmp_path: Path) -> None:
+    path = copy(tmp_path)
+    read_at = path.stat().st_mtime_ns
+    path.write_text(path.read_text(encoding="utf-8") + "\n# saved before the folders were watched\n", encoding="utf-8")
+    stop, ready = threading.Event(), threading.Event()
+    batches: list[set[Path]] = []
+
+    def watching() -> None:
+        for batch in watch_lesson(path, None, "tiny-drift", stop=stop, ready=ready, since=read_at):
+            batches.append(batch)
+            stop.set()
+
+    thread = threading.Thread(target=watching, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert batches == [{path.resolve()}]
+
+
+def test_no_save_since_the_version_was_read_means_nothing_to_catch_up(tmp_path: Path) -> None:
+    path = copy(tmp_path)
+    stop, ready = threading.Event(), threading.Event()
+    batches: list[set[Path]] = []
+
+    def watching() -> None:
+        batches.extend(watch_lesson(path, None, "tiny-drift", stop=stop, ready=ready, since=path.stat().st_mtime_ns))
+
+    thread = threading.Thread(target=watching, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    stop.set()
+    thread.join(5)
+    assert batches == []

@@ -66,6 +66,7 @@ class DevLessonScreen(LessonScreen):
         self.revision = 0
         self.watching = threading.Event()
         self.unwatched = threading.Event()
+        self._read_at = _mtime(loaded)  # a save before the watch starts is caught up once it has
         self._stop = threading.Event()
         self._restart_pending = False
         self._recheck_pending = False
@@ -97,7 +98,7 @@ class DevLessonScreen(LessonScreen):
         digest = digest or setup_digest(loaded)
         try:
             for _changed in watch_lesson(loaded.path, loaded.lesson.assets, loaded.lesson.id, stop=stop,
-                                         ready=self.watching):
+                                         ready=self.watching, since=self._read_at):
                 saved = time.monotonic()
                 result = load_one(loaded.path)
                 if isinstance(result, list):
@@ -128,6 +129,7 @@ class DevLessonScreen(LessonScreen):
         changed = message.setups_changed
         self.step = self._edited_step(message.loaded)
         self.loaded, self.lesson, self.digest = message.loaded, message.loaded.lesson, message.digest
+        self._read_at = _mtime(message.loaded)
         self.revision += 1
         self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.refresh_bindings()  # a lesson may gain or lose its quiz, hints, challenge or manifests
@@ -254,3 +256,10 @@ class DevLessonScreen(LessonScreen):
         self._stop.set()
         self.run_worker(self.envlab.action_quit(), group="dev-quit")
 
+
+def _mtime(loaded: LoadedLesson) -> int | None:
+    """The lesson file's ``st_mtime_ns`` now (``None`` when it cannot be read: nothing to catch up on)."""
+    try:
+        return loaded.path.stat().st_mtime_ns
+    except OSError:
+        return None
