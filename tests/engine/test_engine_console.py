@@ -23,6 +23,7 @@ from envlab.engine.prepare import prepare_all
 from envlab.runtime.contract import ClusterSpec, ConsoleSpec, ExecResult, NodeSpec, registry_ref, wait_for
 from envlab.runtime.docker import DockerRuntime
 from envlab.runtime.docker.console import MAX_BODY, REFUSED
+from envlab.runtime.docker.nodes import node_socket
 from envlab.runtime.labels import CLUSTER, SESSION, Session
 
 pytestmark = pytest.mark.engine
@@ -121,17 +122,11 @@ def test_no_service_can_ask_for_more_than_the_swarm_s_own_containers(
 
 def engine_services(engine: DockerRuntime, spec: ClusterSpec) -> list[dict[str, object]]:
     """The swarm's services as the manager's engine itself holds them (not through the console)."""
-    client = docker.DockerClient(base_url=f"unix://{_socket(spec)}", timeout=20)
+    client = docker.DockerClient(base_url=node_socket(spec.name, "node-1"), timeout=20)
     try:
         return list(client.api.services())
     finally:
         client.close()
-
-
-def _socket(spec: ClusterSpec) -> str:
-    from envlab.runtime.docker.nodes import engines_folder
-
-    return str(engines_folder(spec.name) / "node-1.sock")
 
 
 def _raw(body: str, *, headers: str = "") -> str:
@@ -197,7 +192,7 @@ def test_the_same_request_without_what_is_refused_goes_through(engine: DockerRun
             '"Command":["true"],"Labels":{}}}}')
     status = run(engine, workstation, _raw(body))
     assert " 201 " in status.output, status.output
-    client = docker.DockerClient(base_url=f"unix://{_socket(spec)}", timeout=20)
+    client = docker.DockerClient(base_url=node_socket(spec.name, "node-1"), timeout=20)
     try:
         client.api.remove_service("harmless")
     finally:
