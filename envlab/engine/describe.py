@@ -26,6 +26,7 @@ from envlab.engine.events import (
 from envlab.engine.outcome import VERDICT_LABELS, as_claimed
 from envlab.engine.scenario.events import (
     AutoscalerDecided,
+    ChallengeChecked,
     ChangeApplied,
     ChangeSettled,
     ClusterStepped,
@@ -38,6 +39,7 @@ from envlab.engine.scenario.events import (
     ServerFaulted,
     ServersSeen,
     ServiceStarted,
+    SolutionTyped,
     TrafficSample,
     TrafficSummary,
 )
@@ -190,6 +192,13 @@ def _describe_scenario(event: Event, lang: str) -> tuple[str, Tone] | None:
             return said("line.measured", lang, mark="✓" if event.ok else "✗", metric=event.metric,
                         value=measured(event, lang), bounds=bounds(event.low, event.high), title=title,
                         detail=detail), "good" if event.ok else "bad"
+        case SolutionTyped():
+            return said("line.solution", lang, n=event.index + 1, line=event.line), "warn"
+        case ChallengeChecked():
+            key = ("line.challenge_solved" if event.ok else "line.challenge_not_yet") if event.fixed else (
+                "line.challenge_before_held" if event.ok else "line.challenge_before_broken")
+            tone: Tone = "good" if event.ok == event.fixed else "bad" if event.ok else "warn"
+            return said(key, lang, phase=event.phase), tone
         case PhaseFinished():
             key = "line.phase_held" if event.ok else "line.phase_broke"
             return said(key, lang, phase=event.phase, duration=event.duration), "good" if event.ok else "bad"

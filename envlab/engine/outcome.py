@@ -22,7 +22,7 @@ from envlab.engine.events import (
     SetupFinished,
     Verdict,
 )
-from envlab.engine.scenario.events import MeasurementChecked, PhaseFinished
+from envlab.engine.scenario.events import ChallengeChecked, MeasurementChecked, PhaseFinished
 from envlab.engine.wording import Words
 
 #: How each verdict reads, and whether it is as the lesson claims.
@@ -99,13 +99,16 @@ class RunSummary:
                     self._failures.append(f"check {event.check} should {claim}{when}: {event.detail}")
             case MeasurementChecked():
                 self.measurements.append(event)
-                if not event.ok:
+                if not event.ok and not event.before_fix:
                     value = "never" if event.value is None else f"{event.value:g}"
                     detail = f" ({event.detail})" if event.detail else ""
                     self._failures.append(f"{event.phase}: {event.metric} = {value}, outside "
                                           f"[{event.low}, {event.high}]{detail}")
             case PhaseFinished():
                 self.phases.append(event)
+            case ChallengeChecked(fixed=False, ok=True):
+                self._failures.append(f"{event.phase}: every bound already held before the solution, so the "
+                                      "challenge asks nothing of the learner")
             case ErrorRaised():
                 self.errors.append(event)
                 self._failures.append(f"error: {event.message}")

@@ -59,7 +59,7 @@ def lesson_steps(lesson: Lesson | LessonCard) -> list[str]:
     has them written on it)."""
     if isinstance(lesson, LessonCard):
         return list(lesson.steps)
-    challenge = lesson.kind == "drift" and lesson.challenge is not None  # only drift lessons have one, so far
+    challenge = lesson.challenge is not None
     return ["run", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
 
 

@@ -101,7 +101,7 @@ def memory_need(lesson: Lesson) -> int:
                 return len(topology.servers) * memory_bytes(NODE_MEMORY) + registry
             total = BALANCER_MEMORY if topology.balancer is not None else 0
             for service in topology.services:
-                most = max([service.replicas, *(change.replicas or 0 for phase in lesson.phases
+                most = max([service.replicas, *(change.replicas or 0 for _loc, phase in lesson.all_phases
                                                 for change in phase.changes if change.service == service.name)])
                 if topology.autoscaler is not None and topology.autoscaler.service == service.name:
                     most = max(most, topology.autoscaler.max)

@@ -38,7 +38,7 @@ from envlab.lessons.checks import FileCheck as FileCheck
 from envlab.lessons.checks import Holds as Holds
 from envlab.lessons.checks import HttpCheck as HttpCheck
 from envlab.lessons.checks import Port, check_holds, expected_pass
-from envlab.lessons.scenario import Kubernetes, Phase, Topology
+from envlab.lessons.scenario import ConsoleChallenge, Kubernetes, Phase, Topology
 
 
 class FileSpec(Model):
@@ -295,10 +295,20 @@ class ScenarioLesson(LessonBase):
     kubernetes: Kubernetes | None = Field(
         default=None, description="Equivalent Kubernetes manifests shown beside the Swarm spec (optional)."
     )
+    challenge: ConsoleChallenge | None = Field(
+        default=None, description="Hands-on: the learner changes the running system through the console (optional).")
+
+    @property
+    def all_phases(self) -> list[tuple[tuple[str | int, ...], Phase]]:
+        """Every phase with where it is in the file: the lesson's, then the challenge's check."""
+        found: list[tuple[tuple[str | int, ...], Phase]] = [(("phases", i), p) for i, p in enumerate(self.phases)]
+        if self.challenge is not None:
+            found.append((("challenge", "check"), self.challenge.check))
+        return found
 
 
 #: The fields only one kind has: they tell the kinds apart when a file does not say its ``kind``.
-DRIFT_FIELDS = ("hosts", "fix", "checks", "challenge", "inspect")
+DRIFT_FIELDS = ("hosts", "fix", "checks", "inspect")  # both kinds may have a challenge
 SCENARIO_FIELDS = ("topology", "phases", "kubernetes")
 KINDS = ("drift", "scenario")
 

@@ -223,6 +223,7 @@ class Traffic(Model):
 Metric = Literal[
     "error_rate", "failed_requests", "lost_session_share", "requests", "replica_share", "replicas_seen",
     "min_running", "max_running", "final_running", "recovery_time", "detection_time", "update_state", "versions_seen",
+    "server_replicas",
 ]
 METRIC_HELP: dict[str, str] = {
     "error_rate": "share of requests that failed (5xx, refused, reset or timed out)",
@@ -239,6 +240,7 @@ METRIC_HELP: dict[str, str] = {
     "detection_time": "seconds from the first fault until the engine reports the replica dead or unhealthy",
     "update_state": "1 when the change completed, 2 when it was rolled back, 0 otherwise",
     "versions_seen": "how many different versions answered",
+    "server_replicas": "running replicas of the service on one server ('server') at the end of the phase",
 }
 
 #: How a learner reads each metric, in every language lessons are written in: its name, and the unit
@@ -260,6 +262,7 @@ METRIC_TEXT: dict[str, tuple[dict[str, str], MetricUnit]] = {
     "detection_time": ({"en": "detection time", "ja": "検知時間"}, "seconds"),
     "update_state": ({"en": "the change", "ja": "変更"}, "state"),
     "versions_seen": ({"en": "versions that answered", "ja": "応答したバージョン"}, "count"),
+    "server_replicas": ({"en": "replicas running on the server", "ja": "そのサーバーで稼働するレプリカ"}, "count"),
 }
 #: A value in each unit, in each language (``{n}`` is the number as :func:`metric_value` rounds it).
 UNIT_TEXT: dict[MetricUnit, dict[str, str]] = {
@@ -311,6 +314,7 @@ class Expectation(Model):
     metric: Metric = Field(description="; ".join(f"{k}: {v}" for k, v in METRIC_HELP.items()))
     service: Name | None = Field(default=None, description="For replica counts: the service (default: the "
                                  "balanced one).")
+    server: Name | None = Field(default=None, description="For server_replicas: the server counted on.")
     min: float | None = None
     max: float | None = None
     title: Text | None = Field(default=None, description="What the bound shows, for the learner.")
@@ -319,6 +323,8 @@ class Expectation(Model):
     def _bounded(self) -> Expectation:
         if self.min is None and self.max is None:
             raise ValueError("give 'min', 'max' or both")
+        if (self.metric == "server_replicas") != (self.server is not None):
+            raise ValueError("'server' goes with server_replicas, and server_replicas needs it: the server counted on")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("'min' is above 'max'")
         return self
@@ -338,6 +344,28 @@ class Phase(Model):
     def _traffic_for_faults(self) -> Phase:
         if self.faults and self.traffic is None:
             raise ValueError("faults are timed from the traffic's start: give the phase 'traffic'")
+        return self
+
+
+class ConsoleChallenge(Model):
+    """"Your turn": the learner changes the running system through the console; a measured phase proves it.
+
+    After the lesson's phases the system stays up. The learner acts in the console, then asks envlab to
+    verify: ``check`` runs like any phase (traffic, faults, measured bounds) and every bound must hold.
+    `envlab test` runs ``check`` before the solution (some bound must fail: the system really needs the
+    learner), types ``solution`` into the console, and runs ``check`` again (every bound must hold).
+    """
+
+    task: Text = Field(description="What the learner is to do, in the console.")
+    solution: list[Command] = Field(
+        min_length=1, max_length=limits.MAX_STEPS,
+        description="The reference solution: console command lines (`docker service scale web=6`), run in order.")
+    check: Phase = Field(description="The measured phase that shows the learner's change works.")
+
+    @model_validator(mode="after")
+    def _measured(self) -> ConsoleChallenge:
+        if not self.check.expect:
+            raise ValueError("the challenge's check measures what the learner changed: give it 'expect'")
         return self
 
 

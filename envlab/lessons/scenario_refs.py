@@ -39,20 +39,26 @@ def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
         if service.placement and topology.orchestrator != "swarm":
             found.append((("topology", "services", index, "placement"),
                           "placement is Swarm's: say 'orchestrator: swarm'"))
+    if lesson.challenge is not None and not topology.console:
+        found.append((("challenge",), "the challenge is done in the console: give 'topology.console' what it needs "
+                                      "(e.g. [read, scale])"))
     if not lesson.phases:
         found.append((("topology",), "a topology needs at least one phase"))
-    for p_index, phase in enumerate(lesson.phases):
+    def server(loc: Loc, name: str | None) -> None:
+        if name is not None and name not in servers:
+            found.append((loc, f"unknown server {name!r} (servers: {', '.join(servers) or 'none declared'})"))
+
+    for where, phase in lesson.all_phases:
         for c_index, change in enumerate(phase.changes):
-            need(("phases", p_index, "changes", c_index, "service"), change.service)
+            need((*where, "changes", c_index, "service"), change.service)
         for f_index, fault in enumerate(phase.faults):
-            need(("phases", p_index, "faults", f_index, "service"), fault.service)
-            if fault.server is not None and fault.server not in servers:
-                found.append((("phases", p_index, "faults", f_index, "server"),
-                              f"unknown server {fault.server!r} (servers: {', '.join(servers) or 'none declared'})"))
+            need((*where, "faults", f_index, "service"), fault.service)
+            server((*where, "faults", f_index, "server"), fault.server)
         for e_index, expectation in enumerate(phase.expect):
-            need(("phases", p_index, "expect", e_index, "service"), expectation.service)
+            need((*where, "expect", e_index, "service"), expectation.service)
+            server((*where, "expect", e_index, "server"), expectation.server)
         if phase.traffic is not None and topology.balancer is None:
-            found.append((("phases", p_index, "traffic"), "traffic goes through the balancer: declare one"))
+            found.append(((*where, "traffic"), "traffic goes through the balancer: declare one"))
     return found + scenario_replicas(lesson) + scenario_time(lesson)
 
 
@@ -60,7 +66,7 @@ def scenario_replicas(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
     """Replicas that may run at once: each service at its highest (its own count, a change, the autoscaler)."""
     topology = lesson.topology
     peaks = {service.name: service.replicas for service in topology.services}
-    for phase in lesson.phases:
+    for _where, phase in lesson.all_phases:
         for change in phase.changes:
             if change.replicas is not None and change.service in peaks:
                 peaks[change.service] = max(peaks[change.service], change.replicas)
@@ -79,8 +85,8 @@ def scenario_replicas(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
 
 def scenario_time(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
     """The lesson's time budget: every phase's traffic duration."""
-    parts: list[tuple[Loc, float]] = [(("phases", index, "traffic", "duration"), phase.traffic.duration)
-                                      for index, phase in enumerate(lesson.phases) if phase.traffic is not None]
+    parts: list[tuple[Loc, float]] = [((*where, "traffic", "duration"), phase.traffic.duration)
+                                      for where, phase in lesson.all_phases if phase.traffic is not None]
     over = over_budget([(dotted(loc), seconds) for loc, seconds in parts])
     return [] if over is None else [(parts[over[0]][0], over[1])]
 

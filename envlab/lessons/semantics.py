@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envlab.lessons.limits import MAX_REPLICAS_PER_SERVICE
 from envlab.lessons.model import DriftLesson, FileCheck, ScenarioLesson
 from envlab.lessons.parse_cache import Loc
 from envlab.lessons.problems import Severity
@@ -113,8 +114,7 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
     health: dict[str, HealthCheck | None] = {service.name: service.health for service in topology.services}
     scaler = topology.autoscaler
     scaled = False  # once the autoscaler has run, its service may have any count up to its max
-    for p_index, phase in enumerate(lesson.phases):
-        loc: Loc = ("phases", p_index)
+    for loc, phase in lesson.all_phases:
         for change in phase.changes:
             if change.at is None and change.replicas is not None:
                 replicas[change.service] = change.replicas
@@ -128,6 +128,8 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
         scaled = scaled or (scaler is not None and phase.traffic is not None)
         if scaler is not None and scaler.service in most and scaled:
             most[scaler.service] = max(most[scaler.service], scaler.max)
+        if loc[0] == "challenge":  # the learner's change comes first, and it may scale anything
+            most = dict.fromkeys(most, MAX_REPLICAS_PER_SERVICE)
         found += _timing_findings(loc, phase)
         found += _fault_findings(loc, phase, most, health)
         found += _expect_findings(loc, phase, most, lesson)
@@ -141,7 +143,7 @@ def _autoscaler_findings(lesson: ScenarioLesson) -> list[Finding]:
     topology, scaler = lesson.topology, lesson.topology.autoscaler
     if scaler is None:
         return []
-    if not any(phase.traffic is not None for phase in lesson.phases):
+    if not any(phase.traffic is not None for _loc, phase in lesson.all_phases):
         return [Finding(("topology", "autoscaler"), "the autoscaler runs only while a phase's traffic flows, "
                                                     "and no phase has traffic: give a phase 'traffic'", "warning")]
     loc: Loc = ("topology", "autoscaler", "service")
@@ -163,8 +165,8 @@ def _orchestrator_findings(lesson: ScenarioLesson) -> list[Finding]:
                                 "drop 'restart', or use orchestrator: docker"))
     found = [Finding(("topology", "services", index, ignored), f"'{ignored}' is {why}", "warning")
              for index, service in enumerate(topology.services) if ignored in service.model_fields_set]
-    for p_index, phase in enumerate(lesson.phases):
-        found += [Finding(("phases", p_index, "changes", c_index, ignored), f"'{ignored}' is {why}", "warning")
+    for loc, phase in lesson.all_phases:
+        found += [Finding((*loc, "changes", c_index, ignored), f"'{ignored}' is {why}", "warning")
                   for c_index, change in enumerate(phase.changes) if getattr(change, ignored) is not None]
     return found
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envlab.lessons.model import DriftLesson, Lesson, ScenarioLesson
+from envlab.lessons.model import Lesson, ScenarioLesson
+from envlab.lessons.scenario import ConsoleChallenge
 from envlab.lessons.text import pick
 from envlab.ui.strings import t
 
@@ -22,7 +23,7 @@ class GuideStep:
 
 def guide_steps(lesson: Lesson) -> list[GuideStep]:
     """The story, watching the run, then the challenge and the quiz when the lesson has them."""
-    challenge = isinstance(lesson, DriftLesson) and lesson.challenge is not None
+    challenge = lesson.challenge is not None
     keys = ["story", "watch", *(["fix"] if challenge else []), *(["quiz"] if lesson.quiz else [])]
     return [GuideStep(key) for key in keys]
 
@@ -71,9 +72,12 @@ def _watch(lesson: Lesson, lang: str, hints: int) -> str:
 
 
 def _fix(lesson: Lesson, lang: str, hints: int) -> str:
-    challenge = lesson.challenge if isinstance(lesson, DriftLesson) else None
+    challenge = lesson.challenge
     assert challenge is not None
-    keys = t("fix_keys", lang, target=challenge.target)
+    if isinstance(challenge, ConsoleChallenge):
+        keys = t("console_keys", lang, check=challenge.check.name)
+    else:
+        keys = t("fix_keys", lang, target=challenge.target)
     return f"{pick(challenge.task, lang)}\n\n{keys}{_hints(lesson, lang, hints)}"
 
 

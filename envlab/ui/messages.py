@@ -60,6 +60,17 @@ class ChecksVerified(Message, bubble=False):
 
 
 @dataclass
+class ChallengeMeasured(Message, bubble=False):
+    """A scenario's challenge check ran on the system as the learner left it: ``held`` of ``total`` bounds held."""
+
+    lesson: str
+    ok: bool
+    held: int = 0
+    total: int = 0
+    error: ErrorRaised | None = None
+
+
+@dataclass
 class LessonSaved(Message, bubble=False):
     """The author saved the lesson (or its assets) under `envlab dev`; it was validated again at once.
 

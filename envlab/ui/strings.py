@@ -148,6 +148,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "- このガイドの下のチェックは、各セットアップを外から見た結果です。",
     },
     "and_fix": {"en": "{hosts} and the containerized fix `{fix}`", "ja": "{hosts} とコンテナ化した解決策 `{fix}`"},
+    "console_keys": {"en": "Press **f** for the console on the lesson's servers (type `exit` to come back); envlab "
+                           "then verifies with the measured phase `{check}` (**v** runs it again). **h** shows a hint.",
+                     "ja": "**f** でレッスンのサーバーを操作するコンソールを開きます(`exit` で戻ります)。"
+                           "戻ると envlab が計測フェーズ `{check}` で確認します(**v** でもう一度)。**h** でヒント。"},
     "fix_keys": {"en": "Press **f** for a shell inside `{target}` (type `exit` to come back), then **v** to verify. "
                        "**h** shows a hint.",
                  "ja": "**f** で `{target}` の中のシェルを開きます(`exit` で戻ります)。直したら **v** で確認。"
@@ -256,6 +260,14 @@ STRINGS: dict[str, dict[str, str]] = {
                    "ja": "{seconds} 秒待って、エンジンに空きができました。"},
     "run_as_said": {"en": "Every setup behaved as the lesson says; {next}.",
                     "ja": "すべてのセットアップがレッスンの説明どおりに動きました。{next}。"},
+    "next_console": {"en": "press f to change the running system yourself, in the console",
+                     "ja": "f でコンソールを開き、動いているシステムを自分で変えてみましょう"},
+    "running_challenge": {"en": "Measuring your change: {check}…", "ja": "変更を計測しています: {check}…"},
+    "challenge_solved": {"en": "It works! Every measurement holds. Press t for the quiz.",
+                         "ja": "成功です!すべての計測が基準を満たしました。t でクイズへ。"},
+    "challenge_not_yet": {"en": "Not yet: {held} of {total} measurements hold; the live panel shows which do not.",
+                          "ja": "まだです。計測 {total} 件中 {held} 件が基準内です。"
+                                "どれが外れたかはライブパネルに出ています。"},
     "next_fix": {"en": "press f to fix the broken host yourself", "ja": "f で壊れたホストを自分で直しましょう"},
     "next_quiz": {"en": "press t for the quiz", "ja": "t でクイズへ"},
     "run_not_as_said": {"en": "{what} did not behave as the lesson says: read its pane. Press x to start again; "

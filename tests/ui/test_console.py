@@ -8,7 +8,9 @@ from pathlib import Path
 
 from envlab.engine.scenario.kubernetes import console_commands
 from envlab.engine.scenario.run import ScenarioRun
+from envlab.engine.scenario.servers import cluster_name
 from envlab.lessons.model import ScenarioLesson
+from envlab.ui.messages import ChallengeMeasured, RunFinished
 from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.strings import t
 from envlab.ui.widgets.key_bar import KeyBar
@@ -50,3 +52,38 @@ def test_the_console_s_commands_are_shown_with_their_kubernetes_equivalents() ->
     assert commands["docker service ps web"] == "kubectl get pods -o wide -l app=web"
     assert commands["docker service scale web=N"] == "kubectl scale deployment web --replicas=N"
     assert not any("drain" in swarm for swarm in commands)  # the fixture's console may read and scale only
+
+
+@async_test
+async def test_leaving_the_console_measures_the_challenge_and_v_measures_it_again_after_the_learner_s_change(
+        tmp_path: Path) -> None:
+    """The lesson's system stays up after its phases; leaving the console runs the challenge's measured phase: not
+    yet (nothing changed), then, once the service really has three replicas, it holds and the step is done."""
+    catalog = fixture_curriculum(FIXTURES / "servers")
+    h = build(tmp_path, fake=fake_with_images(catalog), catalog=catalog, fix_in_shell=False)
+    async with h.app.run_test(size=(120, 36), message_hook=h.seen.append) as pilot:
+        await settle(pilot)
+        h.app.call_later(h.app.open_lesson, "tiny-challenge")
+        await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
+        screen = h.app.screen
+        assert isinstance(screen, LessonScreen)
+        actions = {key.action for key in screen.query_one(KeyBar).keys}
+        assert {"console", "verify"} <= actions
+        await pilot.press("r")
+        await wait_until(pilot, lambda: bool(h.posted(RunFinished)), timeout=60)
+        run = screen.run
+        assert isinstance(run, ScenarioRun) and run.live
+        await pilot.press("f")
+        await wait_until(pilot, lambda: bool(h.posted(ChallengeMeasured)), timeout=60)
+        assert h.shells == [(run.console, "console")]
+        assert not h.posted(ChallengeMeasured)[0].ok
+        assert "fix" not in h.store.get("tiny-challenge").steps_done
+        engine = h.fake.cluster_engine(cluster_name(run.session, run.lesson_id))
+        engine.update_service("web", replicas=3)  # what `docker service scale web=3` in the console does
+        await pilot.press("v")
+        await wait_until(pilot, lambda: len(h.posted(ChallengeMeasured)) == 2, timeout=60)
+        measured = h.posted(ChallengeMeasured)[1]
+        assert measured.ok and (measured.held, measured.total) == (2, 2)
+        assert "fix" in h.store.get("tiny-challenge").steps_done
+        assert any(t("challenge_solved", "en") in notice for notice in h.notices())
+        await settle(pilot)

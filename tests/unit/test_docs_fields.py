@@ -43,6 +43,7 @@ DOCUMENTED: list[tuple[tuple[str, ...], tuple[str, ...], str | None]] = [
     (("Fault",), ("Fault",), None),
     (("Expectation",), ("Expectation",), None),
     (("Kubernetes",), ("Kubernetes side by side",), None),
+    (("ConsoleChallenge",), ("Console challenge",), None),
     (("pack.yaml",), ("Packs and `pack.yaml`",), None),
 ]
 NAMES = re.compile(r"`([a-z_]+)`")

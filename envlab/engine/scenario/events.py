@@ -145,6 +145,7 @@ class MeasurementChecked(Event):
     ok: bool
     title: str = ""
     detail: str = ""
+    before_fix: bool = False  # a challenge's check before the solution: its bounds are meant not to hold yet
 
 
 @dataclass(frozen=True)
@@ -177,3 +178,21 @@ class AutoscalerDecided(Event):
     current: int
     desired: int
     reason: str
+
+
+@dataclass(frozen=True)
+class SolutionTyped(Event):
+    """`envlab test` typed line ``index`` of the challenge's reference solution into the learner's console."""
+
+    index: int
+    line: str
+
+
+@dataclass(frozen=True)
+class ChallengeChecked(Event):
+    """The challenge's check ran: before the solution (``fixed`` false: it must not hold yet, the system needs the
+    learner), or after the learner's change or the solution (it must hold)."""
+
+    phase: str
+    ok: bool
+    fixed: bool

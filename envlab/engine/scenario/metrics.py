@@ -30,6 +30,7 @@ class PhaseRecord:
     update_state: str = ""
     changed_at: float | None = None  # monotonic time a timed change began
     duration: float = 0.0
+    placed: dict[str, dict[str, int]] = field(default_factory=dict)  # server → service → ready replicas, at the end
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,8 @@ def timeline(samples: Sequence[Sample], *, step: float = 1.0, end: float | None 
 UPDATE_STATES = {"completed": 1.0, "rollback_completed": 2.0}
 
 
-def measure(metric: str, record: PhaseRecord, service: str) -> Measured:
-    """The value of ``metric`` for ``service`` in a phase."""
+def measure(metric: str, record: PhaseRecord, service: str, server: str = "") -> Measured:
+    """The value of ``metric`` for ``service`` (and, for server_replicas, ``server``) in a phase."""
     requests = record.requests
     samples = record.samples.get(service, [])
     desired = record.desired.get(service, 0)
@@ -152,6 +153,10 @@ def measure(metric: str, record: PhaseRecord, service: str) -> Measured:
         return Measured(round(min(record.detections) - record.first_fault, 2))
     if metric == "update_state":
         return Measured(UPDATE_STATES.get(record.update_state, 0.0), detail=record.update_state or "no update")
+    if metric == "server_replicas":
+        on = record.placed.get(server, {})
+        where = ", ".join(f"{name} {placed.get(service, 0)}" for name, placed in sorted(record.placed.items()))
+        return Measured(float(on.get(service, 0)), detail=where)
     raise ValueError(f"unknown metric {metric}")
 
 

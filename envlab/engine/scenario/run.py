@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
-from envlab.engine.events import ErrorRaised, Event, LessonStarted
+from envlab.engine.events import ErrorRaised, Event, LessonStarted, OutputLine
 from envlab.engine.run import RunBase
 from envlab.engine.scenario.autoscale import ControlLoop
 from envlab.engine.scenario.events import (
+    ChallengeChecked,
     ChangeSettled,
     FaultInjected,
     KubernetesShown,
@@ -25,6 +27,7 @@ from envlab.engine.scenario.events import (
     ReplicaChanged,
     ServerFaulted,
     ServersSeen,
+    SolutionTyped,
     TrafficSample,
     TrafficSummary,
 )
@@ -52,6 +55,12 @@ from envlab.runtime.labels import CLUSTER, LESSON, SERVICE, SESSION
 
 Emit = Callable[[Event], None]
 SAMPLE_EVERY = 0.25
+#: The verdict of a challenge's check after the reference solution (`envlab test`).
+CHALLENGE = "challenge"
+#: Where the solution's console output goes, as a setup's lines do.
+CONSOLE = "console"
+#: Seconds one line of a challenge's solution may take in the console.
+SOLUTION_TIMEOUT = 120
 #: Every how many samples a run on servers asks who runs where.
 SERVERS_EVERY = 4
 #: Engine events that mean "the engine noticed a replica is gone or sick".
@@ -73,6 +82,8 @@ class ScenarioRun(RunBase):
     #: The learner's console's container while the run's servers run ("" without one).
     console: str = ""
     _record: PhaseRecord | None = None
+    #: What runs while the learner works on the challenge (kept after the phases; ``None`` otherwise).
+    _deployment: Deployment | None = None
     _zero: float = 0.0  # wall-clock time the current phase's clock started
     _hit: set[str] = field(default_factory=set)
 
@@ -82,12 +93,20 @@ class ScenarioRun(RunBase):
         assert isinstance(lesson, ScenarioLesson)
         return lesson
 
+    @property
+    def live(self) -> bool:
+        """Whether the lesson's system is still up for the learner's challenge."""
+        return self._deployment is not None
+
     def teardown(self) -> list[str]:
         """Remove the run's servers (when it has any), services, replicas and networks; then, when no other
         envlab session is alive, leave a single-node swarm envlab initialized, so the engine is as it was
         found (a user's own swarm is never touched). The next scenario lesson initializes it again, in a
         second or two."""
         self.console = ""
+        deployment, self._deployment = self._deployment, None
+        if deployment is not None:
+            deployment.close()
         servers = self._remove_servers() if self.lesson.topology.servers else []
         removed = servers + super().teardown()
         if self.lesson.topology.servers:
@@ -109,28 +128,88 @@ class ScenarioRun(RunBase):
         return found
 
     def _run(self, emit: Emit, *, solve: bool, release: bool) -> bool:
-        """Bring the topology up, run every phase, return whether every measurement held."""
+        """Bring the topology up, run every phase, return whether every measurement held. With a challenge, the
+        system then stays up for the learner (``solve``: the reference solution is proven on it instead)."""
         self.emit = emit
         emit(LessonStarted(self.lesson.id, self.session.id, []))
         deployment = Deployment(self.loaded, self.runtime, self.session, self.emit)
-        stop = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(deployment, stop), daemon=True, name="envlab-events")
+        kept = False
         self._zero = time.time()
         try:
             deployment.start_servers()
             self.console = deployment.console
-            watcher.start()
-            deployment.up()
-            self._show_kubernetes(deployment)
-            ok = True
-            for index, phase in enumerate(self.lesson.phases):
-                if self.cancelled.is_set():
-                    raise EnvlabError("the run was stopped")
-                ok = self._phase(deployment, index, phase) and ok
+            with self._watching(deployment):
+                deployment.up()
+                self._show_kubernetes(deployment)
+                ok = True
+                for index, phase in enumerate(self.lesson.phases):
+                    if self.cancelled.is_set():
+                        raise EnvlabError("the run was stopped")
+                    ok = self._phase(deployment, index, phase) and ok
+                if self.lesson.challenge is not None and solve:
+                    ok = self._prove_challenge(deployment) and ok
+            kept = self.lesson.challenge is not None and not (solve or release)
+            if kept:
+                self._deployment = deployment
             return ok
         finally:
+            if not kept:
+                deployment.close()
+
+    @contextlib.contextmanager
+    def _watching(self, deployment: Deployment) -> Iterator[None]:
+        """The engine's own account of the replicas, heard while the block runs."""
+        stop = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(deployment, stop), daemon=True, name="envlab-events")
+        watcher.start()
+        try:
+            yield
+        finally:
             stop.set()
-            deployment.close()
+
+    # the learner's challenge -------------------------------------------------------------------
+    def verify_challenge(self, emit: Emit) -> bool:
+        """Run the challenge's check on the system as the learner left it; return whether every bound held.
+
+        Raises:
+            EnvlabError: The run's system is gone (the run ended, or was torn down), or the engine failed.
+        """
+        challenge, deployment = self.lesson.challenge, self._deployment
+        if challenge is None or deployment is None:
+            raise EnvlabError("the lesson's system is not running", hint="run the lesson first (r)")
+        self.emit = deployment.emit = emit
+        deployment.resync()
+        with self._watching(deployment):
+            ok = self._phase(deployment, len(self.lesson.phases), challenge.check)
+        emit(ChallengeChecked(challenge.check.name, ok, fixed=True))
+        return ok
+
+    def _prove_challenge(self, deployment: Deployment) -> bool:
+        """`envlab test`: the challenge's check must fail as the phases left the system (the learner is needed),
+        then, once the reference solution is typed into the console, hold."""
+        challenge = self.lesson.challenge
+        assert challenge is not None
+        phases = len(self.lesson.phases)
+        before = self._phase(deployment, phases, challenge.check, before_fix=True)
+        self.emit(ChallengeChecked(challenge.check.name, before, fixed=False))
+        solved = self._type_solution(challenge.solution)
+        deployment.resync()
+        after = solved and self._phase(deployment, phases, challenge.check)
+        self.emit(ChallengeChecked(challenge.check.name, after, fixed=True))
+        self.verdicts[CHALLENGE] = "passed" if after else "failed-unexpectedly"
+        return not before and after
+
+    def _type_solution(self, lines: list[str]) -> bool:
+        """Run each line of the solution in the learner's console, as the learner would; return whether all did."""
+        for index, line in enumerate(lines):
+            self.emit(SolutionTyped(index, line))
+            result = self.runtime.exec(self.console, line, on_line=partial(self._console_line, index),
+                                       timeout=SOLUTION_TIMEOUT)
+            if result.exit_code != 0 or result.timed_out:
+                self.emit(ErrorRaised(f"the solution's line {index + 1} ({line}) ended with exit code "
+                                      f"{result.exit_code}{' (timed out)' if result.timed_out else ''}"))
+                return False
+        return True
 
     def _show_kubernetes(self, deployment: Deployment) -> None:
         kubernetes, manifests = self.lesson.kubernetes, kubernetes_manifests(self.loaded)
@@ -138,6 +217,9 @@ class ScenarioRun(RunBase):
             return
         self.emit(KubernetesShown(self.loaded.lesson.id, deployment.swarm_specs(), manifests,
                                   pick(kubernetes.mapping, self.lang)))
+
+    def _console_line(self, index: int, text: str) -> None:
+        self.emit(OutputLine(CONSOLE, index, text))
 
     # the engine's own account of the replicas --------------------------------------------------
     def _watch(self, deployment: Deployment, stop: threading.Event) -> None:
@@ -160,7 +242,7 @@ class ScenarioRun(RunBase):
                 self.emit(ErrorRaised(f"the engine's events stream ended: {exc.message}", exc.hint))
 
     # one phase ---------------------------------------------------------------------------------
-    def _phase(self, deployment: Deployment, index: int, phase: Phase) -> bool:
+    def _phase(self, deployment: Deployment, index: int, phase: Phase, *, before_fix: bool = False) -> bool:
         started = time.monotonic()
         self.emit(PhaseStarted(phase.name, index, pick(phase.say, self.lang)))
         settled = ""
@@ -186,9 +268,15 @@ class ScenarioRun(RunBase):
             sampler.join(timeout=5)
             self._record = None
         record.desired = {name: handle.desired for name, handle in deployment.handles.items()}
+        if deployment.servers is not None and any(e.server is not None for e in phase.expect):
+            with contextlib.suppress(EnvlabError):  # no server answers: every count is 0, and the bound says so
+                record.placed = deployment.placement()
         record.duration = round(time.monotonic() - started, 2)
-        ok = self._check(deployment, phase, record)
-        self.verdicts[phase.name] = "passed" if ok else "failed-unexpectedly"
+        ok = self._check(deployment, phase, record, before_fix=before_fix)
+        if before_fix:
+            self.verdicts[f"{phase.name} (before the solution)"] = "passed-unexpectedly" if ok else "failed-as-expected"
+        else:
+            self.verdicts[phase.name] = "passed" if ok else "failed-unexpectedly"
         self.emit(PhaseFinished(phase.name, ok, record.duration))
         return ok
 
@@ -312,15 +400,15 @@ class ScenarioRun(RunBase):
             self.emit(ErrorRaised(f"could not change {change.service}: {exc.message}", exc.hint))
 
     # measurements ------------------------------------------------------------------------------
-    def _check(self, deployment: Deployment, phase: Phase, record: PhaseRecord) -> bool:
+    def _check(self, deployment: Deployment, phase: Phase, record: PhaseRecord, *, before_fix: bool = False) -> bool:
         ok = True
         for expectation in phase.expect:
             service = expectation.service or self._balanced()
-            measured = measure(expectation.metric, record, service)
+            measured = measure(expectation.metric, record, service, expectation.server or "")
             passed = within(measured, expectation.min, expectation.max)
             ok = ok and passed
             self.emit(MeasurementChecked(phase.name, expectation.metric, measured.value, expectation.min,
                                          expectation.max, passed, pick(expectation.title, self.lang),
-                                         measured.detail))
+                                         measured.detail, before_fix=before_fix))
         return ok
 

@@ -76,6 +76,15 @@ class Servers:
         return ServersSeen(tuple((node.name, server_state(node), tuple(sorted(on.get(node.name, []), key=slot_order)))
                                  for node in self.runtime.cluster_nodes(self.cluster)))
 
+    def placement(self, replicas: list[Replica]) -> dict[str, dict[str, int]]:
+        """How many of ``replicas`` are ready on each server, per service."""
+        counts: dict[str, dict[str, int]] = {}
+        for replica in replicas:
+            if replica.ready:
+                on = counts.setdefault(self.engine.node_of(replica.id), {})
+                on[replica.service] = on.get(replica.service, 0) + 1
+        return counts
+
     def close(self) -> None:
         """Let go of the servers' engines (the servers themselves go with the run's teardown)."""
         self.engine.close()

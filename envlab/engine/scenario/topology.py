@@ -12,7 +12,7 @@ from __future__ import annotations
 import http.client
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from envlab.engine.events import Event, OutputLine
@@ -90,6 +90,11 @@ class Deployment:
     def swarm(self) -> bool:
         return self.topology.orchestrator == "swarm"
 
+    def named(self, what: str) -> str:
+        """An engine-wide name for one of the run's objects; on the lesson's own servers, which nobody else uses,
+        the plain name, as the learner types it in the console (``docker service scale web=6``)."""
+        return what if self.servers is not None else f"envlab-{self.session.id}-{self.lesson_id}-{what}"
+
     def labels(self, service: str) -> dict[str, str]:
         return {**self.session.labels(lesson=self.lesson_id, setup=service), SERVICE: service}
 
@@ -114,7 +119,8 @@ class Deployment:
         topology = self.topology
         if self.swarm and self.servers is None:
             self.swarm_created = self.runtime.ensure_swarm()
-        name = self.network_name = f"envlab-{self.session.id}-{self.lesson_id}"
+        own = self.servers is not None  # the servers' swarm is the run's own: its network is the lesson's
+        name = self.network_name = self.lesson_id if own else f"envlab-{self.session.id}-{self.lesson_id}"
         self.network = self.on.create_network(name, self.session.labels(lesson=self.lesson_id), overlay=self.swarm)
         # every image first: on servers, a service must not wait for the others' to travel before it can work
         images = {service.name: self._service_image(service) for service in topology.services}
@@ -148,7 +154,7 @@ class Deployment:
 
     def _start(self, service: Service, image: str) -> None:
         spec = ServiceSpec(
-            name=f"envlab-{self.session.id}-{self.lesson_id}-{service.name}", alias=service.name, image=image,
+            name=self.named(service.name), alias=service.name, image=image,
             labels=self.labels(service.name), network=self.network, replicas=service.replicas,
             env=dict(service.env), command=service.command, health=health_of(service.health),
             restart=service.restart, update=update_of(service.update), stop_grace=service.stop_grace,
@@ -178,7 +184,7 @@ class Deployment:
         target = self.handles[balancer.service]
         port = next(s.port for s in topology.services if s.name == balancer.service)
         spec = ServiceSpec(
-            name=f"envlab-{self.session.id}-{self.lesson_id}-{BALANCER}", alias=BALANCER, image=image,
+            name=self.named(BALANCER), alias=BALANCER, image=image,
             labels=self.labels(BALANCER), network=self.network, replicas=1,
             env={"BACKEND_HOST": balancer.service, "BACKEND_PORT": str(port), **balancer.env},
             memory="128m", cpus=1.0, pids=128, ports=[balancer.port],
@@ -236,6 +242,20 @@ class Deployment:
             if replica.service in counts and replica.ready:
                 counts[replica.service] += 1
         return counts
+
+    def resync(self) -> None:
+        """Take in what was changed from outside (the learner, in the console): each Swarm service's replica count
+        as the engine has it now, which the measurements compare with. A service gone keeps what envlab knew."""
+        for handle in self.handles.values():
+            if handle.swarm_id is None:
+                continue
+            try:
+                spec = self.on.service_spec(handle.swarm_id)
+            except EnvlabError:
+                continue
+            replicas = (spec.get("Mode") or {}).get("Replicated", {}).get("Replicas")
+            if isinstance(replicas, int):
+                handle.spec = replace(handle.spec, replicas=replicas)
 
     # change ------------------------------------------------------------------------------------
     def apply(self, change: Change, phase: str) -> None:
@@ -347,6 +367,11 @@ class Deployment:
         """Power a server off or drain it; return the replicas it held (what the swarm must move)."""
         assert self.servers is not None
         return self.servers.fault(server, action, [r for r in self._every_replica() if r.ready])
+
+    def placement(self) -> dict[str, dict[str, int]]:
+        """Each server's ready replicas, per service."""
+        assert self.servers is not None
+        return self.servers.placement(self._every_replica())
 
     def servers_seen(self) -> ServersSeen:
         """Each server's state in the swarm and the replicas running on it (the balancer included)."""

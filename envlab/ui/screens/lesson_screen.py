@@ -23,16 +23,19 @@ from envlab.engine.events import CheckFinished, ErrorRaised, Event, InspectionFi
 from envlab.engine.images import has_editor
 from envlab.engine.outcome import RunSummary
 from envlab.engine.progress import next_step
+from envlab.engine.scenario.events import MeasurementChecked
 from envlab.engine.scenario.kubernetes import console_commands, kubernetes_manifests
 from envlab.engine.scenario.run import ScenarioRun
 from envlab.errors import ContainerStopped, EnvlabError
 from envlab.lessons.loader import LoadedLesson
 from envlab.lessons.model import DriftLesson, Host, ScenarioLesson
+from envlab.lessons.scenario import ConsoleChallenge
 from envlab.lessons.text import pick
 from envlab.ui.app import EnvlabApp
 from envlab.ui.guide import guide_steps, guide_text, hint_step
 from envlab.ui.inline import inline_plain
 from envlab.ui.messages import (
+    ChallengeMeasured,
     ChecksVerified,
     DriftInspected,
     EngineErrorReported,
@@ -115,7 +118,7 @@ class LessonScreen(Screen[None]):
         challenge = drift is not None and drift.challenge is not None
         console = isinstance(lesson, ScenarioLesson) and bool(lesson.topology.console)
         available = {
-            "fix_it": challenge, "console": console and not challenge, "verify": challenge,
+            "fix_it": challenge, "console": console and not challenge, "verify": lesson.challenge is not None,
             "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
             "kubernetes": isinstance(lesson, ScenarioLesson) and lesson.kubernetes is not None,
         }
@@ -249,8 +252,8 @@ class LessonScreen(Screen[None]):
         if not summary.errors:  # the learner has watched every setup run
             self.envlab.store.step_done(self.lesson, "run")
         if summary.ok:
-            challenge = self.drift is not None and self.drift.challenge is not None
-            nxt = self.say("next_fix" if challenge else "next_quiz")
+            nxt = self.say("next_quiz" if self.lesson.challenge is None else
+                           "next_fix" if self.drift is not None else "next_console")
             self.notify(self.say("run_as_said", next=nxt), title=self.say("run_finished"))
         elif not summary.errors:
             self.notify(self.say("run_not_as_said", what=", ".join(summary.odd_setups) or self.say("a_check")),
@@ -336,7 +339,9 @@ class LessonScreen(Screen[None]):
         abilities = ", ".join(["read", *(a for a in lesson.topology.console if a != "read")])
         banner = "\n".join([self.say("console_banner", abilities=abilities), "", self.say("console_commands"),
                              *(f"  {swarm}  →  {kubectl}" for swarm, kubectl in console_commands(lesson))])
-        self.envlab.open_shell(container, "console", banner=banner)
+        code = self.envlab.open_shell(container, "console", banner=banner)
+        if lesson.challenge is not None:
+            self.post_message(ShellClosed("console", code))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-shell")
     def ask_host(self, run: DriftRun, setup: str, container: str) -> None:
@@ -368,6 +373,9 @@ class LessonScreen(Screen[None]):
             self.action_verify()
 
     def action_verify(self) -> None:
+        if isinstance(self.lesson, ScenarioLesson):
+            self._measure_challenge()
+            return
         challenge = self.drift.challenge if self.drift else None
         if challenge is None:
             self.notify(self.say("no_challenge_to_verify"))
@@ -388,6 +396,52 @@ class LessonScreen(Screen[None]):
             self.post_message(ChecksVerified(self.lesson.id, False, results, ErrorRaised(exc.message, exc.hint)))
             return
         self.post_message(ChecksVerified(self.lesson.id, ok, results))
+
+    def _measure_challenge(self) -> None:
+        """Run the challenge's measured phase on the system as the learner left it (its events in the live panel)."""
+        challenge = self.lesson.challenge
+        if not isinstance(challenge, ConsoleChallenge):
+            self.notify(self.say("no_challenge_to_verify"))
+            return
+        if self.running:
+            self.notify(self.say("wait_for_run"), severity="warning")
+            return
+        if not isinstance(self.run, ScenarioRun) or not self.run.live:
+            self.notify(self.say("run_first"), severity="warning")
+            return
+        self.running = True
+        self.notify(self.say("running_challenge", check=challenge.check.name))
+        self.measure_challenge(self.run)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lesson-verify")
+    def measure_challenge(self, run: ScenarioRun) -> None:
+        measured: list[MeasurementChecked] = []
+
+        def emit(event: Event) -> None:
+            self.inbox.put(event)
+            if isinstance(event, MeasurementChecked):
+                measured.append(event)
+
+        try:
+            ok = run.verify_challenge(emit)
+        except EnvlabError as exc:
+            self.post_message(ChallengeMeasured(self.lesson.id, False, error=ErrorRaised(exc.message, exc.hint)))
+            return
+        self.post_message(ChallengeMeasured(self.lesson.id, ok, sum(m.ok for m in measured), len(measured)))
+
+    def on_challenge_measured(self, message: ChallengeMeasured) -> None:
+        self.running = False
+        self.query_one(SetupPanes).drain()
+        if message.error is not None:
+            self._show_error(message.error)
+            return
+        if message.ok:
+            self.envlab.store.step_done(self.lesson, "fix")
+            self._go_to("quiz")
+            self.notify(self.say("challenge_solved"), title=self.say("verified"))
+        else:
+            self.notify(self.say("challenge_not_yet", held=message.held, total=message.total),
+                        title=self.say("not_fixed_yet"), severity="warning", timeout=10)
 
     def on_checks_verified(self, message: ChecksVerified) -> None:
         if message.error is not None:
