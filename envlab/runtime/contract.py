@@ -459,8 +459,9 @@ class Services(Protocol):
         """Create an orchestrated service from a local image; return its id."""
 
     def update_service(self, service: str, *, env: dict[str, str] | None = None, replicas: int | None = None,
-                       health: Health | bool | None = True, update: Update | None = None) -> None:
-        """Change a service's spec (``health=True`` keeps its check, ``None`` removes it)."""
+                       health: Health | bool | None = True, update: Update | None = None, force: bool = False) -> None:
+        """Change a service's spec (``health=True`` keeps its check, ``None`` removes it); ``force`` replaces every
+        task even when the spec is as it was (``docker service update --force``)."""
 
     def service_spec(self, service: str) -> dict[str, Any]:
         """The service's spec as the orchestrator holds it."""

@@ -84,6 +84,9 @@ class ScenarioRun(RunBase):
     _record: PhaseRecord | None = None
     #: What runs while the learner works on the challenge (kept after the phases; ``None`` otherwise).
     _deployment: Deployment | None = None
+    #: Whether the phase being run is the challenge's check: its changes roll every replica, even when the spec
+    #: already is what they ask for (the check may run more than once; each time it must really roll out).
+    _forced: bool = False
     _zero: float = 0.0  # wall-clock time the current phase's clock started
     _hit: set[str] = field(default_factory=set)
 
@@ -180,7 +183,7 @@ class ScenarioRun(RunBase):
         self.emit = deployment.emit = emit
         deployment.resync()
         with self._watching(deployment):
-            ok = self._phase(deployment, len(self.lesson.phases), challenge.check)
+            ok = self._check_phase(deployment, challenge.check)
         emit(ChallengeChecked(challenge.check.name, ok, fixed=True))
         return ok
 
@@ -189,15 +192,22 @@ class ScenarioRun(RunBase):
         then, once the reference solution is typed into the console, hold."""
         challenge = self.lesson.challenge
         assert challenge is not None
-        phases = len(self.lesson.phases)
-        before = self._phase(deployment, phases, challenge.check, before_fix=True)
+        before = self._check_phase(deployment, challenge.check, before_fix=True)
         self.emit(ChallengeChecked(challenge.check.name, before, fixed=False))
         solved = self._type_solution(challenge.solution)
         deployment.resync()
-        after = solved and self._phase(deployment, phases, challenge.check)
+        after = solved and self._check_phase(deployment, challenge.check)
         self.emit(ChallengeChecked(challenge.check.name, after, fixed=True))
         self.verdicts[CHALLENGE] = "passed" if after else "failed-unexpectedly"
         return not before and after
+
+    def _check_phase(self, deployment: Deployment, check: Phase, *, before_fix: bool = False) -> bool:
+        """The challenge's check, as one more phase after the lesson's; its changes always roll out."""
+        self._forced = True
+        try:
+            return self._phase(deployment, len(self.lesson.phases), check, before_fix=before_fix)
+        finally:
+            self._forced = False
 
     def _type_solution(self, lines: list[str]) -> bool:
         """Run each line of the solution in the learner's console, as the learner would; return whether all did."""
@@ -248,7 +258,7 @@ class ScenarioRun(RunBase):
         settled = ""
         for change in (c for c in phase.changes if c.at is None):
             began = time.monotonic()
-            deployment.apply(change, phase.name)
+            deployment.apply(change, phase.name, force=self._forced)
             if change.wait:
                 settled = self._settle(deployment, phase, change, began)
         record = PhaseRecord(update_state=settled)
@@ -395,7 +405,7 @@ class ScenarioRun(RunBase):
     def _timed_change(self, deployment: Deployment, change: Change, phase: str, record: PhaseRecord) -> None:
         record.changed_at = time.monotonic()
         try:
-            deployment.apply(change, phase)
+            deployment.apply(change, phase, force=self._forced)
         except EnvlabError as exc:
             self.emit(ErrorRaised(f"could not change {change.service}: {exc.message}", exc.hint))
 

@@ -258,8 +258,9 @@ class Deployment:
                 handle.spec = replace(handle.spec, replicas=replicas)
 
     # change ------------------------------------------------------------------------------------
-    def apply(self, change: Change, phase: str) -> None:
-        """Start a change; with Swarm the engine rolls it, with plain Docker envlab does it by hand."""
+    def apply(self, change: Change, phase: str, *, force: bool = False) -> None:
+        """Start a change; with Swarm the engine rolls it, with plain Docker envlab does it by hand. ``force``: roll
+        every replica even when the change leaves the spec as it is (a challenge's check, run again)."""
         handle = self.handles[change.service]
         spec = handle.spec
         updates: dict[str, object] = {}
@@ -287,7 +288,8 @@ class Deployment:
                 handle.swarm_id, env=change.env, replicas=change.replicas,
                 health=True if change.health is None else health_of(None if change.health == "none"
                                                                     else change.health),
-                update=update_of(change.update) if change.update else None)
+                update=update_of(change.update) if change.update else None,
+                force=force and any(v is not None for v in (change.env, change.health, change.update)))
         else:
             self._by_hand(handle, spec, change, phase)
 

@@ -98,8 +98,8 @@ class NodesEngine:
         return self._manager().create_service(spec)
 
     def update_service(self, service: str, *, env: dict[str, str] | None = None, replicas: int | None = None,
-                       health: Health | bool | None = True, update: Update | None = None) -> None:
-        self._manager().update_service(service, env=env, replicas=replicas, health=health, update=update)
+                       health: Health | bool | None = True, update: Update | None = None, force: bool = False) -> None:
+        self._manager().update_service(service, env=env, replicas=replicas, health=health, update=update, force=force)
 
     def service_spec(self, service: str) -> dict[str, Any]:
         return self._manager().service_spec(service)

@@ -134,10 +134,11 @@ class ServiceOps:
         return str(created["ID"])
 
     def update_service(self, service: str, *, env: dict[str, str] | None = None, replicas: int | None = None,
-                       health: Health | bool | None = True, update: Update | None = None) -> None:
+                       health: Health | bool | None = True, update: Update | None = None, force: bool = False) -> None:
         """Change a service's spec; the engine rolls replicas as its update config says.
 
-        ``health=True`` keeps the current health check, ``None`` removes it.
+        ``health=True`` keeps the current health check, ``None`` removes it; ``force`` replaces every task even
+        when nothing else changed.
         """
         with translating("updating a service"):
             current = self.api.inspect_service(service)  # fresh version: an old one is refused
@@ -150,6 +151,8 @@ class ServiceOps:
                 container["Env"] = [f"{k}={v}" for k, v in merged.items()]
             if health is not True:
                 container["Healthcheck"] = health.docker() if isinstance(health, Health) else {"Test": ["NONE"]}
+            if force:
+                template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
             mode = spec["Mode"]
             if replicas is not None:
                 mode = {"Replicated": {"Replicas": replicas}}

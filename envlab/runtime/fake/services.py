@@ -84,8 +84,8 @@ class ServiceOps(FakeState):
             return service.id
 
     def update_service(self, service: str, *, env: dict[str, str] | None = None, replicas: int | None = None,
-                       health: Health | bool | None = True, update: Update | None = None) -> None:
-        """Change the spec; scale at once, and roll every task when its env or health check changed."""
+                       health: Health | bool | None = True, update: Update | None = None, force: bool = False) -> None:
+        """Change the spec; scale at once, and roll every task when its env or health check changed (or ``force``)."""
         with self._lock:
             svc = self._service(service)
             old = new = svc.spec
@@ -98,7 +98,7 @@ class ServiceOps(FakeState):
             if update is not None:
                 new = replace(new, update=update)
             svc.spec = new
-            rolls = (new.env, new.health) != (old.env, old.health)
+            rolls = force or (new.env, new.health) != (old.env, old.health)
             if rolls:
                 svc.previous, svc.update_state, svc.generation = old, "updating", svc.generation + 1
             self._reconcile(svc.id)  # a scale alone is no update: Docker keeps the update status as it was
