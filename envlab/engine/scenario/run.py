@@ -182,6 +182,7 @@ class ScenarioRun(RunBase):
             raise EnvlabError("the lesson's system is not running", hint="run the lesson first (r)")
         self.emit = deployment.emit = emit
         deployment.resync()
+        deployment.quiesce(self._balanced())  # a change the learner just made is still settling
         with self._watching(deployment):
             ok = self._check_phase(deployment, challenge.check)
         emit(ChallengeChecked(challenge.check.name, ok, fixed=True))
@@ -196,6 +197,7 @@ class ScenarioRun(RunBase):
         self.emit(ChallengeChecked(challenge.check.name, before, fixed=False))
         solved = self._type_solution(challenge.solution)
         deployment.resync()
+        deployment.quiesce(self._balanced())
         after = solved and self._check_phase(deployment, challenge.check)
         self.emit(ChallengeChecked(challenge.check.name, after, fixed=True))
         self.verdicts[CHALLENGE] = "passed" if after else "failed-unexpectedly"
