@@ -267,3 +267,34 @@ def test_the_live_panel_follows_self_healing_on_a_real_swarm(terminal: Terminal,
     while ours_anything(docker_client, terminal.pid) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert ours_anything(docker_client, terminal.pid) == []
+
+
+def test_your_turn_in_the_console_of_a_lesson_s_own_server_is_measured_when_you_leave(
+        terminal: Terminal, docker_client: docker.DockerClient) -> None:
+    """Load balancing on a server of its own: once its phases have run, f opens the console (the docker CLI
+    on that server's swarm, never a shell in the server); scaling web there and leaving the console makes
+    envlab measure the sale's traffic over the four replicas, and the guide moves on to the quiz."""
+    terminal.wait_for("Docker is ready.", "Load balancing")
+    terminal.keys("C-p")
+    terminal.tmux("send-keys", "-t", "envlab", "-l", "Open lesson: Load balancing")
+    terminal.wait_for("Open lesson: Load balancing: spreading requests over replicas")
+    terminal.keys("Enter")
+    terminal.wait_for("press r to start the services")
+    terminal.keys("r")
+    terminal.wait_for("topology · ✓ passed", "press f to change the running system yourself", timeout=4 * PATIENCE)
+    terminal.keys("f")
+    terminal.wait_for("the lesson keeps running", "docker service scale web=N", "root@console")
+    typed(terminal, "docker service ls")
+    terminal.wait_for("web", "2/2")  # the lesson's own names, the replicas the last phase left
+    typed(terminal, "docker ps")  # the console reaches the swarm's services only, never a node's containers
+    terminal.wait_for("the console may only")
+    typed(terminal, "docker service scale web=4")
+    terminal.wait_for("verify: Service converged", timeout=2 * PATIENCE)
+    typed(terminal, "exit")
+    terminal.wait_for("★ sale: your change works", "Step 4 of 4", timeout=2 * PATIENCE)
+    terminal.keys("Escape")  # back home: the server, the console and everything on them go
+    terminal.wait_for("Chapter 5")
+    deadline = time.monotonic() + 2 * PATIENCE
+    while ours(docker_client, terminal.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ours(docker_client, terminal.pid) == []

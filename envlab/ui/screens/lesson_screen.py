@@ -337,8 +337,10 @@ class LessonScreen(Screen[None]):
         lesson = self.lesson
         assert isinstance(lesson, ScenarioLesson)
         abilities = ", ".join(["read", *(a for a in lesson.topology.console if a != "read")])
-        banner = "\n".join([self.say("console_banner", abilities=abilities), "", self.say("console_commands"),
-                             *(f"  {swarm}  →  {kubectl}" for swarm, kubectl in console_commands(lesson))])
+        measured = [self.say("console_measures")] if lesson.challenge is not None else []
+        commands = [f"  {swarm}  →  {kubectl}" for swarm, kubectl in console_commands(lesson)]
+        banner = "\n".join([self.say("console_banner", abilities=abilities), *measured, "",
+                             self.say("console_commands"), *commands])
         code = self.envlab.open_shell(container, "console", banner=banner)
         if lesson.challenge is not None:
             self.post_message(ShellClosed("console", code))
