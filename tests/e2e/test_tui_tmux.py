@@ -283,7 +283,7 @@ def test_your_turn_in_the_console_of_a_lesson_s_own_server_is_measured_when_you_
     terminal.keys("r")
     terminal.wait_for("topology · ✓ passed", "press f to change the running system yourself", timeout=4 * PATIENCE)
     terminal.keys("f")
-    terminal.wait_for("the lesson keeps running", "docker service scale web=N", "root@console")
+    terminal.wait_for("When you leave, envlab measures what you changed.", "docker service scale web=N", "root@console")
     typed(terminal, "docker service ls")
     terminal.wait_for("web", "2/2")  # the lesson's own names, the replicas the last phase left
     typed(terminal, "docker ps")  # the console reaches the swarm's services only, never a node's containers

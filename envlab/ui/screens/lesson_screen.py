@@ -79,6 +79,8 @@ class LessonScreen(Screen[None]):
         Binding("f", "fix_it", "Fix it"),
         Binding("f", "console", "Console"),  # a lesson on servers with a console has no host to fix
         Binding("v", "verify", "Verify"),
+        # the console's challenge is measured on leaving the console: v measures again, unlisted (the guide says so)
+        Binding("v", "measure", "Verify", show=False),
         Binding("t", "quiz", "Quiz"),
         Binding("k", "kubernetes", "Kubernetes"),
         Binding("x", "reset", "Reset"),
@@ -118,7 +120,8 @@ class LessonScreen(Screen[None]):
         challenge = drift is not None and drift.challenge is not None
         console = isinstance(lesson, ScenarioLesson) and bool(lesson.topology.console)
         available = {
-            "fix_it": challenge, "console": console and not challenge, "verify": lesson.challenge is not None,
+            "fix_it": challenge, "console": console and not challenge, "verify": challenge,
+            "measure": isinstance(lesson.challenge, ConsoleChallenge),
             "quiz": bool(lesson.quiz), "hint": bool(lesson.hints), "inspect": drift is not None,
             "kubernetes": isinstance(lesson, ScenarioLesson) and lesson.kubernetes is not None,
         }
@@ -398,6 +401,9 @@ class LessonScreen(Screen[None]):
             self.post_message(ChecksVerified(self.lesson.id, False, results, ErrorRaised(exc.message, exc.hint)))
             return
         self.post_message(ChecksVerified(self.lesson.id, ok, results))
+
+    def action_measure(self) -> None:
+        self._measure_challenge()
 
     def _measure_challenge(self) -> None:
         """Run the challenge's measured phase on the system as the learner left it (its events in the live panel)."""
