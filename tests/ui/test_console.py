@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from envlab.engine.scenario.kubernetes import console_commands
 from envlab.engine.scenario.run import ScenarioRun
 from envlab.engine.scenario.servers import cluster_name
@@ -15,19 +17,30 @@ from envlab.ui.screens.lesson_screen import LessonScreen
 from envlab.ui.strings import t
 from envlab.ui.widgets.key_bar import KeyBar
 from tests.helpers import FIXTURES
-from tests.ui.support import async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
+from tests.ui.support import Harness, async_test, build, fake_with_images, fixture_curriculum, settle, wait_until
+
+
+def servers_course(tmp_path: Path) -> Harness:
+    """The app over the fixture lessons on servers, on a fake runtime holding their images."""
+    catalog = fixture_curriculum(FIXTURES / "servers")
+    return build(tmp_path, fake=fake_with_images(catalog), catalog=catalog, fix_in_shell=False)
+
+
+async def opened(pilot: Pilot[int], h: Harness, lesson: str) -> LessonScreen:
+    """Open ``lesson`` from home; return its screen."""
+    await settle(pilot)
+    h.app.call_later(h.app.open_lesson, lesson)
+    await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
+    screen = h.app.screen
+    assert isinstance(screen, LessonScreen)
+    return screen
 
 
 @async_test
 async def test_f_opens_the_console_once_the_servers_run(tmp_path: Path) -> None:
-    catalog = fixture_curriculum(FIXTURES / "servers")
-    h = build(tmp_path, fake=fake_with_images(catalog), catalog=catalog, fix_in_shell=False)
+    h = servers_course(tmp_path)
     async with h.app.run_test(size=(120, 36), message_hook=h.seen.append) as pilot:
-        await settle(pilot)
-        h.app.call_later(h.app.open_lesson, "tiny-servers")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
-        screen = h.app.screen
-        assert isinstance(screen, LessonScreen)
+        screen = await opened(pilot, h, "tiny-servers")
         actions = {key.action: key.description for key in screen.query_one(KeyBar).keys}
         assert actions.get("console") == "Console" and "fix_it" not in actions
         await pilot.press("f")
@@ -59,14 +72,9 @@ async def test_leaving_the_console_measures_the_challenge_and_v_measures_it_agai
         tmp_path: Path) -> None:
     """The lesson's system stays up after its phases; leaving the console runs the challenge's measured phase: not
     yet (nothing changed), then, once the service really has three replicas, it holds and the step is done."""
-    catalog = fixture_curriculum(FIXTURES / "servers")
-    h = build(tmp_path, fake=fake_with_images(catalog), catalog=catalog, fix_in_shell=False)
+    h = servers_course(tmp_path)
     async with h.app.run_test(size=(120, 36), message_hook=h.seen.append) as pilot:
-        await settle(pilot)
-        h.app.call_later(h.app.open_lesson, "tiny-challenge")
-        await wait_until(pilot, lambda: isinstance(h.app.screen, LessonScreen))
-        screen = h.app.screen
-        assert isinstance(screen, LessonScreen)
+        screen = await opened(pilot, h, "tiny-challenge")
         actions = {key.action for key in screen.query_one(KeyBar).keys}
         assert "console" in actions and "verify" not in actions  # leaving the console measures; v again, unlisted
         await pilot.press("r")
