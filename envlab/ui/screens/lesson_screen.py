@@ -435,6 +435,10 @@ class LessonScreen(Screen[None]):
         except EnvlabError as exc:
             self.post_message(ChallengeMeasured(self.lesson.id, False, error=ErrorRaised(exc.message, exc.hint)))
             return
+        except Exception as exc:  # a bug must still give the keys back (r, v) and say what happened
+            self.post_message(ChallengeMeasured(self.lesson.id, False, error=ErrorRaised(
+                f"internal error: {type(exc).__name__}: {exc}")))
+            raise
         self.post_message(ChallengeMeasured(self.lesson.id, ok, sum(m.ok for m in measured), len(measured)))
 
     def on_challenge_measured(self, message: ChallengeMeasured) -> None:
