@@ -403,6 +403,7 @@ KEY_LABELS: dict[str, dict[str, str]] = {
     "fix_it": {"ja": "直す"},
     "console": {"ja": "コンソール"},
     "verify": {"ja": "確認"},
+    "measure": {"ja": "確認"},
     "quiz": {"ja": "クイズ"},
     "reset": {"ja": "初期化"},
     "kubernetes": {"ja": "K8s"},  # so that a lesson with a console lists every key in 80 columns
