@@ -131,13 +131,15 @@ class DevLessonScreen(LessonScreen):
         self.loaded, self.lesson, self.digest = message.loaded, message.loaded.lesson, message.digest
         self._read_at = _mtime(message.loaded)
         self.revision += 1
-        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self.refresh_bindings()  # a lesson may gain or lose its quiz, hints, challenge or manifests
         if changed:
             await self._setups_changed()
         else:
             self.show_step(self.step)  # the guide: narrative, steps and hints of the new version
             self._recheck_soon()
+        # after any new panes: a title set before a recompose reaches a header being removed (Textual's Header
+        # then looks for its title widget in vain)
+        self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self._show_warnings(self.loaded)
         if moved:
             self._watch_again()
