@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Header, Markdown, Static
+from textual.widgets import Markdown, Static
 from textual.worker import get_current_worker
 
 from envlab.engine.describe import visible
@@ -55,6 +55,7 @@ from envlab.ui.widgets.key_bar import KeyBar
 from envlab.ui.widgets.live_panel import LivePanel
 from envlab.ui.widgets.setup_pane import SetupPane
 from envlab.ui.widgets.setup_panes import SetupPanes
+from envlab.ui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
     from envlab.ui.runs import Run
@@ -129,7 +130,7 @@ class LessonScreen(Screen[None]):
 
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()  # the dev screen recomposes it on every save
         with Horizontal(id="lesson"):
             with Vertical(id="lesson-left"):
                 with VerticalScroll(id="story"):
