@@ -137,8 +137,8 @@ class DevLessonScreen(LessonScreen):
         else:
             self.show_step(self.step)  # the guide: narrative, steps and hints of the new version
             self._recheck_soon()
-        # after any new panes: a title set before a recompose reaches a header being removed (Textual's Header
-        # then looks for its title widget in vain)
+        # after any new panes, so the title goes to the header the rebuild mounted (ui/widgets/title_header.py
+        # copes with the one it removed)
         self.sub_title = inline_plain(pick(self.lesson.title, self.envlab.lang))
         self._show_warnings(self.loaded)
         if moved:
