@@ -102,8 +102,8 @@ def test_idle_tears_the_learners_lesson_down_and_the_next_learner_starts_afresh(
     kiosk.wait_for("Welcome to envlab", "Ready.", timeout=COUNTDOWN + PATIENCE)
     assert ours(docker_client, kiosk.pid) == [], "the learner's containers are gone"
     mine = ["io.envlab.managed=true", f"io.envlab.pid={kiosk.pid}"]
-    left = [c.name for c in docker_client.containers.list(all=True, filters={"label": mine})
-            if c.labels.get("io.envlab.kind") != "lease"]
+    left = [c["Names"][0] for c in docker_client.api.containers(all=True, filters={"label": mine})
+            if (c.get("Labels") or {}).get("io.envlab.kind") != "lease"]
     assert left == [], "nothing of the session's but its lease"
     assert _running(kiosk.pid)
 

@@ -140,9 +140,12 @@ def terminal(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[Ter
 
 
 def ours(client: docker.DockerClient, pid: int) -> list[str]:
-    """Containers envlab made for lessons from the process we started (others may share the engine)."""
+    """Containers envlab made for lessons from the process we started (others may share the engine).
+
+    One listing call, never a list-then-inspect: a container removed in between (a teardown under way) is
+    simply not in the answer."""
     labels = ["io.envlab.managed=true", f"io.envlab.pid={pid}", "io.envlab.lesson"]
-    return [c.name for c in client.containers.list(all=True, filters={"label": labels})]
+    return [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters={"label": labels})]
 
 
 @pytest.mark.parametrize("load", ["idle", "every-core-busy"], indirect=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from envlab.runtime.cleanup import by_session, sweep_dead_sessions
 from envlab.runtime.contract import ContainerSpec
 from envlab.runtime.fake import FakeRuntime
@@ -97,3 +99,27 @@ def test_a_users_own_swarm_is_never_left() -> None:
     fake = FakeRuntime(images={need.tag for need in image_needs([loaded])}, swarm="active")
     assert RunSummary.of(open_run(loaded, fake).events()).ok
     assert fake.swarm == "active"
+
+
+def test_a_clean_leaves_no_swarm_a_live_session_is_about_to_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A learner's run has its lease and the swarm, but no service yet: `envlab clean` must not pull the
+    swarm from under it (its next call, creating the overlay network, would fail). Once no session is live,
+    the same clean leaves the swarm envlab made."""
+    import argparse
+
+    from rich.console import Console
+
+    from envlab.cli.commands import clean
+
+    fake = FakeRuntime(images={"base"})
+    learner = Session()
+    fake.hold_lease(learner)
+    assert fake.ensure_swarm() is True
+    monkeypatch.setattr(clean, "open_runtime", lambda sweep=True: fake)
+    console = Console(record=True, width=200)
+    assert clean.run(argparse.Namespace(yes=False), console) == 0
+    assert fake.swarm == "active", console.export_text()
+
+    fake.release_lease(learner)
+    assert clean.run(argparse.Namespace(yes=False), console) == 0
+    assert fake.swarm == "inactive" and "left the single-node swarm" in console.export_text()

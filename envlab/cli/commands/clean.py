@@ -39,7 +39,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     for resource, why in removal.failed:
         console.print(f"[red]could not remove {resource.kind} {escape(resource.name)}:[/] {escape(why)}")
     console.print(f"{len(removal.removed)} removed, {len(removal.failed)} failed")
-    if not removal.failed and runtime.leave_swarm_if_ours():
+    # A live session may be about to use the swarm (its services not created yet): leave it only when none is.
+    if not removal.failed and not runtime.live_sessions() and runtime.leave_swarm_if_ours():
         console.print("left the single-node swarm envlab had initialized")
     return 1 if removal.failed else 0
 
