@@ -11,7 +11,7 @@ registry images warm: they are prepared first if missing, which is not timed), a
 - a service of R replicas (``sleep infinity``) from the registry until all run, spread over the nodes;
 - failure: node-3 killed until R tasks run again on the others, and node-3 started until it is ready again;
 - memory (the engine's account of each node container, tasks included) and disk (the node's
-  ``/var/lib/docker``, where vfs keeps full copies of every layer) per node, with the service running;
+  ``/var/lib/docker``: the images it holds and its tasks' layers) per node, with the service running;
 - teardown: removing nodes, registry, network and volumes.
 
 It prints medians and ranges as a markdown table. Everything carries a session of its own and is removed

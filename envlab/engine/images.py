@@ -110,7 +110,7 @@ REGISTRY_CONFIG = ("version: 0.1", "log:", "  level: warn", "storage:", "  files
 
 def node_dockerfile(base: str) -> str:
     """The Dockerfile of a cluster node on Debian ``base``: Debian's Docker Engine and iptables. Recommends are
-    left out: a node stores every layer as a full copy (vfs)."""
+    left out: every node holds its own copy of the image."""
     return (
         f"FROM {base}\n"
         "RUN apt-get update \\\n"

@@ -1,6 +1,6 @@
 """The layer meter asks the engine where a container's layer is; an engine whose driver keeps no layer
-folders (vfs, as a cluster node's engine runs) answers with no ``Data`` at all, and the meter must not fail
-on it (a failure would end the disk watchdog's thread, and every disk bound with it)."""
+folders (vfs, as a cluster node's engine runs where overlay2 cannot) answers with no ``Data`` at all, and the
+meter must not fail on it (a failure would end the disk watchdog's thread, and every disk bound with it)."""
 
 from __future__ import annotations
 

@@ -120,8 +120,8 @@ class LayerMeter:
         """The container's layer folder relative to the helper's root, ``None`` when it is not there."""
         if cid not in self._uppers:
             with contextlib.suppress(docker.errors.NotFound):
-                # a driver with no layer folders (vfs: a cluster node's engine) or a container mid-removal has
-                # no Data at all
+                # a driver with no layer folders (vfs, as a cluster node's engine may run) or a container
+                # mid-removal has no Data at all
                 driver = self._api.inspect_container(cid).get("GraphDriver") or {}
                 upper = (driver.get("Data") or {}).get("UpperDir")
                 if upper and self._root and posixpath.dirname(posixpath.dirname(upper)) == self._root:

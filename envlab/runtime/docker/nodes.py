@@ -1,7 +1,7 @@
 """Cluster nodes on a Docker engine: the one kind of container envlab does not harden like the others, and
 how envlab runs its own commands on a node's engine.
 
-A node runs a Docker Engine (``dockerd`` with the vfs storage driver) in a container, which it cannot do
+A node runs a Docker Engine (``dockerd``) in a container, which it cannot do
 with every capability dropped: it keeps Docker's default capabilities plus ``SYS_ADMIN``, ``NET_ADMIN``
 and ``SYS_PTRACE``, runs without seccomp and AppArmor profiles, and shares the host's cgroup hierarchy
 (writable, as its engine makes cgroups for its tasks). That is about root on the host, so a node is never
@@ -44,12 +44,14 @@ ENGINES_MOUNT = "/envlab-engines"
 
 def node_command(node: str) -> list[str]:
     """The node's command: its engine, with its tasks' cgroups below the node's own (read from /proc, as the
-    node shares the host's cgroup namespace), trusting the registry beside it over plain HTTP, listening on
+    node shares the host's cgroup namespace), storing images and containers with the driver it picks itself
+    (overlay2 where the node's volume's filesystem allows it, which saves copying every layer per container
+    as vfs does; vfs where it does not), trusting the registry beside it over plain HTTP, listening on
     its own socket and on one in the host's folder of engine sockets (group: the user running envlab's)."""
     return [
         "/bin/sh", "-c",
         'parent=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
-        f'exec dockerd --storage-driver=vfs --insecure-registry={REGISTRY_HOST} --log-level=warn '
+        f'exec dockerd --insecure-registry={REGISTRY_HOST} --log-level=warn '
         f"-H unix:///var/run/docker.sock -H unix://{ENGINES_MOUNT}/{node}.sock --group {os.getgid()} "
         '--cgroup-parent="${parent:-/envlab-node}/node"',  # not "tasks": a cgroup v1 folder has a file of that name
     ]
