@@ -128,10 +128,12 @@ def scenario_findings(lesson: ScenarioLesson) -> list[Finding]:
         scaled = scaled or (scaler is not None and phase.traffic is not None)
         if scaler is not None and scaler.service in most and scaled:
             most[scaler.service] = max(most[scaler.service], scaler.max)
-        if loc[0] == "challenge":  # the learner's change comes first, and it may scale anything
+        checks = health
+        if loc[0] == "challenge":  # the learner's change comes first: it may scale anything, and add a check
             most = dict.fromkeys(most, MAX_REPLICAS_PER_SERVICE)
+            checks = {name: check for name, check in health.items() if check is not None}
         found += _timing_findings(loc, phase)
-        found += _fault_findings(loc, phase, most, health)
+        found += _fault_findings(loc, phase, most, checks)
         found += _expect_findings(loc, phase, most, lesson)
         for change in phase.changes:
             if change.at is not None and change.replicas is not None:

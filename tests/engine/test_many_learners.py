@@ -1,6 +1,7 @@
 """Many learners on one engine: six envlab processes, each in a PID namespace of its own (as kiosks in
 their own containers would be), run lessons at the same time — four drift lessons, two of them the same,
-and the same Swarm lesson twice — while a clean from yet another process runs in the middle.
+and the same Swarm lesson twice, each on a server of its own — while a clean from yet another process runs
+in the middle.
 
 Every run must come out as its lesson claims, remove only what it made, and the clean must remove
 nothing that is live.

@@ -3,6 +3,7 @@ a fix; errors refuse the lesson, warnings let it load and `envlab validate` stil
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,22 @@ def test_a_hang_that_no_health_check_sees_is_a_warning(tmp_path: Path) -> None:
                               "    expect:\n      - {metric: detection_time, max: 5}")
     assert warned(path) == ["27:18: warning: phases[0].expect[0].metric: a hung replica is seen only by a health "
                             "check, and web has none (unless its image declares a HEALTHCHECK): give it 'health'"]
+
+
+def test_a_hang_in_a_challenge_check_may_be_seen_by_the_check_the_learner_adds(tmp_path: Path) -> None:
+    """The learner's change comes before a challenge's check: a service with no health check yet may have one
+    by then (giving it one may be the challenge), so only a phase of the lesson's own is warned about."""
+    on_a_server = SCENARIO.replace("topology:\n", "topology:\n  orchestrator: swarm\n  servers:\n"
+                                                  "    - {{name: node-1, role: manager}}\n  console: [read, scale]\n")
+    hang = ("traffic: {duration: 6}\nfaults:\n  - {at: 1, action: hang, service: web}\n"
+            "expect:\n  - {metric: detection_time, max: 5}\n")
+    challenge = ("challenge:\n  task: Give web a health check.\n"
+                 "  solution: [docker service update --health-cmd true web]\n"
+                 "  check:\n    name: freeze\n    say: s\n" + textwrap.indent(hang, "    "))
+    lesson = on_a_server.format(phase="    traffic: {duration: 2}", autoscaler="") + challenge
+    assert warned(_write(tmp_path, lesson)) == []
+    in_a_phase = on_a_server.format(phase=textwrap.indent(hang, "    ").rstrip("\n"), autoscaler="")
+    assert [w for w in warned(_write(tmp_path, in_a_phase)) if "web has none" in w]
 
 
 def test_an_autoscaler_without_traffic_is_a_warning(tmp_path: Path) -> None:
