@@ -258,7 +258,7 @@ def test_the_live_panel_follows_self_healing_on_a_real_swarm(terminal: Terminal,
     terminal.keys("r")
     terminal.wait_for("web 3/3 up", "sessions 1/1 up", "balancer 1/1 up", "phase 1")  # the real replicas
     # They run on the lesson's server: a node container of this session on the host's engine.
-    assert any(name.endswith("self-healing-node-1") for name in ours_anything(docker_client, terminal.pid))
+    assert any(name.endswith("self-healing-cluster-node-1") for name in ours_anything(docker_client, terminal.pid))
     # Swarm replaced two crashed replicas and, in the third phase, a hung one: each slot shows a new
     # container (↻1), and the event log the hung replica failing its health check.
     screen = terminal.wait_for("phase 3: one-hangs", "● web-1 healthy ↻1", "● web-2 healthy ↻1",
