@@ -9,6 +9,7 @@ service the way the command would, and the run must see that change only through
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Callable
@@ -17,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from envlab.engine.describe import describe
-from envlab.engine.events import Event
+from envlab.engine.events import ErrorRaised, Event
 from envlab.engine.images import image_needs
 from envlab.engine.outcome import RunSummary
 from envlab.engine.run import open_run
-from envlab.engine.scenario.events import ChallengeChecked, MeasurementChecked, SolutionTyped
+from envlab.engine.scenario.events import AutoscalerDecided, ChallengeChecked, MeasurementChecked, SolutionTyped
 from envlab.engine.scenario.run import ScenarioRun
 from envlab.engine.scenario.servers import cluster_name
 from envlab.errors import EnvlabError
@@ -34,11 +35,13 @@ from tests.helpers import FIXTURES
 
 LESSON = FIXTURES / "servers" / "tiny-challenge.yaml"
 SCALE = re.compile(r"^docker service scale (?P<service>[a-z-]+)=(?P<n>\d+)$")
+LABEL = re.compile(r"^docker service update --quiet --label-add (?P<label>[a-z.]+)=(?P<value>\S+) "
+                   r"(?P<service>[a-z-]+)$")
 
 
 def console_does_what_it_types(fake: FakeRuntime, run: ScenarioRun, *, works: bool = True) -> list[str]:
-    """Make the fake's console act on ``docker service scale S=N`` as the CLI would (``works=False``: the command
-    runs and changes nothing); return the lines typed into it."""
+    """Make the fake's console act on ``docker service scale S=N`` and ``docker service update --quiet --label-add
+    L=V S`` as the CLI would (``works=False``: the command runs and changes nothing); return the lines typed."""
     typed: list[str] = []
     plain_exec = fake.exec
 
@@ -46,10 +49,16 @@ def console_does_what_it_types(fake: FakeRuntime, run: ScenarioRun, *, works: bo
         result = plain_exec(container, command, **kwargs)  # type: ignore[arg-type]
         if container == run.console:
             typed.append(command)
-            found = SCALE.match(command)
+            engine = fake.cluster_engine(cluster_name(run.session, run.lesson_id))
+            found, labelled = SCALE.match(command), LABEL.match(command)
             if found and works:
-                engine = fake.cluster_engine(cluster_name(run.session, run.lesson_id))
                 engine.update_service(found["service"], replicas=int(found["n"]))
+            if labelled and works:
+                assert isinstance(engine, FakeRuntime)
+                with engine._lock:
+                    service = engine._service(labelled["service"])
+                    service.spec = dataclasses.replace(
+                        service.spec, labels={**service.spec.labels, labelled["label"]: labelled["value"]})
         return result
 
     fake.exec = exec_  # type: ignore[method-assign]
@@ -163,3 +172,36 @@ def test_a_challenge_the_lesson_gets_wrong_is_refused_at_its_line(tmp_path: Path
     named = [p for p in refused.value.problems if message in p.message]
     assert named, refused.value.problems
     assert all(p.line > 1 and p.file.endswith(LESSON.name) for p in named), named
+
+
+def test_the_autoscaler_follows_a_max_the_learner_sets_as_a_label_of_the_service() -> None:
+    """The check fails under the lesson's max of 2; the solution labels the service with a max of 4, which the loop
+    reads at its next look, and the same load then runs on more than two replicas."""
+    loaded = load_checked(FIXTURES / "servers" / "tiny-autoscale.yaml")
+    fake = fake_for(loaded)
+    events, typed = proven(fake, loaded)
+    summary = RunSummary.of(events)
+    assert summary.as_claimed, summary.failures
+    assert typed == ["docker service update --quiet --label-add autoscale.max=4 web"]
+    seen = [(e.before_fix, e.value) for e in events if isinstance(e, MeasurementChecked) and e.phase == "four"]
+    assert seen[0] == (True, 2.0) and seen[1][0] is False and seen[1][1] is not None and seen[1][1] >= 3
+    decided = [e for e in events if isinstance(e, AutoscalerDecided) and e.phase == "four"]
+    assert max(e.desired for e in decided) == 4
+    assert fake.list_resources() == [] and fake.clusters == {}
+
+
+def test_a_label_the_autoscaler_cannot_use_is_said_once_and_the_lesson_s_max_stands() -> None:
+    loaded = load_checked(FIXTURES / "servers" / "tiny-autoscale.yaml")
+    fake = fake_for(loaded)
+    run = open_run(loaded, fake)
+    assert isinstance(run, ScenarioRun)
+    console_does_what_it_types(fake, run)
+    original = loaded.lesson.challenge
+    assert original is not None
+    wrong = original.model_copy(update={"solution": ["docker service update --quiet --label-add autoscale.max=99 web"]})
+    run.loaded = dataclasses.replace(loaded, lesson=loaded.lesson.model_copy(update={"challenge": wrong}))
+    events = list(run.events(solve=True))
+    said = [e.message for e in events if isinstance(e, ErrorRaised) and "autoscale.max" in e.message]
+    assert said == ["the autoscaler of web: autoscale.max=99 is ignored: it must be a whole number from 1 to 8, "
+                    "not below min"]
+    assert not RunSummary.of(events).as_claimed  # the max stayed 2, so the check still fails

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envlab.engine.scenario.autoscale import ControlLoop, wanted_replicas
+from envlab.engine.scenario.autoscale import ControlLoop, labelled_settings, wanted_replicas
 from envlab.engine.scenario.events import AutoscalerDecided
 from envlab.engine.scenario.traffic import PAGE, Request, TrafficPlan, TrafficRun
 from envlab.lessons.scenario import Autoscaler
@@ -58,3 +58,31 @@ def test_failed_requests_are_not_load_the_service_carried() -> None:
     loop = Loop(1)
     loop.run.records = [Request(i / 50, 0, PAGE, 0, 1.0) for i in range(100)]
     assert loop.loop.look(loop.run, 2) == 1
+
+
+def test_the_services_labels_take_the_place_of_the_lessons_bounds() -> None:
+    raised, ignored = labelled_settings(SPEC, {"autoscale.max": "8", "autoscale.target": "20", "other": "x"})
+    assert (raised.min, raised.max, raised.target, ignored) == (1, 8, 20, [])
+    both, _ = labelled_settings(SPEC, {"autoscale.min": "7", "autoscale.max": "8"})  # together they fit
+    assert (both.min, both.max) == (7, 8)
+    assert labelled_settings(SPEC, {}) == (SPEC, [])
+
+
+def test_a_label_that_does_not_fit_is_ignored_and_said() -> None:
+    kept, ignored = labelled_settings(SPEC, {"autoscale.max": "9", "autoscale.min": "two", "autoscale.target": "5"})
+    assert (kept.min, kept.max, kept.target) == (1, 6, 5)  # the one that fits is taken
+    assert ignored == ["autoscale.max=9 is ignored: it must be a whole number from 1 to 8, not below min",
+                       "autoscale.min=two is ignored: it must be a whole number from 1 to 8, not above max"]
+    above, why = labelled_settings(SPEC, {"autoscale.min": "7"})  # above the lesson's max of 6
+    assert above == SPEC and why == ["autoscale.min=7 is ignored: it must be a whole number from 1 to 8, not above max"]
+
+
+def test_the_loop_uses_the_bounds_it_is_given_at_each_look() -> None:
+    loop = Loop(2)
+    bounds = [SPEC]
+    loop.loop.settings = lambda: bounds[0]
+    loop.run.records = traffic(120, 0, 10)
+    assert loop.loop.look(loop.run, 2) == 6  # 120 req/s wants 8; the lesson's max is 6
+    bounds[0], _ = labelled_settings(SPEC, {"autoscale.max": "8"})
+    assert loop.loop.look(loop.run, 4) == 8
+    assert [d.desired for d in loop.decisions] == [6, 8]

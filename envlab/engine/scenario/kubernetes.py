@@ -42,11 +42,21 @@ CONSOLE_COMMANDS = {
 }
 
 
+#: With an autoscaler, what changes its bounds (labels the loop reads at every look, as an HPA's spec).
+AUTOSCALER_COMMANDS = (("docker service update --label-add autoscale.max=N {service}",
+                        "kubectl patch hpa {service} -p '{{\"spec\":{{\"maxReplicas\":N}}}}'"),)
+
+
 def console_commands(lesson: ScenarioLesson) -> list[tuple[str, str]]:
     """The Swarm commands a lesson's console allows, each with its Kubernetes equivalent, for the lesson's
-    balanced service (else its first)."""
+    balanced service (else its first); with an autoscaler and ``scale``, how to change its bounds."""
     topology = lesson.topology
     service = topology.balancer.service if topology.balancer else topology.services[0].name
     abilities = ["read", *(a for a in topology.console if a != "read")]
-    return [(swarm.format(service=service), kubectl.format(service=service))
-            for ability in abilities for swarm, kubectl in CONSOLE_COMMANDS[ability]]
+    commands = [(swarm.format(service=service), kubectl.format(service=service))
+                for ability in abilities for swarm, kubectl in CONSOLE_COMMANDS[ability]]
+    if topology.autoscaler is not None and "scale" in abilities:
+        scaled = topology.autoscaler.service
+        commands += [(swarm.format(service=scaled), kubectl.format(service=scaled))
+                     for swarm, kubectl in AUTOSCALER_COMMANDS]
+    return commands

@@ -15,7 +15,7 @@ from functools import partial
 
 from envlab.engine.events import ErrorRaised, Event, LessonStarted, OutputLine
 from envlab.engine.run import RunBase
-from envlab.engine.scenario.autoscale import ControlLoop
+from envlab.engine.scenario.autoscale import ControlLoop, labelled_settings
 from envlab.engine.scenario.events import (
     ChallengeChecked,
     ChangeSettled,
@@ -48,7 +48,7 @@ from envlab.engine.scenario.topology import Deployment
 from envlab.engine.scenario.traffic import TrafficPlan, TrafficRun
 from envlab.errors import EnvlabError
 from envlab.lessons.model import ScenarioLesson
-from envlab.lessons.scenario import Change, Fault, Phase
+from envlab.lessons.scenario import Autoscaler, Change, Fault, Phase
 from envlab.lessons.text import pick
 from envlab.runtime.contract import replica_label
 from envlab.runtime.labels import CLUSTER, LESSON, SERVICE, SESSION
@@ -373,7 +373,22 @@ class ScenarioRun(RunBase):
             except EnvlabError as exc:
                 self.emit(ErrorRaised(f"the autoscaler could not scale {spec.service}: {exc.message}", exc.hint))
 
-        loop = ControlLoop(spec, lambda: deployment.handles[spec.service].desired, scale, self.emit, phase.name)
+        told: set[str] = set()
+
+        def settings() -> Autoscaler:
+            """The lesson's values as the service's labels change them, each ignored label said once."""
+            try:
+                chosen, ignored = labelled_settings(spec, deployment.service_labels(spec.service))
+            except EnvlabError:
+                return spec  # the engine did not answer: this look keeps the lesson's values
+            for why in sorted(set(ignored) - told):
+                told.add(why)
+                self.emit(ErrorRaised(f"the autoscaler of {spec.service}: {why}",
+                                      "`docker service inspect --pretty` shows the service's labels"))
+            return chosen
+
+        loop = ControlLoop(spec, lambda: deployment.handles[spec.service].desired, scale, self.emit, phase.name,
+                           settings)
         thread = threading.Thread(target=loop.run, args=(run, halt), daemon=True, name="envlab-autoscaler")
         thread.start()
         return thread

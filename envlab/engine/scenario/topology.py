@@ -257,6 +257,15 @@ class Deployment:
             if isinstance(replicas, int):
                 handle.spec = replace(handle.spec, replicas=replicas)
 
+    def service_labels(self, name: str) -> dict[str, str]:
+        """The labels the Swarm service ``name`` carries now (the learner may have changed them in the console);
+        none for replicas envlab runs by hand."""
+        handle = self.handles[name]
+        if handle.swarm_id is None:
+            return {}
+        labels = self.on.service_spec(handle.swarm_id).get("Labels") or {}
+        return {str(key): str(value) for key, value in labels.items()}
+
     # change ------------------------------------------------------------------------------------
     def apply(self, change: Change, phase: str, *, force: bool = False) -> None:
         """Start a change; with Swarm the engine rolls it, with plain Docker envlab does it by hand. ``force``: roll
