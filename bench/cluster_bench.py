@@ -60,8 +60,7 @@ def one_round(runtime: DockerRuntime, replicas: int) -> dict[str, list[float]]:
         times["ready"].append(time.monotonic() - began)
         began = time.monotonic()
         for step in runtime.distribute_image(spec.name, BASE):
-            key = step.what.split(" ", 1)[0]  # loaded, pushed, pulled
-            times[f"{key} (per node)" if key == "pulled" else key].append(step.seconds)
+            times[f"{step.kind} (per node)" if step.kind == "pulled" else step.kind].append(step.seconds)
         times["distribution, all nodes"].append(time.monotonic() - began)
         began = time.monotonic()
         runtime.create_cluster_service(spec.name, "web", registry_ref(BASE), replicas=replicas,

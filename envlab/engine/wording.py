@@ -213,7 +213,6 @@ WORDS: dict[str, dict[str, str]] = {
     "cluster.loaded": {"en": "loaded {ref} from this machine", "ja": "このマシンから {ref} を読み込み"},
     "cluster.pushed": {"en": "pushed {ref} to the registry", "ja": "{ref} をレジストリへ push"},
     "cluster.pulled": {"en": "pulled {ref} from the registry", "ja": "レジストリから {ref} を pull"},
-    "cluster.other": {"en": "{what}", "ja": "{what}"},
     "line.settled": {"en": "  ✓ {service}: {state} in {duration:.1f}s",
                      "ja": "  ✓ {service}: {state}({duration:.1f} 秒)"},
     "line.traffic": {"en": "  {second:>3}s {requests:>4} req  errors {errors:>3}  lost {lost:>3}  up {running}",

@@ -291,19 +291,40 @@ class ConsoleSpec:
     labels: dict[str, str]
 
 
+#: The kinds of cluster step, each with what it says in a few words (a face says it in its own language by kind).
+CLUSTER_STEP_TEXT = {
+    "started": "{n} nodes started", "answers": "answers", "initialized": "initialized the swarm",
+    "joined": "joined the swarm as a {role}", "nodes_ready": "every node is ready in the swarm",
+    "ready": "the cluster is ready", "loaded": "loaded {ref}", "pushed": "pushed {ref} to {registry}",
+    "pulled": "pulled {ref}",
+}
+
+
 @dataclass(frozen=True)
 class ClusterStep:
     """One step of starting a cluster or distributing an image, as it ends: what a learner can watch.
 
     Attributes:
         node: The node it happened on, ``registry``, or ``""`` for the cluster as a whole.
-        what: What happened, in a few words (``joined the swarm as a worker``).
+        kind: Which step it is, a key of :data:`CLUSTER_STEP_TEXT`.
         seconds: How long the step took.
+        values: What the step's words name (``role``, ``ref``...), as pairs.
     """
 
     node: str
-    what: str
+    kind: str
     seconds: float
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, node: str, kind: str, seconds: float, **values: str) -> ClusterStep:
+        """A step of ``kind`` naming ``values``."""
+        return cls(node, kind, seconds, tuple(values.items()))
+
+    @property
+    def what(self) -> str:
+        """What happened, in a few words (``joined the swarm as a worker``)."""
+        return CLUSTER_STEP_TEXT[self.kind].format(**dict(self.values))
 
 
 @dataclass(frozen=True)

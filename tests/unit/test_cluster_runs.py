@@ -4,6 +4,8 @@ where is told, and the teardown leaves nothing. What each step and line says, in
 
 from __future__ import annotations
 
+import re
+
 from envlab.engine.describe import describe
 from envlab.engine.images import image_needs, node_image, registry_image
 from envlab.engine.outcome import RunSummary
@@ -12,7 +14,7 @@ from envlab.engine.scenario.events import ClusterStepped, ServerFaulted, Servers
 from envlab.engine.scenario.servers import cluster_words
 from envlab.engine.wording import Words, say
 from envlab.lessons.catalog import load_checked
-from envlab.runtime.contract import ClusterSpec, NodeSpec
+from envlab.runtime.contract import CLUSTER_STEP_TEXT, ClusterSpec, ClusterStep, NodeSpec
 from envlab.runtime.fake import FakeRuntime
 from envlab.runtime.labels import Session
 from tests.helpers import FIXTURES
@@ -26,11 +28,20 @@ def test_every_step_of_starting_servers_and_carrying_an_image_is_said_in_both_la
                        (NodeSpec("node-1", node_image(), "manager"), NodeSpec("node-2", node_image())),
                        registry_image())
     steps = [*fake.start_cluster(spec), *fake.distribute_image("c", "debian:bookworm-slim")]
-    said = [cluster_words(step.what) for step in steps]
-    assert all(isinstance(words, Words) and words.key != "cluster.other" for words in said), steps
+    said = [cluster_words(step) for step in steps]
+    assert all(isinstance(words, Words) for words in said), steps
     for words in said:
         assert say(words, "ja") != say(words, "en"), words.key
-    assert cluster_words("something new") == "something new"  # a step the runtime adds later, as it is
+
+
+def test_every_kind_of_cluster_step_the_runtime_can_take_has_words_in_both_languages() -> None:
+    from envlab.engine.wording import WORDS
+
+    for kind, text in CLUSTER_STEP_TEXT.items():
+        names = re.findall(r"{(\w+)}", text)
+        words = cluster_words(ClusterStep.of("node-1", kind, 0.1, **dict.fromkeys(names, "x")))
+        assert words.key in WORDS and set(WORDS[words.key]) >= {"en", "ja"}, kind
+        assert "{" not in say(words, "ja"), kind  # every value the Japanese names is given
 
 
 def test_a_lesson_on_servers_runs_its_services_on_them_and_leaves_nothing() -> None:
@@ -58,5 +69,5 @@ def test_what_servers_do_reads_in_japanese() -> None:
     assert describe(fault)[0] == "⚡ t=3.2s node-3: the server lost power, holding web-2, web-5"
     seen = ServersSeen((("node-1", "ready", ("web-1",)), ("node-3", "down", ())))
     assert describe(seen, "ja")[0] == "  サーバー: node-1 [稼働中] web-1 · node-3 [ダウン] なし"
-    step = ClusterStepped("node-2", cluster_words("joined the swarm as a worker"), 0.25)
+    step = ClusterStepped("node-2", cluster_words(ClusterStep.of("node-2", "joined", 0.25, role="worker")), 0.25)
     assert describe(step, "ja")[0] == "⛁ node-2: worker として Swarm に参加(0.2 秒)"

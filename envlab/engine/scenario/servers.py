@@ -7,7 +7,6 @@ itself when the lesson declares ``topology.servers``; everything else it does is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -127,22 +126,9 @@ def server_state(node: ClusterNode) -> str:
 
 def stepped(step: ClusterStep) -> ClusterStepped:
     """A cluster step as the event a face shows."""
-    return ClusterStepped(step.node, cluster_words(step.what), round(step.seconds, 2))
+    return ClusterStepped(step.node, cluster_words(step), round(step.seconds, 2))
 
 
-def cluster_words(what: str) -> Words:
+def cluster_words(step: ClusterStep) -> Words:
     """A cluster step's few words (``joined the swarm as a worker``), to be said in the learner's language."""
-    for key, pattern in CLUSTER_STEPS:
-        found = pattern.fullmatch(what)
-        if found:
-            return Words(f"cluster.{key}", **found.groupdict())
-    return Words("cluster.other", what=what)
-
-
-#: The runtime's cluster steps (:class:`~envlab.runtime.contract.ClusterStep`), each with the key it is said by.
-CLUSTER_STEPS = tuple((key, re.compile(pattern)) for key, pattern in (
-    ("started", r"(?P<n>\d+) nodes started"), ("answers", r"answers"), ("initialized", r"initialized the swarm"),
-    ("joined", r"joined the swarm as a (?P<role>manager|worker)"), ("nodes_ready", r"every node is ready in the swarm"),
-    ("ready", r"the cluster is ready"), ("loaded", r"loaded (?P<ref>\S+)"), ("pushed", r"pushed (?P<ref>\S+) to \S+"),
-    ("pulled", r"pulled (?P<ref>\S+)"),
-))
+    return Words(f"cluster.{step.kind}", **dict(step.values))

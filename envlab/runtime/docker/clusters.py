@@ -102,7 +102,7 @@ class ClusterOps:
                 self.api.create_volume(name=volume, driver="local", labels=node_labels(spec, node))
                 container = self.client.containers.create(node.image, **node_kwargs(spec, node, network.name, volume))
                 container.start()
-        yield ClusterStep("", f"{len(spec.nodes)} nodes started", time.monotonic() - began)
+        yield ClusterStep.of("", "started", time.monotonic() - began, n=str(len(spec.nodes)))
         waits: dict[str, Callable[[], object]] = {
             n.name: functools.partial(wait_until_answering, self.api, node_container(spec, n), n.name)
             for n in spec.nodes}
@@ -110,7 +110,7 @@ class ClusterOps:
             waits["registry"] = functools.partial(self._wait_for_registry, f"{spec.name}-registry")
         yield from _parallel(waits, "answers")
         yield from self._form_swarm(spec)
-        yield ClusterStep("", "the cluster is ready", time.monotonic() - began)
+        yield ClusterStep.of("", "ready", time.monotonic() - began)
 
     def _wait_for_registry(self, container: str) -> None:
         def answers() -> bool:
@@ -127,7 +127,7 @@ class ClusterOps:
         run_in_node(self.api, leader, ["docker", "swarm", "init", "--advertise-addr", "eth0",
                                        "--dispatcher-heartbeat", HEARTBEAT],
                     doing=f"initializing the swarm on {first.name}")
-        yield ClusterStep(first.name, "initialized the swarm", time.monotonic() - began)
+        yield ClusterStep.of(first.name, "initialized", time.monotonic() - began)
         tokens = {role: run_in_node(self.api, leader, ["docker", "swarm", "join-token", "-q", role],
                                     doing="asking the swarm for a join token").strip()
                   for role in ("manager", "worker")}
@@ -139,9 +139,9 @@ class ClusterOps:
         joins: dict[str, Callable[[], object]] = {
             n.name: functools.partial(join, n.role, node_container(spec, n))
             for n in [*others, *(n for n in spec.nodes if n.role != "manager")]}
-        for step in _parallel(joins, "joined the swarm"):
+        for step in _parallel(joins, "joined"):
             role = next(n.role for n in spec.nodes if n.name == step.node)
-            yield ClusterStep(step.node, f"joined the swarm as a {role}", step.seconds)
+            yield ClusterStep.of(step.node, "joined", step.seconds, role=role)
         began = time.monotonic()
         for node in spec.nodes:
             for key, value in node.labels.items():
@@ -154,7 +154,7 @@ class ClusterOps:
 
         if not wait_for(formed, timeout=FORM_TIMEOUT, every=0.2):
             raise EnvlabError(f"cluster {spec.name}'s swarm did not list every node as ready within {FORM_TIMEOUT:g}s")
-        yield ClusterStep("", "every node is ready in the swarm", time.monotonic() - began)
+        yield ClusterStep.of("", "nodes_ready", time.monotonic() - began)
 
     # images ----------------------------------------------------------------------------------
     def distribute_image(self, cluster: str, ref: str) -> Iterator[ClusterStep]:
@@ -167,22 +167,22 @@ class ClusterOps:
             raise EnvlabError(f"cluster {cluster} has no running node")
         if not self._containers({CLUSTER: cluster, KIND: REGISTRY_KIND}):
             loads: dict[str, Callable[[], object]] = {n.name: functools.partial(self._load, n.id, ref) for n in nodes}
-            yield from _parallel(loads, f"loaded {ref}", workers=2)
+            yield from _parallel(loads, "loaded", workers=2, ref=ref)
             return
         first = next((n for n in nodes if n.role == "manager"), nodes[0])
         began = time.monotonic()
         self._load(first.id, ref)
-        yield ClusterStep(first.name, f"loaded {ref}", time.monotonic() - began)
+        yield ClusterStep.of(first.name, "loaded", time.monotonic() - began, ref=ref)
         began = time.monotonic()
         target = registry_ref(ref)
         run_in_node(self.api, first.id, ["docker", "tag", ref, target], doing=f"tagging {ref} on {first.name}")
         run_in_node(self.api, first.id, ["docker", "push", target], doing=f"pushing {ref} to the registry")
-        yield ClusterStep(first.name, f"pushed {ref} to {REGISTRY_HOST}", time.monotonic() - began)
+        yield ClusterStep.of(first.name, "pushed", time.monotonic() - began, ref=ref, registry=REGISTRY_HOST)
         pulls: dict[str, Callable[[], object]] = {
             n.name: functools.partial(run_in_node, self.api, n.id, ["docker", "pull", "-q", target],
                                       doing=f"pulling {target} on {n.name}")
             for n in nodes if n.id != first.id}
-        yield from _parallel(pulls, f"pulled {target}")
+        yield from _parallel(pulls, "pulled", ref=target)
 
     def _load(self, container: str, ref: str) -> None:
         feed_node(self.api, container, ["docker", "load", "-q"], self.save_images([ref]), doing=f"loading {ref}")
@@ -366,11 +366,13 @@ class _Node:
         self.created = int(created) if isinstance(created, int | str) else 0
 
 
-def _parallel(work: Mapping[str, Callable[[], object]], what: str, *, workers: int = 4) -> Iterator[ClusterStep]:
-    """Run each piece of ``work`` at once; yield a step for each as it ends (the first failure is raised)."""
+def _parallel(work: Mapping[str, Callable[[], object]], kind: str, *, workers: int = 4,
+              **values: str) -> Iterator[ClusterStep]:
+    """Run each piece of ``work`` at once; yield a step of ``kind`` for each as it ends (the first failure is
+    raised)."""
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(work)))) as pool:
         futures: dict[Future[object], str] = {pool.submit(job): name for name, job in work.items()}
         for future in as_completed(futures):
             future.result()
-            yield ClusterStep(futures[future], what, time.monotonic() - began)
+            yield ClusterStep.of(futures[future], kind, time.monotonic() - began, **values)

@@ -87,15 +87,15 @@ class ClusterOps(FakeState):
                 self.volumes[f"{spec.name}-{node.name}-data"] = own
                 self._create(ContainerSpec(f"{spec.name}-{node.name}", node.image, own, node.name, network=spec.name))
             self.clusters[spec.name] = FakeCluster(spec, images={n.name: set() for n in spec.nodes})
-        yield ClusterStep("", f"{len(spec.nodes)} nodes started", 0.0)
+        yield ClusterStep.of("", "started", 0.0, n=str(len(spec.nodes)))
         for name in [*(["registry"] if spec.registry else []), *(n.name for n in spec.nodes)]:
-            yield ClusterStep(name, "answers", 0.0)
+            yield ClusterStep.of(name, "answers", 0.0)
         managers = [n for n in spec.nodes if n.role == "manager"]
-        yield ClusterStep(managers[0].name, "initialized the swarm", 0.0)
+        yield ClusterStep.of(managers[0].name, "initialized", 0.0)
         for node in [*managers[1:], *(n for n in spec.nodes if n.role != "manager")]:
-            yield ClusterStep(node.name, f"joined the swarm as a {node.role}", 0.0)
-        yield ClusterStep("", "every node is ready in the swarm", 0.0)
-        yield ClusterStep("", "the cluster is ready", 0.0)
+            yield ClusterStep.of(node.name, "joined", 0.0, role=node.role)
+        yield ClusterStep.of("", "nodes_ready", 0.0)
+        yield ClusterStep.of("", "ready", 0.0)
 
     def distribute_image(self, cluster: str, ref: str) -> Iterator[ClusterStep]:
         """Loaded into a manager, pushed and pulled with a registry; loaded into each node without one."""
@@ -110,17 +110,17 @@ class ClusterOps(FakeState):
             if record.spec.registry is None:
                 for name in nodes:
                     record.images[name].add(ref)
-                    steps.append(ClusterStep(name, f"loaded {ref}", 0.0))
+                    steps.append(ClusterStep.of(name, "loaded", 0.0, ref=ref))
             else:
                 first = next((n.name for n in record.spec.nodes if n.role == "manager" and n.name in nodes), nodes[0])
                 record.images[first] |= {ref, registry_ref(ref)}
                 record.registry.add(registry_ref(ref))
-                steps += [ClusterStep(first, f"loaded {ref}", 0.0),
-                          ClusterStep(first, f"pushed {ref} to {REGISTRY_HOST}", 0.0)]
+                steps += [ClusterStep.of(first, "loaded", 0.0, ref=ref),
+                          ClusterStep.of(first, "pushed", 0.0, ref=ref, registry=REGISTRY_HOST)]
                 for name in nodes:
                     if name != first:
                         record.images[name].add(registry_ref(ref))
-                        steps.append(ClusterStep(name, f"pulled {registry_ref(ref)}", 0.0))
+                        steps.append(ClusterStep.of(name, "pulled", 0.0, ref=registry_ref(ref)))
         yield from steps
 
     def create_cluster_service(self, cluster: str, name: str, image: str, *, replicas: int,
