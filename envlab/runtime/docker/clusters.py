@@ -108,7 +108,8 @@ class ClusterOps:
             for n in spec.nodes}
         if spec.registry:
             waits["registry"] = functools.partial(self._wait_for_registry, f"{spec.name}-registry")
-        yield from _parallel(waits, "answers")
+        for name, seconds in _parallel(waits):
+            yield ClusterStep.of(name, "answers", seconds)
         yield from self._form_swarm(spec)
         yield ClusterStep.of("", "ready", time.monotonic() - began)
 
@@ -139,9 +140,9 @@ class ClusterOps:
         joins: dict[str, Callable[[], object]] = {
             n.name: functools.partial(join, n.role, node_container(spec, n))
             for n in [*others, *(n for n in spec.nodes if n.role != "manager")]}
-        for step in _parallel(joins, "joined"):
-            role = next(n.role for n in spec.nodes if n.name == step.node)
-            yield ClusterStep.of(step.node, "joined", step.seconds, role=role)
+        roles = {n.name: n.role for n in spec.nodes}
+        for name, seconds in _parallel(joins):
+            yield ClusterStep.of(name, "joined", seconds, role=roles[name])
         began = time.monotonic()
         for node in spec.nodes:
             for key, value in node.labels.items():
@@ -167,7 +168,8 @@ class ClusterOps:
             raise EnvlabError(f"cluster {cluster} has no running node")
         if not self._containers({CLUSTER: cluster, KIND: REGISTRY_KIND}):
             loads: dict[str, Callable[[], object]] = {n.name: functools.partial(self._load, n.id, ref) for n in nodes}
-            yield from _parallel(loads, "loaded", workers=2, ref=ref)
+            for name, seconds in _parallel(loads, workers=2):
+                yield ClusterStep.of(name, "loaded", seconds, ref=ref)
             return
         first = next((n for n in nodes if n.role == "manager"), nodes[0])
         began = time.monotonic()
@@ -182,7 +184,8 @@ class ClusterOps:
             n.name: functools.partial(run_in_node, self.api, n.id, ["docker", "pull", "-q", target],
                                       doing=f"pulling {target} on {n.name}")
             for n in nodes if n.id != first.id}
-        yield from _parallel(pulls, "pulled", ref=target)
+        for name, seconds in _parallel(pulls):
+            yield ClusterStep.of(name, "pulled", seconds, ref=target)
 
     def _load(self, container: str, ref: str) -> None:
         feed_node(self.api, container, ["docker", "load", "-q"], self.save_images([ref]), doing=f"loading {ref}")
@@ -366,13 +369,12 @@ class _Node:
         self.created = int(created) if isinstance(created, int | str) else 0
 
 
-def _parallel(work: Mapping[str, Callable[[], object]], kind: str, *, workers: int = 4,
-              **values: str) -> Iterator[ClusterStep]:
-    """Run each piece of ``work`` at once; yield a step of ``kind`` for each as it ends (the first failure is
+def _parallel(work: Mapping[str, Callable[[], object]], *, workers: int = 4) -> Iterator[tuple[str, float]]:
+    """Run each piece of ``work`` at once; yield each one's name and seconds as it ends (the first failure is
     raised)."""
     began = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(work)))) as pool:
         futures: dict[Future[object], str] = {pool.submit(job): name for name, job in work.items()}
         for future in as_completed(futures):
             future.result()
-            yield ClusterStep.of(futures[future], kind, time.monotonic() - began, **values)
+            yield futures[future], time.monotonic() - began
