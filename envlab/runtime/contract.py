@@ -266,8 +266,9 @@ class ClusterSpec:
 
 
 #: What a learner's console on a cluster may do: read (services, tasks, nodes, logs: always), scale (update a
-#: service), drain (update a node), create (create and remove services).
-CONSOLE_ABILITIES = ("read", "scale", "drain", "create")
+#: service), drain (update a node), create (create and remove services), containers (list, inspect and read
+#: the logs of the manager's containers), restart (start, stop and restart them, change their restart policy).
+CONSOLE_ABILITIES = ("read", "scale", "drain", "create", "containers", "restart")
 
 
 @dataclass(frozen=True)

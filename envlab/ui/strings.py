@@ -299,7 +299,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "(許可: {abilities})。`exit` で envlab に戻ります。レッスンは動き続けます。"},
     "console_measures": {"en": "When you leave, envlab measures what you changed.",
                          "ja": "コンソールを出ると、あなたの変更を envlab が計測します。"},
-    "console_commands": {"en": "Swarm → Kubernetes:", "ja": "Swarm → Kubernetes:"},
+    "console_commands": {"en": "docker → Kubernetes:", "ja": "docker → Kubernetes:"},
     "console_not_ready": {"en": "The console comes with the lesson's servers: press r, and f once they run.",
                           "ja": "コンソールはレッスンのサーバーと一緒に用意されます。"
                                 "r を押し、サーバーが動いたら f を押してください。"},

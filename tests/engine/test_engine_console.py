@@ -20,7 +20,15 @@ import pytest
 
 from envlab.engine.images import cluster_needs, console_image, node_image, registry_image
 from envlab.engine.prepare import prepare_all
-from envlab.runtime.contract import ClusterSpec, ConsoleSpec, ExecResult, NodeSpec, registry_ref, wait_for
+from envlab.runtime.contract import (
+    ClusterSpec,
+    ConsoleSpec,
+    ExecResult,
+    NodeSpec,
+    ServiceSpec,
+    registry_ref,
+    wait_for,
+)
 from envlab.runtime.docker import DockerRuntime
 from envlab.runtime.docker.console import MAX_BODY, REFUSED
 from envlab.runtime.docker.nodes import node_socket
@@ -129,11 +137,11 @@ def engine_services(engine: DockerRuntime, spec: ClusterSpec) -> list[dict[str, 
         client.close()
 
 
-def _raw(body: str, *, headers: str = "") -> str:
-    """A command sending ``body`` as ``POST /services/create`` straight to the filter, printing the status line
-    (bash, for its /dev/tcp; the script travels as base64, so no quoting of the body can go wrong)."""
+def _raw(body: str, *, headers: str = "", path: str = "/v1.41/services/create") -> str:
+    """A command sending ``body`` as ``POST path`` straight to the filter, printing the status line (bash, for
+    its /dev/tcp; the script travels as base64, so no quoting of the body can go wrong)."""
     length = len(body.encode())
-    request = (f"POST /v1.41/services/create HTTP/1.1\r\nHost: engine\r\nContent-Type: application/json\r\n"
+    request = (f"POST {path} HTTP/1.1\r\nHost: engine\r\nContent-Type: application/json\r\n"
                f"{headers or f'Content-Length: {length}'}\r\nConnection: close\r\n\r\n{body}")
     script = f"exec 3<>/dev/tcp/engine/2375 && echo {_b64(request)} | base64 -d >&3 && head -n 1 <&3"
     return f"echo {_b64(script)} | base64 -d | bash"
@@ -197,3 +205,89 @@ def test_the_same_request_without_what_is_refused_goes_through(engine: DockerRun
         client.api.remove_service("harmless")
     finally:
         client.close()
+
+
+# a console on plain containers: read them, restart them, change their restart policy, and nothing more --------
+@pytest.fixture(scope="module")
+def plain(engine: DockerRuntime) -> Iterator[tuple[ClusterSpec, str]]:
+    """A server running one plain container, ``web-1``, and a console that may read and restart containers."""
+    owner = Session()
+    engine.hold_lease(owner)
+    spec = ClusterSpec(f"envlab-{owner.id}-plain", owner.labels(lesson="engine-console"),
+                       (NodeSpec("node-1", node_image(), "manager"),))
+    try:
+        list(engine.start_cluster(spec))
+        list(engine.distribute_image(spec.name, BASE))
+        server = engine.cluster_engine(spec.name)
+        try:
+            network = server.create_network("plain", spec.labels)
+            server.run_replica(ServiceSpec("web", "web", BASE, spec.labels, network, command=["sleep", "infinity"]), 1)
+        finally:
+            server.close()
+        workstation = engine.start_console(ConsoleSpec(spec.name, "node-1", ("read", "containers", "restart"),
+                                                       node_image(), console_image(), spec.labels))
+        yield spec, workstation
+    finally:
+        engine.remove_cluster(spec.name)
+        assert engine.list_resources({SESSION: owner.id, CLUSTER: spec.name}) == []
+        engine.release_lease(owner)
+
+
+def node_container(spec: ClusterSpec, name: str) -> dict[str, object]:
+    """A container as the node's engine itself holds it (not through the console)."""
+    client = docker.DockerClient(base_url=node_socket(spec.name, "node-1"), timeout=20)
+    try:
+        return dict(client.api.inspect_container(name))
+    finally:
+        client.close()
+
+
+def test_the_console_lists_restarts_and_gives_a_restart_policy_to_plain_containers(
+        engine: DockerRuntime, plain: tuple[ClusterSpec, str]) -> None:
+    spec, workstation = plain
+    listed = run(engine, workstation, "docker ps -a --format '{{.Names}}'")
+    assert listed.exit_code == 0 and listed.output.split() == ["web-1"], listed.output
+    assert run(engine, workstation, "docker inspect --format '{{.State.Status}}' web-1").output.strip() == "running"
+    assert run(engine, workstation, "docker logs web-1").exit_code == 0
+    updated = run(engine, workstation, "docker update --restart always web-1")
+    assert updated.exit_code == 0, updated.output
+    assert node_container(spec, "web-1")["HostConfig"]["RestartPolicy"]["Name"] == "always"  # type: ignore[index]
+    started = node_container(spec, "web-1")["State"]["StartedAt"]  # type: ignore[index]
+    restarted = run(engine, workstation, "docker restart -t 1 web-1")
+    assert restarted.exit_code == 0, restarted.output
+    state = node_container(spec, "web-1")["State"]
+    assert state["Running"] and state["StartedAt"] != started, state  # type: ignore[index]
+    stopped = run(engine, workstation, "docker stop -t 1 web-1 && docker start web-1")
+    assert stopped.exit_code == 0, stopped.output
+
+
+@pytest.mark.parametrize("command", [
+    "docker run --rm --privileged debian:bookworm-slim true",
+    "docker create debian:bookworm-slim",
+    "docker exec web-1 true",
+    "docker cp web-1:/etc/hostname -",
+    "docker commit web-1",
+    "docker rm -f web-1",
+    "docker image ls",
+])
+def test_a_console_on_plain_containers_cannot_make_or_enter_one(engine: DockerRuntime,
+                                                                plain: tuple[ClusterSpec, str], command: str) -> None:
+    spec, workstation = plain
+    assert refused(run(engine, workstation, command))
+    assert node_container(spec, "web-1")["State"]["Running"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    # an old API version's start still reads a host config from its body
+    ("/v1.23/containers/web-1/start", '{"Privileged":true}'),
+    ("/v1.23/containers/web-1/start", '{"Binds":["/:/host"]}'),
+    ("/v1.41/containers/web-1/update", '{"CgroupParent":"/"}'),
+    ("/v1.41/containers/web-1/update", '{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda"}]}'),
+])
+def test_a_body_that_asks_a_plain_container_for_more_is_refused(
+        engine: DockerRuntime, plain: tuple[ClusterSpec, str], path: str, body: str) -> None:
+    spec, workstation = plain
+    status = run(engine, workstation, _raw(body, path=path))
+    assert " 403 " in status.output, status.output
+    host = node_container(spec, "web-1")["HostConfig"]
+    assert not host["Privileged"] and not host["Binds"] and not host["CgroupParent"], host  # type: ignore[index]

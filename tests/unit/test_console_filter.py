@@ -24,13 +24,16 @@ def allowed(config: str, method: str, path: str) -> bool:
 
 def test_reading_is_always_allowed_and_nothing_else_unless_asked() -> None:
     config = filter_config(())
-    assert allowed_paths(config) == [pattern for _methods, pattern in ALLOWED["read"]]
+    assert allowed_paths(config) == [rule.path for rule in ALLOWED["read"]]
     assert "method POST" not in config and "method DELETE" not in config
 
 
 @pytest.mark.parametrize(("ability", "method", "path"), [
     ("scale", "POST", "/v1.41/services/web/update"), ("drain", "POST", "/v1.41/nodes/node-2/update"),
     ("create", "POST", "/v1.41/services/create"), ("create", "DELETE", "/v1.41/services/web"),
+    ("containers", "GET", "/v1.41/containers/json"), ("containers", "GET", "/v1.41/containers/web-1/json"),
+    ("containers", "GET", "/v1.41/containers/web-1/logs"), ("restart", "POST", "/v1.41/containers/web-1/restart"),
+    ("restart", "POST", "/v1.41/containers/web-1/start"), ("restart", "POST", "/v1.41/containers/web-1/update"),
 ])
 def test_each_ability_lets_its_own_requests_through(ability: str, method: str, path: str) -> None:
     assert not allowed(filter_config(()), method, path)
@@ -46,8 +49,20 @@ def test_reading_lets_the_cli_s_reads_through_and_nothing_of_the_engine_s_own() 
         assert not allowed(config, "GET", path), path
 
 
+def test_starting_a_container_is_let_through_only_without_a_body() -> None:
+    # an old API version's start still reads a host config (privileged, binds...) from the body
+    config = filter_config(("restart",))
+    starts = [line for line in config.splitlines() if "http-request allow if restart_0_method" in line]
+    assert starts == ["    http-request allow if restart_0_method restart_0_path !has_body"]
+    assert "acl has_body req.body_len gt 0" in config
+    assert re.search(ALLOWED["restart"][0].path, "/v1.23/containers/web-1/start")
+    for path in ("/v1.41/containers/create", "/v1.41/containers/web-1/exec", "/v1.41/containers/web-1/archive",
+                 "/v1.41/commit", "/v1.41/containers/web-1/attach"):
+        assert not allowed(filter_config(("containers", "restart")), "POST", path), path
+
+
 def test_every_refusal_comes_before_the_first_allow() -> None:
-    lines = filter_config(("scale", "drain", "create")).splitlines()
+    lines = filter_config(("scale", "drain", "create", "containers", "restart")).splitlines()
     first_allow = next(i for i, line in enumerate(lines) if "http-request allow" in line)
     denies = [i for i, line in enumerate(lines) if "http-request deny" in line]
     assert len(denies) == len(REFUSED_BODIES) + 3  # + too long or chunked, escapes or non-ASCII, the last word

@@ -39,6 +39,14 @@ CONSOLE_COMMANDS = {
               ("docker node update --availability active NODE", "kubectl uncordon NODE")),
     "create": (("docker service create --name NAME IMAGE", "kubectl create deployment NAME --image=IMAGE"),
                ("docker service rm NAME", "kubectl delete deployment NAME")),
+    "containers": (("docker ps -a", "kubectl get pods"),
+                   ("docker inspect {service}-1", "kubectl describe pod {service}-1"),
+                   ("docker logs {service}-1", "kubectl logs {service}-1")),
+    # a Pod's containers are restarted by its kubelet and a Deployment replaces a Pod that is deleted: by hand,
+    # the nearest a person comes is deleting the Pod
+    "restart": (("docker restart -t 1 {service}-1", "kubectl delete pod {service}-1"),
+                ("docker start {service}-1", "kubectl delete pod {service}-1"),
+                ("docker update --restart always {service}-1", "restartPolicy: Always (a Pod's default)")),
 }
 
 
@@ -48,7 +56,7 @@ AUTOSCALER_COMMANDS = (("docker service update --label-add autoscale.max=N {serv
 
 
 def console_commands(lesson: ScenarioLesson) -> list[tuple[str, str]]:
-    """The Swarm commands a lesson's console allows, each with its Kubernetes equivalent, for the lesson's
+    """The docker commands a lesson's console allows, each with its Kubernetes equivalent, for the lesson's
     balanced service (else its first); with an autoscaler and ``scale``, how to change its bounds."""
     topology = lesson.topology
     service = topology.balancer.service if topology.balancer else topology.services[0].name

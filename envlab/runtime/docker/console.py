@@ -7,7 +7,7 @@ Two containers on a network of their own with no way out of it (``internal``):
   nothing else: it lets through only the requests :func:`filter_config` lists for the lesson's abilities,
   and refuses, before any path is looked at, every request whose body could ask for more than a container
   of the swarm's own (a bind or volume mount, an added capability, the host's network, an SELinux label, a
-  sysctl) — spelled any way Docker's JSON decoder would still read it (its keys match whatever their case,
+  sysctl, privileges, a device, a cgroup of its own, a log driver) — spelled any way Docker's JSON decoder would still read it (its keys match whatever their case,
   and Unicode folding lets ``ſ`` stand for ``s``: escapes and non-ASCII bytes are refused outright, as are
   bodies too long to be read whole and chunked ones);
 - the **workstation**, an ordinary hardened container (every capability dropped, no new privileges) of
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 from envlab.runtime.contract import CONSOLE_ABILITIES, NS, ContainerSpec
 from envlab.runtime.labels import CLUSTER, KIND
@@ -36,23 +36,44 @@ MAX_BODY = 16384
 
 _VERSION = r"(/v[0-9]+\.[0-9]+)?"
 _ID = r"[A-Za-z0-9_.-]+"
-#: What each ability lets through: (methods, path pattern) pairs.
-ALLOWED: dict[str, tuple[tuple[str, str], ...]] = {
-    "read": (("GET HEAD", rf"^{_VERSION}/(_ping|version|info)$"),
-             ("GET HEAD", rf"^{_VERSION}/(services|tasks|nodes)(/{_ID})?$"),
-             ("GET HEAD", rf"^{_VERSION}/(services|tasks)/{_ID}/logs$"),
-             ("GET HEAD", rf"^{_VERSION}/distribution/[A-Za-z0-9_./:@-]+/json$")),
-    "scale": (("POST", rf"^{_VERSION}/services/{_ID}/update$"),),
-    "drain": (("POST", rf"^{_VERSION}/nodes/{_ID}/update$"),),
-    "create": (("POST", rf"^{_VERSION}/services/create$"), ("DELETE", rf"^{_VERSION}/services/{_ID}$")),
+
+
+class Rule(NamedTuple):
+    """Requests one ability lets through: these methods on a path matching ``path``; ``bodiless``: only with no
+    body (an old API version's ``start`` still reads a host config from it)."""
+
+    methods: str
+    path: str
+    bodiless: bool = False
+
+
+#: What each ability lets through.
+ALLOWED: dict[str, tuple[Rule, ...]] = {
+    "read": (Rule("GET HEAD", rf"^{_VERSION}/(_ping|version|info)$"),
+             Rule("GET HEAD", rf"^{_VERSION}/(services|tasks|nodes)(/{_ID})?$"),
+             Rule("GET HEAD", rf"^{_VERSION}/(services|tasks)/{_ID}/logs$"),
+             Rule("GET HEAD", rf"^{_VERSION}/distribution/[A-Za-z0-9_./:@-]+/json$")),
+    "scale": (Rule("POST", rf"^{_VERSION}/services/{_ID}/update$"),),
+    "drain": (Rule("POST", rf"^{_VERSION}/nodes/{_ID}/update$"),),
+    "create": (Rule("POST", rf"^{_VERSION}/services/create$"), Rule("DELETE", rf"^{_VERSION}/services/{_ID}$")),
+    "containers": (Rule("GET HEAD", rf"^{_VERSION}/containers/json$"),
+                   Rule("GET HEAD", rf"^{_VERSION}/containers/{_ID}/(json|logs|top)$")),
+    # an update changes resources within the node's own bounds and the restart policy, nothing else
+    "restart": (Rule("POST", rf"^{_VERSION}/containers/{_ID}/(start|stop|restart)$", bodiless=True),
+                Rule("POST", rf"^{_VERSION}/containers/{_ID}/update$")),
 }
-#: Bodies refused whatever the path: what a swarm task could use to reach its node (keys matched in any case).
+#: Bodies refused whatever the path: what a container could use to reach its node (keys matched in any case).
 REFUSED_BODIES = (
     ("mounts", r'"mounts"[[:space:]]*:[[:space:]]*\[[[:space:]]*\{'),
     ("capabilities", r'"capabilityadd"[[:space:]]*:[[:space:]]*\[[[:space:]]*"'),
     ("the host network", r'"target"[[:space:]]*:[[:space:]]*"host"'),
     ("an SELinux label", r'"selinuxcontext"[[:space:]]*:[[:space:]]*\{'),
     ("sysctls", r'"sysctls"[[:space:]]*:[[:space:]]*\{[[:space:]]*"'),
+    ("privileges", r'"privileged"[[:space:]]*:[[:space:]]*true'),
+    ("devices", r'"device(s|requests)"[[:space:]]*:[[:space:]]*\[[[:space:]]*\{'),
+    ("device rules", r'"devicecgrouprules"[[:space:]]*:[[:space:]]*\[[[:space:]]*"'),
+    ("a cgroup of its own", r'"cgroupparent"[[:space:]]*:[[:space:]]*"[^"]'),
+    ("a log driver", r'"logdriver"[[:space:]]*:[[:space:]]*\{'),  # one could send logs anywhere
 )
 
 
@@ -77,11 +98,12 @@ def filter_config(abilities: tuple[str, ...]) -> str:
     lines += [f"    {_refuse('a chunked or too long request body')} if chunked or too_long",
               f"    {_refuse('escapes or non-ASCII characters in a request body')} if escaped or not_ascii"]
     lines += [f"    {_refuse(what)} if refused_{index}" for index, (what, _p) in enumerate(REFUSED_BODIES)]
+    lines.append("    acl has_body req.body_len gt 0")
     for ability in wanted:
-        for number, (methods, pattern) in enumerate(ALLOWED[ability]):
+        for number, rule in enumerate(ALLOWED[ability]):
             name = f"{ability}_{number}"
-            lines += [f"    acl {name}_method method {methods}", f"    acl {name}_path path_reg '{pattern}'",
-                      f"    http-request allow if {name}_method {name}_path"]
+            lines += [f"    acl {name}_method method {rule.methods}", f"    acl {name}_path path_reg '{rule.path}'",
+                      f"    http-request allow if {name}_method {name}_path{' !has_body' if rule.bodiless else ''}"]
     lines += [f"    {_refuse('the console may only ' + ', '.join(wanted))}", "    default_backend engine",
               "backend engine", f"    server engine {ENGINE_SOCKET}"]
     return "\n".join(lines) + "\n"
