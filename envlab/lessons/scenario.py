@@ -138,13 +138,15 @@ class Topology(Model):
     autoscaler: Autoscaler | None = Field(default=None, description="Scale a service with the load (optional).")
     servers: list[Server] = Field(
         default_factory=list, max_length=limits.MAX_SERVERS,
-        description="Servers forming one swarm, each with a Docker Engine of its own (none: the engine itself).")
+        description="Servers forming one swarm, each with a Docker Engine of its own (none: the engine itself). "
+        "With plain Docker, the containers run on the first manager.")
     registry: bool = Field(default=False, description="A registry beside the servers that images travel through.")
-    console: list[Literal["read", "scale", "drain", "create"]] = Field(
-        default_factory=list, max_length=4,
-        description="A console for the learner (the docker CLI against the servers' swarm, through a filter), and "
-        "what it may do: read (services, tasks, nodes, logs), scale (update services), drain (update nodes), "
-        "create (create and remove services). None: no console.")
+    console: list[Literal["read", "scale", "drain", "create", "containers", "restart"]] = Field(
+        default_factory=list, max_length=6,
+        description="A console for the learner (the docker CLI against the servers' first manager, through a filter), "
+        "and what it may do: read (services, tasks, nodes, logs), scale (update services), drain (update nodes), "
+        "create (create and remove services), containers (list, inspect and read the logs of the manager's "
+        "containers), restart (start, stop and restart them, change their restart policy). None: no console.")
 
     @model_validator(mode="after")
     def _cluster(self) -> Topology:
@@ -153,8 +155,6 @@ class Topology(Model):
             raise ValueError("'registry' needs 'servers': it stands beside them")
         if self.console and not self.servers:
             raise ValueError("'console' needs 'servers': it speaks to their swarm")
-        if self.servers and self.orchestrator != "swarm":
-            raise ValueError("'servers' form a swarm: say 'orchestrator: swarm'")
         if len(set(names)) != len(names):
             raise ValueError(f"server {next(n for n in names if names.count(n) > 1)!r} is named twice")
         if self.servers and not any(server.role == "manager" for server in self.servers):

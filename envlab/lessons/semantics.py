@@ -170,6 +170,24 @@ def _orchestrator_findings(lesson: ScenarioLesson) -> list[Finding]:
     for loc, phase in lesson.all_phases:
         found += [Finding((*loc, "changes", c_index, ignored), f"'{ignored}' is {why}", "warning")
                   for c_index, change in enumerate(phase.changes) if getattr(change, ignored) is not None]
+    if topology.orchestrator == "docker":
+        found += _plain_servers_findings(lesson)
+    return found
+
+
+def _plain_servers_findings(lesson: ScenarioLesson) -> list[Finding]:
+    """Plain containers on servers all run on the first manager: nothing moves them, so the other servers idle."""
+    servers = lesson.topology.servers
+    manager = next((server.name for server in servers if server.role == "manager"), "")
+    found = [Finding(("topology", "servers", index), f"with plain Docker every container runs on the first manager "
+                                                     f"({manager}), so {server.name} runs nothing: drop it, or use "
+                                                     "orchestrator: swarm", "warning")
+             for index, server in enumerate(servers) if server.name != manager]
+    for loc, phase in lesson.all_phases:
+        found += [Finding((*loc, "faults", index), "a drain moves a swarm's tasks, and plain containers are none: "
+                                                   "it changes nothing here; use power-off, or orchestrator: swarm",
+                          "warning")
+                  for index, fault in enumerate(phase.faults) if fault.action == "drain"]
     return found
 
 

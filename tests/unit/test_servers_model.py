@@ -73,9 +73,22 @@ def test_a_server_named_twice_is_refused(tmp_path: Path) -> None:
     assert problems(lesson(tmp_path, servers=twice)) == ["9:3: topology: server 'node-1' is named twice"]
 
 
-def test_servers_need_swarm_and_a_registry_needs_servers(tmp_path: Path) -> None:
-    assert problems(lesson(tmp_path, orchestrator="docker")) == [
-        "9:3: topology: 'servers' form a swarm: say 'orchestrator: swarm'"]
+def test_plain_docker_on_servers_runs_on_the_first_manager_and_says_which_servers_idle(tmp_path: Path) -> None:
+    path = lesson(tmp_path, orchestrator="docker")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  servers:", "  balancer: {service: web, build: {context: web}}\n  servers:"), encoding="utf-8")
+    loaded = load_checked(with_phase(path, "  - name: one\n    say: s\n    traffic: {duration: 2}\n    faults:\n"
+                                     "      - {at: 1, action: drain, server: node-2}\n"))
+    assert [str(w).split(":", 1)[1] for w in loaded.warnings] == [
+        "17:7: warning: topology.servers[1]: with plain Docker every container runs on the first manager (node-1), "
+        "so node-2 runs nothing: drop it, or use orchestrator: swarm",
+        "18:7: warning: topology.servers[2]: with plain Docker every container runs on the first manager (node-1), "
+        "so node-3 runs nothing: drop it, or use orchestrator: swarm",
+        "25:9: warning: phases[0].faults[0]: a drain moves a swarm's tasks, and plain containers are none: it changes "
+        "nothing here; use power-off, or orchestrator: swarm"]
+
+
+def test_a_registry_needs_servers(tmp_path: Path) -> None:
     assert problems(lesson(tmp_path, servers="    []")) == [
         "9:3: topology: 'registry' needs 'servers': it stands beside them"]
 
