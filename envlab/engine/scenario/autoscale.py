@@ -20,14 +20,21 @@ from dataclasses import dataclass
 from envlab.engine.scenario.events import AutoscalerDecided
 from envlab.engine.scenario.traffic import TrafficRun
 from envlab.engine.wording import Words
-from envlab.lessons.limits import MAX_REPLICAS_PER_SERVICE
 from envlab.lessons.scenario import Autoscaler
 
 #: The service labels that set the loop's values, by the field of :class:`Autoscaler` each sets.
 LABELS = {"max": "autoscale.max", "min": "autoscale.min", "target": "autoscale.target"}
-_ALLOWED = {"max": f"a whole number from 1 to {MAX_REPLICAS_PER_SERVICE}, not below min",
-            "min": f"a whole number from 1 to {MAX_REPLICAS_PER_SERVICE}, not above max",
-            "target": "requests per second, above 0 and at most 1000"}
+#: How each value relates to the other bound (the field's own bounds are read from :class:`Autoscaler`).
+_BETWEEN = {"max": ", not below min", "min": ", not above max", "target": " requests per second"}
+
+
+def _allowed(field: str) -> str:
+    """What a label's value must be, from the bounds of the :class:`Autoscaler` field it sets."""
+    info = Autoscaler.model_fields[field]
+    bounds = {name: getattr(meta, name) for meta in info.metadata for name in ("ge", "gt", "le") if hasattr(meta, name)}
+    if info.annotation is int:
+        return f"a whole number from {bounds['ge']} to {bounds['le']}{_BETWEEN[field]}"
+    return f"a number above {bounds['gt']:g} and at most {bounds['le']:g}{_BETWEEN[field]}"
 
 
 def labelled_settings(spec: Autoscaler, labels: dict[str, str]) -> tuple[Autoscaler, list[str]]:
@@ -43,7 +50,7 @@ def labelled_settings(spec: Autoscaler, labels: dict[str, str]) -> tuple[Autosca
         try:
             data = Autoscaler.model_validate({**data, field: text}).model_dump()
         except ValueError:
-            ignored.append(f"{LABELS[field]}={text} is ignored: it must be {_ALLOWED[field]}")
+            ignored.append(f"{LABELS[field]}={text} is ignored: it must be {_allowed(field)}")
     return Autoscaler.model_validate(data), ignored
 
 
