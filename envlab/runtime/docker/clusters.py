@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -45,6 +44,7 @@ from envlab.runtime.docker.nodes import (
     node_container,
     node_kwargs,
     node_labels,
+    remove_engines_folder,
     run_in_node,
     wait_until_answering,
 )
@@ -304,7 +304,7 @@ class ClusterOps:
                 for resource, failure in zip(volumes, pool.map(self._try_remove, volumes), strict=True):
                     if failure:
                         removal.failed.append((resource, failure))
-        shutil.rmtree(engines_folder(cluster), ignore_errors=True)
+        remove_engines_folder(cluster)
         if removal.failed:
             resource, message = removal.failed[0]
             raise EnvlabError(f"removing cluster {cluster}'s {resource.kind} {resource.name} failed: {message}")

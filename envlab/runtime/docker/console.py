@@ -7,9 +7,10 @@ Two containers on a network of their own with no way out of it (``internal``):
   nothing else: it lets through only the requests :func:`filter_config` lists for the lesson's abilities,
   and refuses, before any path is looked at, every request whose body could ask for more than a container
   of the swarm's own (a bind or volume mount, an added capability, the host's network, an SELinux label, a
-  sysctl, privileges, a device, a cgroup of its own, a log driver) — spelled any way Docker's JSON decoder would still read it (its keys match whatever their case,
-  and Unicode folding lets ``ſ`` stand for ``s``: escapes and non-ASCII bytes are refused outright, as are
-  bodies too long to be read whole and chunked ones);
+  sysctl, privileges, a device, a cgroup of its own, a log driver) — spelled any way Docker's JSON decoder
+  would still read it (its keys match whatever their case, and Unicode folding lets ``ſ`` stand for ``s``:
+  escapes and non-ASCII bytes are refused outright, as are bodies too long to be read whole and chunked
+  ones); a container's start, stop and restart go through only with no body;
 - the **workstation**, an ordinary hardened container (every capability dropped, no new privileges) of
   the node image, for its ``docker`` CLI, with ``DOCKER_HOST`` set to the filter.
 

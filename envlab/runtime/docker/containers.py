@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import posixpath
-import shutil
 import tarfile
 import threading
 import time
@@ -30,7 +29,7 @@ from envlab.runtime.docker.bases import bootstrap, try_pull
 from envlab.runtime.docker.builds import BuildFailed as BuildFailed
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.hardening import container_kwargs
-from envlab.runtime.docker.nodes import engines_folder
+from envlab.runtime.docker.nodes import remove_engines_folder
 from envlab.runtime.docker.output import LineSplitter
 from envlab.runtime.docker.watchdog import DiskWatchdog
 from envlab.runtime.labels import CLUSTER, MANAGED
@@ -263,7 +262,7 @@ class ContainerOps:
                 elif resource.kind == "network":
                     self._remove_network(resource.id)
                     if resource.labels.get(CLUSTER):  # the cluster's last piece: its nodes' sockets go with it
-                        shutil.rmtree(engines_folder(resource.labels[CLUSTER]), ignore_errors=True)
+                        remove_engines_folder(resource.labels[CLUSTER])
                 else:
                     self.api.remove_volume(resource.id, force=True)
             except docker.errors.NotFound:

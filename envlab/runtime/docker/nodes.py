@@ -69,10 +69,15 @@ def engines_folder(cluster: str) -> Path:
 
 def make_engines_folder(cluster: str) -> Path:
     """Create :func:`engines_folder` for the user running envlab alone (an old one is replaced)."""
+    remove_engines_folder(cluster)
     folder = engines_folder(cluster)
-    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700)
     return folder
+
+
+def remove_engines_folder(cluster: str) -> None:
+    """Remove :func:`engines_folder` with its sockets (gone already is fine): the cluster's last piece."""
+    shutil.rmtree(engines_folder(cluster), ignore_errors=True)
 
 
 def node_socket(cluster: str, node: str) -> str:
