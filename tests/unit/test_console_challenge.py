@@ -55,10 +55,7 @@ def console_does_what_it_types(fake: FakeRuntime, run: ScenarioRun, *, works: bo
                 engine.update_service(found["service"], replicas=int(found["n"]))
             if labelled and works:
                 assert isinstance(engine, FakeRuntime)
-                with engine._lock:
-                    service = engine._service(labelled["service"])
-                    service.spec = dataclasses.replace(
-                        service.spec, labels={**service.spec.labels, labelled["label"]: labelled["value"]})
+                engine.add_service_labels(labelled["service"], {labelled["label"]: labelled["value"]})
         return result
 
     fake.exec = exec_  # type: ignore[method-assign]

@@ -106,6 +106,12 @@ class ServiceOps(FakeState):
                 threading.Thread(target=self._roll, args=(svc.id, svc.generation), daemon=True,
                                  name=f"fake-roll-{svc.id}").start()
 
+    def add_service_labels(self, service: str, labels: dict[str, str]) -> None:
+        """What ``docker service update --label-add`` does to the service (a test plays a console's command)."""
+        with self._lock:
+            svc = self._service(service)
+            svc.spec = replace(svc.spec, labels={**svc.spec.labels, **labels})
+
     def service_spec(self, service: str) -> dict[str, Any]:
         """The service's spec in the engine's shape (durations in nanoseconds)."""
         with self._lock:
