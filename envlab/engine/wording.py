@@ -203,6 +203,7 @@ WORDS: dict[str, dict[str, str]] = {
     "server.off": {"en": "powered off", "ja": "電源オフ"},
     "server.running": {"en": "running", "ja": "起動中"},
     "fault.power-off": {"en": "the server lost power", "ja": "サーバーの電源が落ちました"},
+    "fault.power-on": {"en": "the server is powered on again", "ja": "サーバーの電源が再び入りました"},
     "fault.drain": {"en": "drained for maintenance", "ja": "保守のためにドレインしました"},
     "cluster.started": {"en": "{n} servers started", "ja": "サーバー {n} 台を起動"},
     "cluster.answers": {"en": "its engine answers", "ja": "エンジンが応答"},

@@ -19,6 +19,7 @@ from envlab.lessons.base import Build, Command, Env, ImageTag, Limits, Model, Na
 UrlPath = Annotated[str, Field(pattern=r"^/[!-~]*$", max_length=limits.MAX_PATH_CHARS)]
 _REPLICAS = limits.MAX_REPLICAS_PER_SERVICE
 _CONSTRAINTS = limits.MAX_SERVER_LABELS
+_SERVERS = limits.MAX_SERVERS
 #: A swarm node label: a key as Docker's own are spelled, a short plain value.
 LabelKey = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,62}$")]
 LabelValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{0,63}$")]
@@ -74,6 +75,10 @@ class Service(Model):
     placement: list[Constraint] = Field(
         default_factory=list, max_length=_CONSTRAINTS,
         description="Swarm: the nodes its tasks may run on (all must hold), e.g. node.role==manager.")
+    servers: list[Name] = Field(
+        default_factory=list, max_length=_SERVERS,
+        description="Plain Docker on servers: the servers its containers are placed on by hand, replica 1 on the "
+        "first, 2 on the second, and round again (none: the first manager).")
 
     @model_validator(mode="after")
     def _one_image(self) -> Service:
@@ -186,12 +191,14 @@ class Fault(Model):
     """Something that goes wrong, at a time after the phase's traffic starts."""
 
     at: float = Field(ge=0, le=120, description="Seconds after the phase's traffic starts.")
-    action: Literal["kill", "hang", "stop", "power-off", "drain"] = Field(
+    action: Literal["kill", "hang", "stop", "power-off", "power-on", "drain"] = Field(
         description="kill: SIGKILL a replica; hang: freeze its processes (health checks time out); "
         "stop: stop it gracefully; power-off: a server stops at once, every task on it with it; "
-        "drain: a server is taken out of service for maintenance (the swarm moves its tasks away).")
+        "power-on: a server that was powered off starts again (its engine restarts only the containers whose "
+        "restart policy says so); drain: a server is taken out of service for maintenance (the swarm moves its "
+        "tasks away).")
     service: Name | None = Field(default=None, description="The service whose replicas kill, hang and stop hit.")
-    server: Name | None = Field(default=None, description="The server power-off and drain act on.")
+    server: Name | None = Field(default=None, description="The server power-off, power-on and drain act on.")
     count: int = Field(default=1, ge=1, le=_REPLICAS, description="How many replicas it hits.")
     title: Text | None = None
 
@@ -206,7 +213,7 @@ class Fault(Model):
 
 
 #: Fault actions that act on a server of the topology rather than on a service's replicas.
-SERVER_ACTIONS = ("power-off", "drain")
+SERVER_ACTIONS = ("power-off", "power-on", "drain")
 
 
 class Traffic(Model):

@@ -35,19 +35,26 @@ def scenario_references(lesson: ScenarioLesson) -> list[tuple[Loc, str]]:
     if topology.autoscaler is not None:
         need(("topology", "autoscaler", "service"), topology.autoscaler.service)
     servers = [server.name for server in topology.servers]
+
+    def server(loc: Loc, name: str | None) -> None:
+        if name is not None and name not in servers:
+            found.append((loc, f"unknown server {name!r} (servers: {', '.join(servers) or 'none declared'})"))
+
     for index, service in enumerate(topology.services):
         if service.placement and topology.orchestrator != "swarm":
             found.append((("topology", "services", index, "placement"),
                           "placement is Swarm's: say 'orchestrator: swarm'"))
+        if service.servers and topology.orchestrator == "swarm":
+            found.append((("topology", "services", index, "servers"),
+                          "Swarm places its tasks itself: instead of 'servers', give 'placement' "
+                          "(node.hostname==NAME)"))
+        for s_index, name in enumerate(service.servers):
+            server(("topology", "services", index, "servers", s_index), name)
     if lesson.challenge is not None and not topology.console:
         found.append((("challenge",), "the challenge is done in the console: give 'topology.console' what it needs "
                                       "(e.g. [read, scale])"))
     if not lesson.phases:
         found.append((("topology",), "a topology needs at least one phase"))
-    def server(loc: Loc, name: str | None) -> None:
-        if name is not None and name not in servers:
-            found.append((loc, f"unknown server {name!r} (servers: {', '.join(servers) or 'none declared'})"))
-
     for where, phase in lesson.all_phases:
         for c_index, change in enumerate(phase.changes):
             need((*where, "changes", c_index, "service"), change.service)

@@ -176,13 +176,16 @@ def _orchestrator_findings(lesson: ScenarioLesson) -> list[Finding]:
 
 
 def _plain_servers_findings(lesson: ScenarioLesson) -> list[Finding]:
-    """Plain containers on servers all run on the first manager: nothing moves them, so the other servers idle."""
-    servers = lesson.topology.servers
-    manager = next((server.name for server in servers if server.role == "manager"), "")
-    found = [Finding(("topology", "servers", index), f"with plain Docker every container runs on the first manager "
-                                                     f"({manager}), so {server.name} runs nothing: drop it, or use "
-                                                     "orchestrator: swarm", "warning")
-             for index, server in enumerate(servers) if server.name != manager]
+    """Plain containers run where they are placed (the first manager unless a service says): nothing moves them, so
+    a server no service is placed on idles."""
+    topology = lesson.topology
+    manager = next((server.name for server in topology.servers if server.role == "manager"), "")
+    used = {manager} | {name for service in topology.services for name in service.servers}
+    found = [Finding(("topology", "servers", index), f"with plain Docker a container runs where it is placed (the "
+                                                     f"first manager, {manager}, unless a service's 'servers' says), "
+                                                     f"and no service is placed on {server.name}: place one there, "
+                                                     "drop it, or use orchestrator: swarm", "warning")
+             for index, server in enumerate(topology.servers) if server.name not in used]
     for loc, phase in lesson.all_phases:
         found += [Finding((*loc, "faults", index), "a drain moves a swarm's tasks, and plain containers are none: "
                                                    "it changes nothing here; use power-off, or orchestrator: swarm",

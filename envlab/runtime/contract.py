@@ -131,6 +131,11 @@ class ServiceSpec:
     pids: int = 128
     ports: list[int] = field(default_factory=list)  # published on 127.0.0.1
     constraints: tuple[str, ...] = ()  # where an orchestrator may place its tasks (node.role==manager)
+    servers: tuple[str, ...] = ()  # on a cluster: the nodes plain replicas 1, 2, ... go to, in turn (none: a manager)
+
+    def server_of(self, index: int) -> str:
+        """The node plain replica ``index`` is placed on ("" when the service names none)."""
+        return self.servers[(index - 1) % len(self.servers)] if self.servers else ""
 
     def replica(self, index: int, *, name: str | None = None) -> ContainerSpec:
         """Replica ``index`` as a plain container: found on the network by the service's alias and its

@@ -63,10 +63,24 @@ def test_a_lesson_on_servers_runs_its_services_on_them_and_leaves_nothing() -> N
     assert fake.swarm == "inactive", "the servers form their own swarm: the engine's is never made"
 
 
+def test_plain_containers_run_where_they_are_placed_and_a_server_powered_on_again_brings_none_back() -> None:
+    loaded = load_checked(FIXTURES / "servers" / "tiny-plain-servers.yaml")
+    fake = FakeRuntime(images={need.tag for need in image_needs([loaded])})
+    events = list(open_run(loaded, fake).events())
+    summary = RunSummary.of(events)
+    assert summary.as_claimed, [describe(e) for e in events]
+    faulted = [(e.phase, e.server, e.action, e.replicas) for e in events if isinstance(e, ServerFaulted)]
+    assert faulted == [("server-dies", "node-2", "power-off", ("web-2", "web-4")),
+                       ("server-back", "node-2", "power-on", ())]
+    assert fake.list_resources() == [] and fake.clusters == {}
+
+
 def test_what_servers_do_reads_in_japanese() -> None:
     fault = ServerFaulted("p", "node-3", "power-off", ("web-2", "web-5"), 3.2)
     assert describe(fault, "ja")[0] == "⚡ t=3.2s node-3: サーバーの電源が落ちました(動いていたもの: web-2, web-5)"
     assert describe(fault)[0] == "⚡ t=3.2s node-3: the server lost power, holding web-2, web-5"
+    back = ServerFaulted("p", "node-3", "power-on", (), 9.0)
+    assert describe(back, "ja")[0] == "⚡ t=9.0s node-3: サーバーの電源が再び入りました(動いていたもの: なし)"
     seen = ServersSeen((("node-1", "ready", ("web-1",)), ("node-3", "down", ())))
     assert describe(seen, "ja")[0] == "  サーバー: node-1 [稼働中] web-1 · node-3 [ダウン] なし"
     step = ClusterStepped("node-2", cluster_words(ClusterStep.of("node-2", "joined", 0.25, role="worker")), 0.25)

@@ -80,12 +80,33 @@ def test_plain_docker_on_servers_runs_on_the_first_manager_and_says_which_server
     loaded = load_checked(with_phase(path, "  - name: one\n    say: s\n    traffic: {duration: 2}\n    faults:\n"
                                      "      - {at: 1, action: drain, server: node-2}\n"))
     assert [str(w).split(":", 1)[1] for w in loaded.warnings] == [
-        "17:7: warning: topology.servers[1]: with plain Docker every container runs on the first manager (node-1), "
-        "so node-2 runs nothing: drop it, or use orchestrator: swarm",
-        "18:7: warning: topology.servers[2]: with plain Docker every container runs on the first manager (node-1), "
-        "so node-3 runs nothing: drop it, or use orchestrator: swarm",
+        "17:7: warning: topology.servers[1]: with plain Docker a container runs where it is placed (the first "
+        "manager, node-1, unless a service's 'servers' says), and no service is placed on node-2: place one there, "
+        "drop it, or use orchestrator: swarm",
+        "18:7: warning: topology.servers[2]: with plain Docker a container runs where it is placed (the first "
+        "manager, node-1, unless a service's 'servers' says), and no service is placed on node-3: place one there, "
+        "drop it, or use orchestrator: swarm",
         "25:9: warning: phases[0].faults[0]: a drain moves a swarm's tasks, and plain containers are none: it changes "
         "nothing here; use power-off, or orchestrator: swarm"]
+
+
+def test_a_plain_service_placed_on_servers_uses_them_and_names_only_declared_ones(tmp_path: Path) -> None:
+    placed = lesson(tmp_path, orchestrator="docker")
+    text = placed.read_text(encoding="utf-8")
+    placed.write_text(text.replace("      port: 8000\n", "      port: 8000\n      replicas: 3\n"
+                                                       "      servers: [node-2, node-3]\n"), encoding="utf-8")
+    loaded = load_checked(placed)
+    assert loaded.lesson.topology.services[0].servers == ["node-2", "node-3"]  # type: ignore[union-attr]
+    assert not loaded.warnings
+    placed.write_text(placed.read_text(encoding="utf-8").replace("[node-2, node-3]", "[node-2, node-9]"),
+                      encoding="utf-8")
+    assert problems(placed)[0] == ("15:25: topology.services[0].servers[1]: unknown server 'node-9' "
+                                   "(servers: node-1, node-2, node-3)")
+    on_swarm = lesson(tmp_path)
+    on_swarm.write_text(on_swarm.read_text(encoding="utf-8").replace(
+        "      port: 8000\n", "      port: 8000\n      servers: [node-2]\n"), encoding="utf-8")
+    assert problems(on_swarm)[:1] == ["14:16: topology.services[0].servers: Swarm places its tasks itself: instead of "
+                                  "'servers', give 'placement' (node.hostname==NAME)"]
 
 
 def test_a_registry_needs_servers(tmp_path: Path) -> None:

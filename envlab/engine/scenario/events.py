@@ -38,11 +38,11 @@ class ConsoleReady(Event):
 
 @dataclass(frozen=True)
 class ServerFaulted(Event):
-    """A server of the lesson's cluster lost power or was drained, holding these replicas."""
+    """A server of the lesson's cluster lost power, was powered on again or was drained, holding these replicas."""
 
     phase: str
     server: str
-    action: str  # power-off or drain
+    action: str  # power-off, power-on or drain
     replicas: tuple[str, ...]
     at: float
 

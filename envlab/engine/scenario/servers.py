@@ -58,7 +58,11 @@ class Servers:
         return registry_ref(ref) if self.registry else ref
 
     def fault(self, server: str, action: str, running: list[Replica]) -> list[Replica]:
-        """Power ``server`` off or drain it; return those of ``running`` it held (what the swarm must move)."""
+        """Power ``server`` off or on, or drain it; return those of ``running`` it held (what the swarm must move;
+        a server powered on holds nothing yet)."""
+        if action == "power-on":
+            self.runtime.start_node(self.cluster, server)
+            return []
         held = [replica for replica in running if self.engine.node_of(replica.id) == server]
         if action == "power-off":
             self.runtime.stop_node(self.cluster, server)

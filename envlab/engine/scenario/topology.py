@@ -159,7 +159,7 @@ class Deployment:
             env=dict(service.env), command=service.command, health=health_of(service.health),
             restart=service.restart, update=update_of(service.update), stop_grace=service.stop_grace,
             memory=service.limits.memory, cpus=service.limits.cpus, pids=service.limits.pids,
-            constraints=tuple(service.placement),
+            constraints=tuple(service.placement), servers=tuple(service.servers),
         )
         handle = Handle(spec)
         self.handles[service.name] = handle

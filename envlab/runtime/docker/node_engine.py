@@ -112,10 +112,16 @@ class NodesEngine:
 
     # replicas --------------------------------------------------------------------------------
     def run_replica(self, spec: ServiceSpec, index: int, *, name: str | None = None) -> str:
-        """A plain container on the first running manager (the balancer: it stays put while workers fail)."""
-        node = next((n for n, role in self._running() if role == "manager"), None)
+        """A plain container on the node the spec places replica ``index`` on, else on the first running manager
+        (the balancer: it stays put while workers fail)."""
+        running = self._running()
+        placed = spec.server_of(index)
+        node = placed or next((n for n, role in running if role == "manager"), None)
         if node is None:
             raise EnvlabError(f"no manager of cluster {self.cluster} is running")
+        if placed and placed not in {n for n, _role in running}:
+            raise EnvlabError(f"server {placed} of cluster {self.cluster} is not running",
+                              hint=f"{spec.alias}-{index} is placed on it by hand, and nothing places it elsewhere")
         container = self._engine(node).run_replica(spec, index, name=name)
         self._owners[container] = node
         return container

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envlab.runtime.contract import Reservation
+from envlab.runtime.contract import Reservation, ServiceSpec
 from envlab.runtime.fake.clusters import ClusterOps, FakeCluster
 from envlab.runtime.fake.containers import ContainerOps
 from envlab.runtime.fake.services import ServiceOps
@@ -104,18 +104,41 @@ class FakeRuntime(ContainerOps, TransferOps, ServiceOps, ClusterOps):
 class FakeClusterEngine(FakeRuntime):
     """A cluster's nodes as the one engine a scenario deploys onto: an orchestrator of its own in memory, whose
     images are those the cluster's nodes hold (what :meth:`FakeRuntime.distribute_image` carried to them).
-    Its replicas are all said to run on the cluster's first node."""
+    Its replicas are said to run on the cluster's first node, a plain one placed on a node on that node."""
 
     def __init__(self, host: FakeRuntime, cluster: str) -> None:
         super().__init__(swarm="active")
         self._host, self._of_cluster = host, cluster
+        self._placed: dict[str, str] = {}  # plain replica -> the node its spec placed it on
 
     def image_present(self, ref: str) -> bool:
         record = self._host.clusters.get(self._of_cluster)
         return record is not None and any(ref in held for held in record.images.values())
 
+    def run_replica(self, spec: ServiceSpec, index: int, *, name: str | None = None) -> str:
+        """A plain replica, on the node its spec places it on (else on the cluster's first node)."""
+        container = super().run_replica(spec, index, name=name)
+        if spec.server_of(index):
+            self._placed[container] = spec.server_of(index)
+        return container
+
+    def node_powered(self, node: str, *, on: bool) -> None:
+        """Its node lost power (its plain replicas exit with it) or runs again (its engine starts those whose
+        restart policy says so; the others stay exited until someone starts them)."""
+        with self._lock:
+            for container, placed in self._placed.items():
+                box = self.containers.get(container)
+                if placed != node or box is None:
+                    continue
+                if not on and box.state == "running":
+                    self._exit(container, 137)
+                elif on and box.state == "exited" and box.spec.restart.split(":", 1)[0] in ("always", "unless-stopped"):
+                    self._boot(container)
+
     def node_of(self, container: str) -> str:
         record = self._host.clusters.get(self._of_cluster)
+        if container in self._placed:
+            return self._placed[container]
         return record.spec.nodes[0].name if record is not None else ""
 
     def close(self) -> None:

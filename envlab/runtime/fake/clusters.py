@@ -155,12 +155,15 @@ class ClusterOps(FakeState):
                     for service in sorted(record.tasks) for slot, node in enumerate(record.tasks[service], 1)]
 
     def stop_node(self, cluster: str, node: str) -> None:
-        """The node's container exits; the swarm notices ``REACT_DELAY`` later."""
+        """The node's container exits, and the plain containers on it; the swarm notices ``REACT_DELAY`` later."""
         with self._lock:
             cid = self._node(cluster, node)
             if self.containers[cid].state == "running":
                 self._exit(cid, 137)
             self._later(REACT_DELAY, functools.partial(self._node_lost, cluster, node))
+            engine = self._cluster(cluster).engine
+        if engine is not None:
+            engine.node_powered(node, on=False)
 
     def start_node(self, cluster: str, node: str) -> None:
         with self._lock:
@@ -168,6 +171,9 @@ class ClusterOps(FakeState):
             if self.containers[cid].state != "running":
                 self._boot(cid)
             self._later(REACT_DELAY, functools.partial(self._node_back, cluster, node))
+            engine = self._cluster(cluster).engine
+        if engine is not None:
+            engine.node_powered(node, on=True)
 
     def drain_node(self, cluster: str, node: str) -> None:
         """The node takes no tasks; the swarm moves its tasks ``REACT_DELAY`` later."""
