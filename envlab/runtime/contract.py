@@ -274,6 +274,8 @@ class ClusterSpec:
 #: service), drain (update a node), create (create and remove services), containers (list, inspect and read
 #: the logs of the manager's containers), restart (start, stop and restart them, change their restart policy).
 CONSOLE_ABILITIES = ("read", "scale", "drain", "create", "containers", "restart")
+#: The abilities that act on a server's own containers: a console with one reaches every server of its cluster.
+CONTAINER_ABILITIES = ("containers", "restart")
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ class ConsoleSpec:
     Attributes:
         cluster: The cluster whose manager's engine it speaks to.
         manager: That manager's name.
+        others: The other servers it reaches, each as a docker context of its name (``docker --context node-2``).
         abilities: What the filter lets through (:data:`CONSOLE_ABILITIES`).
         workstation: The image of the learner's container (it needs the docker CLI).
         filter: The filter's image (HAProxy).
@@ -295,6 +298,12 @@ class ConsoleSpec:
     workstation: str
     filter: str
     labels: dict[str, str]
+    others: tuple[str, ...] = ()
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """Every server it reaches, the one it speaks to by default first."""
+        return (self.manager, *(name for name in self.others if name != self.manager))
 
 
 #: The kinds of cluster step, each with what it says in a few words (a face says it in its own language by kind).

@@ -111,7 +111,9 @@ def test_each_node_engine_answers_envlab_on_a_socket_only_its_user_may_enter(eng
                                                                               cluster: ClusterSpec) -> None:
     folder = engines_folder(cluster.name)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
-    assert sorted(p.name for p in folder.iterdir()) == ["node-1.sock", "node-2.sock", "node-3.sock"]
+    assert sorted(p.name for p in folder.iterdir()) == ["node-1", "node-2", "node-3"]
+    for own in folder.iterdir():  # each engine's folder: for the user's group (a console's filter) to enter
+        assert stat.S_IMODE(own.stat().st_mode) == 0o750 and [p.name for p in own.iterdir()] == ["docker.sock"]
     for node in ("node-1", "node-2", "node-3"):
         client = docker.DockerClient(base_url=node_socket(cluster.name, node), timeout=10)
         try:

@@ -210,22 +210,25 @@ def test_the_same_request_without_what_is_refused_goes_through(engine: DockerRun
 # a console on plain containers: read them, restart them, change their restart policy, and nothing more --------
 @pytest.fixture(scope="module")
 def plain(engine: DockerRuntime) -> Iterator[tuple[ClusterSpec, str]]:
-    """A server running one plain container, ``web-1``, and a console that may read and restart containers."""
+    """Two servers, each running one plain container placed on it by hand (``web-1`` on node-1, ``web-2`` on
+    node-2), and a console that may read and restart containers on both."""
     owner = Session()
     engine.hold_lease(owner)
     spec = ClusterSpec(f"envlab-{owner.id}-plain", owner.labels(lesson="engine-console"),
-                       (NodeSpec("node-1", node_image(), "manager"),))
+                       (NodeSpec("node-1", node_image(), "manager"), NodeSpec("node-2", node_image())))
     try:
         list(engine.start_cluster(spec))
         list(engine.distribute_image(spec.name, BASE))
         server = engine.cluster_engine(spec.name)
         try:
             network = server.create_network("plain", spec.labels)
-            server.run_replica(ServiceSpec("web", "web", BASE, spec.labels, network, command=["sleep", "infinity"]), 1)
+            web = ServiceSpec("web", "web", BASE, spec.labels, network, command=["sleep", "infinity"],
+                              servers=("node-1", "node-2"))
+            assert [server.node_of(server.run_replica(web, index)) for index in (1, 2)] == ["node-1", "node-2"]
         finally:
             server.close()
         workstation = engine.start_console(ConsoleSpec(spec.name, "node-1", ("read", "containers", "restart"),
-                                                       node_image(), console_image(), spec.labels))
+                                                       node_image(), console_image(), spec.labels, ("node-2",)))
         yield spec, workstation
     finally:
         engine.remove_cluster(spec.name)
@@ -259,6 +262,28 @@ def test_the_console_lists_restarts_and_gives_a_restart_policy_to_plain_containe
     assert state["Running"] and state["StartedAt"] != started, state  # type: ignore[index]
     stopped = run(engine, workstation, "docker stop -t 1 web-1 && docker start web-1")
     assert stopped.exit_code == 0, stopped.output
+
+
+def test_the_console_reaches_each_server_by_its_context_even_after_the_server_was_powered_off_and_on(
+        engine: DockerRuntime, plain: tuple[ClusterSpec, str]) -> None:
+    spec, workstation = plain
+    there = run(engine, workstation, "docker --context node-2 ps -a --format '{{.Names}}'")
+    assert there.exit_code == 0 and there.output.split() == ["web-2"], there.output
+    assert refused(run(engine, workstation, "docker --context node-2 run --rm --privileged debian:bookworm-slim true"))
+    engine.stop_node(spec.name, "node-2")
+    assert wait_for(lambda: run(engine, workstation, "docker --context node-2 version").exit_code != 0, timeout=30)
+    engine.start_node(spec.name, "node-2")
+
+    def answers() -> bool:
+        return run(engine, workstation, "docker --context node-2 ps -a").exit_code == 0
+
+    assert wait_for(answers, timeout=60, every=0.5)  # its engine listens on a new socket: the filter finds it
+    state = run(engine, workstation, "docker --context node-2 inspect --format '{{.State.Status}}' web-2")
+    assert state.output.strip() == "exited", state.output  # no restart policy: it stays down with its server
+    started = run(engine, workstation, "docker --context node-2 start web-2")
+    assert started.exit_code == 0, started.output
+    assert run(engine, workstation, "docker --context node-2 inspect --format '{{.State.Status}}' web-2"
+               ).output.strip() == "running"
 
 
 @pytest.mark.parametrize("command", [

@@ -72,3 +72,17 @@ def test_every_refusal_comes_before_the_first_allow() -> None:
 def test_an_unknown_ability_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown console abilities: exec"):
         filter_config(("read", "exec"))
+
+
+def test_a_console_reaching_several_servers_sends_each_port_to_its_own_server_behind_the_same_rules() -> None:
+    config = filter_config(("containers", "restart"), ("node-1", "node-2", "node-3"))
+    lines = config.splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("    bind")] == [":2375", ":2376", ":2377"]
+    assert "    use_backend server_node-2 if { dst_port 2376 }" in lines
+    assert "    use_backend server_node-3 if { dst_port 2377 }" in lines
+    assert "    default_backend server_node-1" in lines
+    assert lines.count("frontend api") == 1  # one set of rules, whichever server a request goes to
+    for name in ("node-1", "node-2", "node-3"):
+        assert f"    server engine /run/engines/{name}/docker.sock" in lines
+    last_deny = max(i for i, line in enumerate(lines) if "http-request deny" in line)
+    assert all(i > last_deny for i, line in enumerate(lines) if "use_backend" in line or "default_backend" in line)

@@ -57,12 +57,17 @@ AUTOSCALER_COMMANDS = (("docker service update --label-add autoscale.max=N {serv
 
 def console_commands(lesson: ScenarioLesson) -> list[tuple[str, str]]:
     """The docker commands a lesson's console allows, each with its Kubernetes equivalent, for the lesson's
-    balanced service (else its first); with an autoscaler and ``scale``, how to change its bounds."""
+    balanced service (else its first); with several servers and ``containers``, how to reach another server;
+    with an autoscaler and ``scale``, how to change its bounds."""
     topology = lesson.topology
     service = topology.balancer.service if topology.balancer else topology.services[0].name
     abilities = ["read", *(a for a in topology.console if a != "read")]
     commands = [(swarm.format(service=service), kubectl.format(service=service))
                 for ability in abilities for swarm, kubectl in CONSOLE_COMMANDS[ability]]
+    if len(topology.servers) > 1 and "containers" in abilities:
+        other = next((server.name for server in topology.servers if server.role != "manager"), topology.servers[1].name)
+        commands.append((f"docker --context {other} ps -a",
+                         f"kubectl get pods -o wide --field-selector spec.nodeName={other}"))
     if topology.autoscaler is not None and "scale" in abilities:
         scaled = topology.autoscaler.service
         commands += [(swarm.format(service=scaled), kubectl.format(service=scaled))

@@ -17,6 +17,7 @@ from envlab.engine.scenario.live import slot_order
 from envlab.engine.wording import Words
 from envlab.lessons.scenario import Topology
 from envlab.runtime.contract import (
+    CONTAINER_ABILITIES,
     ClusterEngine,
     ClusterNode,
     ClusterSpec,
@@ -109,8 +110,12 @@ def start_servers(runtime: Runtime, topology: Topology, session: Session, lesson
     if topology.console:
         manager = next(server for server in topology.servers if server.role == "manager")
         abilities = ("read", *(a for a in topology.console if a != "read"))
+        # a plain container is on one server: a console that may look after them reaches every server
+        others = tuple(server.name for server in topology.servers if server is not manager
+                       ) if set(abilities) & set(CONTAINER_ABILITIES) else ()
         servers.console = runtime.start_console(ConsoleSpec(
-            name, manager.name, abilities, node_image(server_base(manager.debian)), console_image(base), labels))
+            name, manager.name, abilities, node_image(server_base(manager.debian)), console_image(base), labels,
+            others))
         emit(ConsoleReady(servers.console, abilities))
     return servers
 

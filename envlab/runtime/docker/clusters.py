@@ -37,7 +37,6 @@ from envlab.runtime.contract import (
 from envlab.runtime.docker.errors import translating
 from envlab.runtime.docker.node_engine import NodesEngine
 from envlab.runtime.docker.nodes import (
-    engines_folder,
     feed_node,
     json_lines,
     make_engines_folder,
@@ -90,7 +89,7 @@ class ClusterOps:
         began = time.monotonic()
         with translating(f"creating cluster {spec.name}'s network"):
             network = self.client.networks.create(spec.name, driver="bridge", labels=labels)
-        make_engines_folder(spec.name)
+        make_engines_folder(spec.name, [node.name for node in spec.nodes])
         if spec.registry:
             self.start(ContainerSpec(
                 name=f"{spec.name}-registry", image=spec.registry, hostname="registry",
@@ -258,20 +257,26 @@ class ClusterOps:
 
     def start_console(self, spec: ConsoleSpec) -> str:
         """The filter and the workstation on a network of their own (see :mod:`~envlab.runtime.docker.console`)."""
-        from envlab.runtime.docker.console import CONSOLE_KIND, FILTER_PORT, filter_kwargs, workstation_spec
+        from envlab.runtime.docker.console import (
+            CONSOLE_KIND,
+            FILTER_PORT,
+            context_lines,
+            filter_kwargs,
+            workstation_spec,
+        )
 
         for image in (spec.workstation, spec.filter):
             if not self.image_present(image):
                 raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
-        self._node(spec.cluster, spec.manager)  # a node of this cluster, or an error that says so
-        socket_path = str(engines_folder(spec.cluster) / f"{spec.manager}.sock")
+        for server in spec.servers:
+            self._node(spec.cluster, server)  # a node of this cluster, or an error that says so
         labels = {**spec.labels, CLUSTER: spec.cluster, KIND: CONSOLE_KIND}
         with translating("creating the console's network"):
             network = self.client.networks.create(f"{spec.cluster}-console", driver="bridge", internal=True,
                                                   labels=labels)
         with translating("starting the console's API filter"):
             container = self.client.containers.create(spec.filter, **filter_kwargs(
-                spec.cluster, spec.labels, spec.filter, str(network.name), socket_path, spec.abilities))
+                spec.cluster, spec.labels, spec.filter, str(network.name), spec.abilities, spec.servers))
             container.start()
         workstation = self.start(workstation_spec(spec.cluster, spec.labels, spec.workstation, str(network.name)))
 
@@ -284,6 +289,9 @@ class ClusterOps:
             with translating("reading the console filter's log"):
                 log = self.api.logs(container.id, tail=5).decode(errors="replace").strip()
             raise EnvlabError(f"the console's API filter did not answer within 30s: {log or 'no log'}")
+        named = self.exec(workstation, " && ".join(context_lines(spec.servers)), on_line=lambda _: None, timeout=30)
+        if named.exit_code != 0:
+            raise EnvlabError(f"the console could not name the servers as docker contexts: {named.output[-300:]}")
         return workstation
 
     def cluster_engine(self, cluster: str) -> NodesEngine:

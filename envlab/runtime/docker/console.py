@@ -1,11 +1,13 @@
 """A learner's console on a cluster: a shell with the docker CLI whose only way out is an API filter in
-front of one manager's engine.
+front of one manager's engine (and of the other servers' the lesson lets it reach).
 
 Two containers on a network of their own with no way out of it (``internal``):
 
-- the **filter**, HAProxy from Debian (the socket-proxy pattern), given the manager's engine socket and
-  nothing else: it lets through only the requests :func:`filter_config` lists for the lesson's abilities,
-  and refuses, before any path is looked at, every request whose body could ask for more than a container
+- the **filter**, HAProxy from Debian (the socket-proxy pattern), given the folder of each reached server's
+  engine socket and nothing else (the manager's on :data:`FILTER_PORT`, each other server's on a port of its
+  own, which the workstation names as a docker context of the server's name): it lets through only the
+  requests :func:`filter_config` lists for the lesson's abilities, and refuses, before any path is looked
+  at, every request whose body could ask for more than a container
   of the swarm's own (a bind or volume mount, an added capability, the host's network, an SELinux label, a
   sysctl, privileges, a device, a cgroup of its own, a log driver) — spelled any way Docker's JSON decoder
   would still read it (its keys match whatever their case, and Unicode folding lets ``ſ`` stand for ``s``:
@@ -24,14 +26,16 @@ import os
 from typing import Any, NamedTuple
 
 from envlab.runtime.contract import CONSOLE_ABILITIES, NS, ContainerSpec
+from envlab.runtime.docker.nodes import NODE_SOCKET, node_folder
 from envlab.runtime.labels import CLUSTER, KIND
 
 CONSOLE_KIND = "console"  # the kind of a console's two containers and its network
 #: What the filter answers a request it refuses (a learner reads it as the CLI's "Error response from daemon").
 REFUSED = "the envlab console does not allow this"
 FILTER_PORT = 2375
-#: Where the filter sees the manager's engine socket.
-ENGINE_SOCKET = "/run/engine.sock"
+#: Where the filter sees the folder of each server's engine socket (each bound whole: a server started again
+#: makes a new socket in it).
+ENGINES = "/run/engines"
 #: The longest request body the filter reads whole (every CLI request of the allowed kinds is far shorter).
 MAX_BODY = 16384
 
@@ -78,8 +82,9 @@ REFUSED_BODIES = (
 )
 
 
-def filter_config(abilities: tuple[str, ...]) -> str:
-    """The filter's HAProxy configuration for a console with ``abilities`` (``read`` is always among them)."""
+def filter_config(abilities: tuple[str, ...], servers: tuple[str, ...] = ("node-1",)) -> str:
+    """The filter's HAProxy configuration for a console with ``abilities`` (``read`` is always among them) that
+    reaches ``servers``: the first on :data:`FILTER_PORT`, each other on the next port (:func:`server_port`)."""
     unknown = sorted(set(abilities) - set(CONSOLE_ABILITIES))
     if unknown:
         raise ValueError(f"unknown console abilities: {', '.join(unknown)}")
@@ -88,7 +93,8 @@ def filter_config(abilities: tuple[str, ...]) -> str:
         "global", "    maxconn 64", f"    tune.bufsize {MAX_BODY * 2}",
         "defaults", "    mode http", "    timeout connect 2s", "    timeout client 120s",
         "    timeout server 120s", "    timeout tunnel 120s",
-        "frontend api", f"    bind :{FILTER_PORT}", "    option http-buffer-request",
+        "frontend api", *(f"    bind :{server_port(index)}" for index in range(len(servers))),
+        "    option http-buffer-request",
         "    acl chunked req.hdr(transfer-encoding) -m found",
         f"    acl too_long req.hdr_val(content-length) gt {MAX_BODY}",
         "    acl escaped req.body -m sub '\\u'",
@@ -105,9 +111,18 @@ def filter_config(abilities: tuple[str, ...]) -> str:
             name = f"{ability}_{number}"
             lines += [f"    acl {name}_method method {rule.methods}", f"    acl {name}_path path_reg '{rule.path}'",
                       f"    http-request allow if {name}_method {name}_path{' !has_body' if rule.bodiless else ''}"]
-    lines += [f"    {_refuse('the console may only ' + ', '.join(wanted))}", "    default_backend engine",
-              "backend engine", f"    server engine {ENGINE_SOCKET}"]
+    lines.append(f"    {_refuse('the console may only ' + ', '.join(wanted))}")
+    lines += [f"    use_backend server_{name} if {{ dst_port {server_port(index)} }}"
+              for index, name in enumerate(servers) if index]
+    lines.append(f"    default_backend server_{servers[0]}")
+    for name in servers:
+        lines += [f"backend server_{name}", f"    server engine {ENGINES}/{name}/{NODE_SOCKET}"]
     return "\n".join(lines) + "\n"
+
+
+def server_port(index: int) -> int:
+    """The filter's port for the ``index``-th server a console reaches (0: the one it speaks to by default)."""
+    return FILTER_PORT + index
 
 
 def _refuse(what: str) -> str:
@@ -116,21 +131,28 @@ def _refuse(what: str) -> str:
     return f"http-request deny deny_status 403 content-type application/json string '{body}'"
 
 
-def filter_kwargs(cluster: str, labels: dict[str, str], image: str, network: str, socket_path: str,
-                  abilities: tuple[str, ...]) -> dict[str, Any]:
+def filter_kwargs(cluster: str, labels: dict[str, str], image: str, network: str, abilities: tuple[str, ...],
+                  servers: tuple[str, ...]) -> dict[str, Any]:
     """``containers.create`` arguments of the filter: see the module's docstring."""
     return {
         "name": f"{cluster}-console-filter", "hostname": "engine", "detach": True, "init": True,
         "labels": {**labels, CLUSTER: cluster, KIND: CONSOLE_KIND},
-        "user": f"65534:{os.getgid()}",  # nobody, in the group the node engines' sockets belong to
-        "environment": {"FILTER_CONFIG": filter_config(abilities)},
+        "user": f"65534:{os.getgid()}",  # nobody, in the group the node engines' folders and sockets belong to
+        "environment": {"FILTER_CONFIG": filter_config(abilities, servers)},
         "command": ["/bin/sh", "-c", 'printf "%s" "$FILTER_CONFIG" > /tmp/filter.cfg '
                                      "&& exec haproxy -W -db -f /tmp/filter.cfg"],
         "cap_drop": ["ALL"], "security_opt": ["no-new-privileges:true"], "read_only": True,
         "tmpfs": {"/tmp": "rw,nosuid,nodev,size=1m"},
         "mem_limit": "64m", "memswap_limit": "64m", "nano_cpus": int(0.5 * NS), "pids_limit": 64,
-        "network": network, "volumes": {socket_path: {"bind": ENGINE_SOCKET, "mode": "rw"}},
+        "network": network,
+        "volumes": {str(node_folder(cluster, name)): {"bind": f"{ENGINES}/{name}", "mode": "rw"} for name in servers},
     }
+
+
+def context_lines(servers: tuple[str, ...]) -> list[str]:
+    """The workstation's commands that name each server as a docker context (``docker --context node-2 ps``)."""
+    return [f"docker context create {name} --docker host=tcp://engine:{server_port(index)} >/dev/null"
+            for index, name in enumerate(servers)]
 
 
 def workstation_spec(cluster: str, labels: dict[str, str], image: str, network: str) -> ContainerSpec:

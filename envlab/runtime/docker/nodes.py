@@ -40,6 +40,8 @@ from envlab.runtime.labels import CLUSTER, KIND, NODE, NODE_KIND, ROLE
 
 #: Where a node's container sees the host's folder of engine sockets.
 ENGINES_MOUNT = "/envlab-engines"
+#: The name of each node engine's socket in its own folder of :func:`engines_folder`.
+NODE_SOCKET = "docker.sock"
 
 
 def node_command(node: str) -> list[str]:
@@ -47,12 +49,13 @@ def node_command(node: str) -> list[str]:
     node shares the host's cgroup namespace), storing images and containers with the driver it picks itself
     (overlay2 where the node's volume's filesystem allows it, which saves copying every layer per container
     as vfs does; vfs where it does not), trusting the registry beside it over plain HTTP, listening on
-    its own socket and on one in the host's folder of engine sockets (group: the user running envlab's)."""
+    its own socket and on one in its folder of the host's folder of engine sockets (group: the user running
+    envlab's)."""
     return [
         "/bin/sh", "-c",
         'parent=$(sed -n "s/^[0-9]*:memory:\\(.*\\)$/\\1/p" /proc/self/cgroup); '
         f'exec dockerd --insecure-registry={REGISTRY_HOST} --log-level=warn '
-        f"-H unix:///var/run/docker.sock -H unix://{ENGINES_MOUNT}/{node}.sock --group {os.getgid()} "
+        f"-H unix:///var/run/docker.sock -H unix://{ENGINES_MOUNT}/{node}/{NODE_SOCKET} --group {os.getgid()} "
         '--cgroup-parent="${parent:-/envlab-node}/node"',  # not "tasks": a cgroup v1 folder has a file of that name
     ]
 
@@ -63,15 +66,25 @@ ANSWER_TIMEOUT = 60.0
 
 
 def engines_folder(cluster: str) -> Path:
-    """The host folder where the cluster's node engines listen, one socket each (``node-1.sock``)."""
+    """The host folder where the cluster's node engines listen, each in a folder of its own
+    (``node-1/docker.sock``), which a console's filter is given whole: a node started again makes a new socket."""
     return Path(tempfile.gettempdir()) / f"{cluster}-engines"
 
 
-def make_engines_folder(cluster: str) -> Path:
-    """Create :func:`engines_folder` for the user running envlab alone (an old one is replaced)."""
+def node_folder(cluster: str, node: str) -> Path:
+    """The folder of :func:`engines_folder` where ``node``'s engine listens."""
+    return engines_folder(cluster) / node
+
+
+def make_engines_folder(cluster: str, nodes: Iterable[str]) -> Path:
+    """Create :func:`engines_folder` for the user running envlab alone (an old one is replaced), with a folder
+    for each node that the user's group may enter (where the filter of a console, in that group, connects)."""
     remove_engines_folder(cluster)
     folder = engines_folder(cluster)
     folder.mkdir(mode=0o700)
+    for node in nodes:
+        node_folder(cluster, node).mkdir()
+        node_folder(cluster, node).chmod(0o750)  # whatever the umask
     return folder
 
 
@@ -82,7 +95,7 @@ def remove_engines_folder(cluster: str) -> None:
 
 def node_socket(cluster: str, node: str) -> str:
     """The address of a node's engine for a Docker client."""
-    return f"unix://{engines_folder(cluster)}/{node}.sock"
+    return f"unix://{node_folder(cluster, node)}/{NODE_SOCKET}"
 
 
 def node_container(spec: ClusterSpec, node: NodeSpec) -> str:

@@ -187,7 +187,8 @@ class ClusterOps(FakeState):
             if not self.image_present(image):
                 raise ImageMissing(f"image {image} is not on this engine", hint=PREPARE_HINT)
         with self._lock:
-            self._node(spec.cluster, spec.manager)
+            for server in spec.servers:
+                self._node(spec.cluster, server)
             labels = {**spec.labels, CLUSTER: spec.cluster, KIND: "console"}
             return self._create(ContainerSpec(f"{spec.cluster}-console", spec.workstation, labels, "console",
                                               command=["sleep", "infinity"]))
