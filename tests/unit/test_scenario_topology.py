@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from envlab.engine.scenario.topology import docker_run_line, replica_index, swarm_summary
 from envlab.runtime.contract import NS, Health, ServiceSpec, Update, replica_label
 
@@ -32,6 +34,8 @@ def test_the_by_hand_line_repeats_every_setting() -> None:
     assert line.startswith("docker run -d --name web-4 --network envlab-x-shop --network-alias web")
     assert "-e SESSION_STORE=redis" in line and "--restart always" in line and "--health-cmd 'curl -f x'" in line
     assert line.endswith("abababababab")
+    placed = docker_run_line(dataclasses.replace(spec, servers=("node-1", "node-2")), 4, "shop")
+    assert placed.startswith("docker --context node-2 run -d --name web-4 --network shop")  # on the server it is on
 
 
 def test_replica_names() -> None:

@@ -451,8 +451,11 @@ def _seconds(nanoseconds: object) -> str:
 
 
 def docker_run_line(spec: ServiceSpec, index: int, network: str) -> str:
-    """The docker CLI line that starts replica ``index`` the way envlab does (for the learner to read)."""
-    parts = [f"docker run -d --name {spec.alias}-{index} --network {network} --network-alias {spec.alias}"]
+    """The docker CLI line that starts replica ``index`` the way envlab does (for the learner to read), on the
+    server it is placed on when it names one (``docker --context node-2 run …``)."""
+    server = spec.server_of(index)
+    docker = f"docker --context {server}" if server else "docker"
+    parts = [f"{docker} run -d --name {spec.alias}-{index} --network {network} --network-alias {spec.alias}"]
     parts += [f"-e {k}={v}" for k, v in spec.env.items()]
     if spec.restart != "no":
         parts.append(f"--restart {spec.restart}")
