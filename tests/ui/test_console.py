@@ -59,7 +59,7 @@ async def test_f_opens_the_console_once_the_servers_run(tmp_path: Path) -> None:
 
 def test_the_console_s_commands_are_shown_with_their_kubernetes_equivalents() -> None:
     catalog = fixture_curriculum(FIXTURES / "servers")
-    lesson = catalog.lessons[0].lesson
+    lesson = next(loaded.lesson for loaded in catalog.lessons if loaded.lesson.id == "tiny-servers")
     assert isinstance(lesson, ScenarioLesson)
     commands = dict(console_commands(lesson))
     assert commands["docker service ps web"] == "kubectl get pods -o wide -l app=web"
