@@ -270,14 +270,20 @@ def test_the_console_reaches_each_server_by_its_context_even_after_the_server_wa
     there = run(engine, workstation, "docker --context node-2 ps -a --format '{{.Names}}'")
     assert there.exit_code == 0 and there.output.split() == ["web-2"], there.output
     assert refused(run(engine, workstation, "docker --context node-2 run --rm --privileged debian:bookworm-slim true"))
-    engine.stop_node(spec.name, "node-2")
-    assert wait_for(lambda: run(engine, workstation, "docker --context node-2 version").exit_code != 0, timeout=30)
-    engine.start_node(spec.name, "node-2")
+
+    def in_swarm() -> str:
+        return next(node.status for node in engine.cluster_nodes(spec.name) if node.name == "node-2")
 
     def answers() -> bool:
         return run(engine, workstation, "docker --context node-2 ps -a").exit_code == 0
 
+    engine.stop_node(spec.name, "node-2")
+    assert wait_for(lambda: run(engine, workstation, "docker --context node-2 version").exit_code != 0, timeout=30)
+    assert wait_for(lambda: in_swarm() == "down", timeout=60, every=0.5)  # the swarm notices, as in a power cut
+    engine.start_node(spec.name, "node-2")
     assert wait_for(answers, timeout=60, every=0.5)  # its engine listens on a new socket: the filter finds it
+    # back in the swarm, so that a container on the swarm's network can attach to it again
+    assert wait_for(lambda: in_swarm() == "ready", timeout=60, every=0.5), in_swarm()
     state = run(engine, workstation, "docker --context node-2 inspect --format '{{.State.Status}}' web-2")
     assert state.output.strip() == "exited", state.output  # no restart policy: it stays down with its server
     started = run(engine, workstation, "docker --context node-2 start web-2")
