@@ -111,8 +111,8 @@ def start_servers(runtime: Runtime, topology: Topology, session: Session, lesson
         manager = next(server for server in topology.servers if server.role == "manager")
         abilities = ("read", *(a for a in topology.console if a != "read"))
         # a plain container is on one server: a console that may look after them reaches every server
-        others = tuple(server.name for server in topology.servers if server is not manager
-                       ) if set(abilities) & set(CONTAINER_ABILITIES) else ()
+        looks_after = bool(set(abilities) & set(CONTAINER_ABILITIES))
+        others = tuple(server.name for server in topology.servers if server is not manager) if looks_after else ()
         servers.console = runtime.start_console(ConsoleSpec(
             name, manager.name, abilities, node_image(server_base(manager.debian)), console_image(base), labels,
             others))
